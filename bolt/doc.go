@@ -1,0 +1,55 @@
+// Package bolt is a durable [ssehub.Log] stored in a single bbolt
+// (go.etcd.io/bbolt) database file, so that event ids keep increasing and
+// retained history survives a restart of the hub.
+//
+// # File layout
+//
+// The file holds two buckets:
+//
+//	"entries"  key: the sequence number, 8 bytes big-endian
+//	           value: the entry as encoded by ssehub.Entry.MarshalBinary
+//	"meta"     "version": the format version, 8 bytes big-endian (now 1)
+//	           "head":    the newest sequence number ever assigned, 8 bytes
+//	                      big-endian
+//
+// The keys in "entries" are consecutive; retention deletes from the oldest
+// end. The head is kept apart from the entries so that numbering continues
+// even when retention has deleted every entry. A new file starts with head 0,
+// so its first entry is numbered 1.
+//
+// [Open] refuses a file that is not a bbolt database, that is corrupt, that
+// holds other buckets but not ours, or whose format version it does not know;
+// it never starts afresh over an existing file. A file locked by another
+// process (or another Log in this one) makes Open fail after one second.
+//
+// # Durability
+//
+// [Log.Append] returns only after the transaction holding its entry has
+// been committed and fsynced, and the entry passed to the listener. Appends
+// are group-committed: one goroutine takes every Append waiting at that
+// moment (at most 1000) into one transaction, so concurrent publishers share
+// one fsync. After the commit it passes the entries to the listener in order,
+// then answers each Append. If the transaction fails, every Append of the
+// batch returns the error, nothing is delivered, and the next batch reuses
+// the sequence numbers.
+//
+// Once the committer has taken an Append, the Append waits for the outcome
+// even if its context is cancelled, so that a publisher is never told an
+// event failed that was in fact published. The context is only checked
+// before that.
+//
+// Retention (by count and by age) is applied in the same transactions, by
+// deleting the oldest entries. [Log.ReadAfter] also treats entries older than
+// MaxAge as not retained even when no Append has deleted them yet.
+//
+// ReadAfter reports as head the newest entry already passed to the listener:
+// an entry that is committed but not yet delivered is not read. Everything up
+// to the head returned has been delivered, and everything after it will be.
+//
+// # Close
+//
+// [Log.Close] stops the committer: a batch already taken is committed (or
+// fails) and answered first; every Append not yet taken returns
+// ssehub.ErrClosed. Close then closes the file and returns when no goroutine
+// of the Log is left.
+package bolt

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/bolt"
+)
+
+// config is everything the flags set.
+type config struct {
+	addr            string
+	tick            time.Duration
+	heartbeat       time.Duration
+	retry           time.Duration
+	queueBytes      byteSize
+	writeTimeout    time.Duration
+	shutdownTimeout time.Duration
+	store           string
+	historySize     int
+	historyTTL      time.Duration
+}
+
+var errHelp = flag.ErrHelp
+
+// parseConfig reads the flags, each defaulting to its SSEHUB_<NAME>
+// environment variable when set.
+func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
+	c := config{queueBytes: ssehub.DefaultQueueBytes}
+	fs := flag.NewFlagSet("ssehub", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", ":3020", "listen address")
+	fs.DurationVar(&c.tick, "tick", time.Second, "period of the demo broadcast of the current time (0 turns it off)")
+	fs.DurationVar(&c.heartbeat, "heartbeat", ssehub.DefaultHeartbeat, "period of the comment heartbeat on every stream (0 turns it off)")
+	fs.DurationVar(&c.retry, "retry", ssehub.DefaultRetry, "reconnection delay sent to clients as retry:")
+	fs.Var(&c.queueBytes, "queue-size", "bytes queued per connection before it is closed as too slow (suffixes KiB, MiB)")
+	fs.DurationVar(&c.writeTimeout, "write-timeout", ssehub.DefaultWriteTimeout, "a client that takes longer to accept one write is disconnected")
+	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown may take to flush and end streams")
+	fs.StringVar(&c.store, "store", "memory", "event history: memory, or bolt:<path> for a durable file")
+	fs.IntVar(&c.historySize, "history-size", ssehub.DefaultHistorySize, "events kept for Last-Event-ID resumption")
+	fs.DurationVar(&c.historyTTL, "history-ttl", 24*time.Hour, "how long events are kept (0: no age limit)")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: ssehub [flags]\n\nEvery flag may also be set as an environment variable SSEHUB_<FLAG>, e.g. SSEHUB_ADDR=:8080.\n\n")
+		fs.PrintDefaults()
+	}
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := "SSEHUB_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v := getenv(name); v != "" && envErr == nil {
+			if err := f.Value.Set(v); err != nil {
+				envErr = fmt.Errorf("invalid %s=%q: %v", name, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return c, envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected argument %q (flags start with -)", fs.Arg(0))
+	}
+	return c, c.validate()
+}
+
+func (c *config) validate() error {
+	switch {
+	case c.tick < 0:
+		return errors.New("-tick must not be negative")
+	case c.heartbeat < 0:
+		return errors.New("-heartbeat must not be negative")
+	case c.retry < 0:
+		return errors.New("-retry must not be negative")
+	case c.queueBytes < 1024:
+		return errors.New("-queue-size must be at least 1KiB")
+	case c.writeTimeout <= 0:
+		return errors.New("-write-timeout must be positive")
+	case c.shutdownTimeout <= 0:
+		return errors.New("-shutdown-timeout must be positive")
+	case c.historySize < 1:
+		return errors.New("-history-size must be at least 1")
+	case c.historyTTL < 0:
+		return errors.New("-history-ttl must not be negative")
+	}
+	if c.heartbeat == 0 {
+		c.heartbeat = -1 // ssehub.Config: negative disables
+	}
+	_, _, err := c.storeKind()
+	return err
+}
+
+// storeKind splits -store into its kind and, for bolt, the file path.
+func (c *config) storeKind() (kind, path string, err error) {
+	switch {
+	case c.store == "memory":
+		return "memory", "", nil
+	case strings.HasPrefix(c.store, "bolt:") && len(c.store) > len("bolt:"):
+		return "bolt", strings.TrimPrefix(c.store, "bolt:"), nil
+	}
+	return "", "", fmt.Errorf("-store %q: want memory or bolt:<path>", c.store)
+}
+
+// openLog opens the event history -store names.
+func openLog(c config) (ssehub.Log, error) {
+	ret := ssehub.Retention{MaxEntries: c.historySize, MaxAge: c.historyTTL}
+	kind, path, _ := c.storeKind()
+	if kind == "bolt" {
+		return bolt.Open(path, ret)
+	}
+	return ssehub.NewMemoryLog(ret), nil
+}
+
+// byteSize is a flag holding a number of bytes, with an optional KiB or MiB
+// suffix.
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+
+func (b *byteSize) Set(s string) error {
+	mult := int64(1)
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20} {
+		if n, ok := strings.CutSuffix(s, suffix); ok {
+			s, mult = n, m
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<40)/mult {
+		return errors.New("want a number of bytes, such as 262144 or 256KiB")
+	}
+	*b = byteSize(n * mult)
+	return nil
+}

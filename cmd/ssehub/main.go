@@ -1,0 +1,109 @@
+// Command ssehub runs a standalone SSE push hub: browsers subscribe with
+// GET /sse, backends in any language publish with POST /publish. Run it with
+// -h for its flags; every flag can also be set in the environment as
+// SSEHUB_<NAME> (upper case, dashes as underscores), e.g. SSEHUB_ADDR=:8080.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/httpapi"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil))
+}
+
+// run is the whole program: parse, wire, serve until ctx ends, shut down.
+// It returns the exit code. ready, if not nil, receives the listening
+// address once the server accepts connections (for tests).
+func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready chan<- string) int {
+	cfg, err := parseConfig(args, getenv, stderr)
+	if errors.Is(err, errHelp) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "ssehub: %v\n", err)
+		return 2
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, nil))
+
+	log, err := openLog(cfg)
+	if err != nil {
+		fmt.Fprintf(stderr, "ssehub: %v\n", err)
+		return 1
+	}
+	defer log.Close()
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "ssehub: %v\n", err)
+		return 1
+	}
+	raiseFileLimit(logger)
+	hub := ssehub.New(ssehub.Config{
+		Log:          log,
+		Retry:        cfg.retry,
+		Heartbeat:    cfg.heartbeat,
+		QueueBytes:   int(cfg.queueBytes),
+		WriteTimeout: cfg.writeTimeout,
+		Logger:       logger,
+	})
+	srv := &http.Server{
+		Handler:           httpapi.New(hub),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	tickDone := startTick(ctx, hub, cfg.tick)
+	logger.Info("ssehub listening", "addr", ln.Addr().String(), "store", cfg.store)
+	if ready != nil {
+		ready <- ln.Addr().String()
+	}
+
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		logger.Error("ssehub: server failed", "err", err)
+		return 1
+	}
+	<-tickDone
+	logger.Info("ssehub shutting down", "timeout", cfg.shutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
+	defer cancel()
+	if err := hub.Shutdown(sctx); err != nil {
+		logger.Warn("ssehub: streams closed before their queues were written", "err", err)
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		logger.Warn("ssehub: requests cut short", "err", err)
+		srv.Close()
+	}
+	return 0
+}
+
+// raiseFileLimit lets the process hold as many streams as the system allows:
+// each is an open file.
+func raiseFileLimit(logger *slog.Logger) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur >= lim.Max {
+		return
+	}
+	lim.Cur = lim.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		logger.Warn("ssehub: cannot raise the open-files limit", "err", err)
+	}
+}

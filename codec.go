@@ -1,0 +1,139 @@
+package ssehub
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+)
+
+// Entries are stored by durable logs in a compact binary form:
+//
+//	version byte (1)
+//	uvarint seq, varint unix nanoseconds, flags byte (bit 0: broadcast)
+//	uvarint count, then count × (uvarint length, bytes)   clients
+//	uvarint count, then count × (uvarint length, bytes)   topics
+//	uvarint length, bytes                                 type
+//	uvarint length, bytes                                 data
+const entryCodecVersion = 1
+
+var errCorruptEntry = errors.New("ssehub: corrupt entry encoding")
+
+// MarshalBinary encodes e for a durable log.
+func (e *Entry) MarshalBinary() ([]byte, error) {
+	n := 1 + 3*binary.MaxVarintLen64 + 1 + len(e.Type) + len(e.Data) + 4*binary.MaxVarintLen64
+	for _, s := range e.Clients {
+		n += binary.MaxVarintLen64 + len(s)
+	}
+	for _, s := range e.Topics {
+		n += binary.MaxVarintLen64 + len(s)
+	}
+	b := make([]byte, 0, n)
+	b = append(b, entryCodecVersion)
+	b = binary.AppendUvarint(b, e.Seq)
+	b = binary.AppendVarint(b, e.Time.UnixNano())
+	var flags byte
+	if e.Broadcast {
+		flags |= 1
+	}
+	b = append(b, flags)
+	b = appendStrings(b, e.Clients)
+	b = appendStrings(b, e.Topics)
+	b = appendBytes(b, []byte(e.Type))
+	b = appendBytes(b, e.Data)
+	return b, nil
+}
+
+// UnmarshalBinary decodes an entry encoded by MarshalBinary. It copies what
+// it keeps, so b may be reused (as bbolt requires).
+func (e *Entry) UnmarshalBinary(b []byte) error {
+	d := decoder{b: b}
+	if d.byte() != entryCodecVersion {
+		return errCorruptEntry
+	}
+	e.Seq = d.uvarint()
+	e.Time = time.Unix(0, d.varint())
+	e.Broadcast = d.byte()&1 != 0
+	e.Clients = d.strings()
+	e.Topics = d.strings()
+	e.Type = string(d.bytes())
+	e.Data = append([]byte(nil), d.bytes()...)
+	if d.err || len(d.b) != 0 {
+		return errCorruptEntry
+	}
+	return nil
+}
+
+func appendBytes(b, s []byte) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+func appendStrings(b []byte, ss []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ss)))
+	for _, s := range ss {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		b = append(b, s...)
+	}
+	return b
+}
+
+// decoder reads the fields MarshalBinary writes; the first short read sets
+// err and every later read returns zero values.
+type decoder struct {
+	b   []byte
+	err bool
+}
+
+func (d *decoder) byte() byte {
+	if len(d.b) == 0 {
+		d.err = true
+		return 0
+	}
+	c := d.b[0]
+	d.b = d.b[1:]
+	return c
+}
+
+func (d *decoder) uvarint() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.err = true
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) varint() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.err = true
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *decoder) bytes() []byte {
+	n := d.uvarint()
+	if d.err || n > uint64(len(d.b)) {
+		d.err = true
+		return nil
+	}
+	s := d.b[:n]
+	d.b = d.b[n:]
+	return s
+}
+
+func (d *decoder) strings() []string {
+	n := d.uvarint()
+	if d.err || n > uint64(len(d.b)) { // each string takes at least one byte
+		d.err = true
+		return nil
+	}
+	var ss []string
+	for i := uint64(0); i < n && !d.err; i++ {
+		ss = append(ss, string(d.bytes()))
+	}
+	return ss
+}

@@ -1,0 +1,179 @@
+package ssehub
+
+import "sync"
+
+// An item is one encoded frame in a connection's queue. Frames are shared by
+// every connection an event goes to; nobody writes to them after encoding.
+type item struct {
+	seq   uint64 // 0 for frames outside the event sequence (heartbeats)
+	frame []byte
+}
+
+// Connection states, in the only order they move through.
+const (
+	replaying = iota // history is being written; live events wait in the queue
+	live             // queued events are written as they come
+	finishing        // shutdown: write what is queued, then close
+	closed
+)
+
+// A conn is one open event stream. An idle conn holds no goroutine: a writer
+// runs only while its queue is not empty (on the standard handler path, the
+// handler goroutine is the writer and waits on wake).
+type conn struct {
+	hub    *Hub
+	client string
+	topics []string
+	out    stream
+	slot   int // index in its registry shard's all; -1 once removed
+
+	mu      sync.Mutex
+	state   int
+	queue   []item
+	queued  int    // bytes in queue
+	lastSeq uint64 // newest sequence number queued; older ones are ignored
+	writing bool   // a writer owns the queue's drain
+	down    bool   // removed from the hub, stream closed (or being)
+	spare   []item // the writer's recycled queue
+}
+
+// enqueue adds it to c's queue and reports whether c took it. It never blocks
+// on the network: a connection whose queue would overflow is closed.
+func (c *conn) enqueue(it item) bool {
+	c.mu.Lock()
+	if c.state >= finishing || it.seq <= c.lastSeq {
+		c.mu.Unlock()
+		return false
+	}
+	c.lastSeq = it.seq
+	if len(c.queue) > 0 && c.queued+len(it.frame) > c.hub.cfg.QueueBytes {
+		c.state = closed
+		c.mu.Unlock()
+		c.hub.overflows.Add(1)
+		go c.close() // the caller holds a registry lock that close needs
+		return false
+	}
+	start := c.push(it)
+	c.mu.Unlock()
+	if start {
+		c.out.kick(c)
+	}
+	return true
+}
+
+// enqueueComment queues a frame outside the event sequence (a heartbeat) if
+// c is live and has nothing else to write.
+func (c *conn) enqueueComment(frame []byte) {
+	c.mu.Lock()
+	if c.state != live || len(c.queue) > 0 {
+		c.mu.Unlock()
+		return
+	}
+	start := c.push(item{frame: frame})
+	c.mu.Unlock()
+	if start {
+		c.out.kick(c)
+	}
+}
+
+// push appends it to the queue and reports whether the caller must start a
+// writer. c.mu is held.
+func (c *conn) push(it item) bool {
+	c.queue = append(c.queue, it)
+	c.queued += len(it.frame)
+	if c.state == live && !c.writing {
+		c.writing = true
+		return true
+	}
+	return false
+}
+
+// goLive ends the replay: queued events up to and including seq were already
+// written from the log, the rest are written from now on. It reports false if
+// c was closed or asked to finish meanwhile.
+func (c *conn) goLive(seq uint64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.state != replaying {
+		return false
+	}
+	kept := c.queue[:0]
+	c.queued = 0
+	for _, it := range c.queue {
+		if it.seq > seq {
+			kept = append(kept, it)
+			c.queued += len(it.frame)
+		}
+	}
+	clear(c.queue[len(kept):])
+	c.queue = kept
+	c.lastSeq = max(c.lastSeq, seq)
+	c.state = live
+	if len(c.queue) > 0 {
+		c.writing = true
+		c.out.kick(c)
+	}
+	return true
+}
+
+// drain writes everything queued, batch after batch, until the queue is empty
+// or the stream fails. Only the writer that set c.writing calls it.
+func (c *conn) drain() {
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 || c.state == closed { // close dropped the queue
+			c.writing = false
+			done := c.state == finishing
+			c.mu.Unlock()
+			if done {
+				c.close()
+			}
+			return
+		}
+		batch := c.queue
+		c.queue, c.queued = c.spare, 0
+		c.mu.Unlock()
+
+		err := writeBatch(c.out, batch)
+		clear(batch)
+		if cap(batch) <= 64 { // keep small queues; let a burst's big one go
+			c.spare = batch[:0]
+		} else {
+			c.spare = nil
+		}
+		if err != nil {
+			c.close()
+			return
+		}
+	}
+}
+
+// finish asks c to write what it has queued and then close (Shutdown).
+func (c *conn) finish() {
+	c.mu.Lock()
+	if c.state >= finishing {
+		c.mu.Unlock()
+		return
+	}
+	idle := !c.writing
+	c.state = finishing
+	c.mu.Unlock()
+	if idle {
+		c.close()
+	}
+}
+
+// close ends the stream at once, dropping what is queued; closing twice is
+// harmless.
+func (c *conn) close() {
+	c.mu.Lock()
+	c.state = closed
+	c.queue, c.queued = nil, 0
+	first := !c.down
+	c.down = true
+	c.mu.Unlock()
+	if first {
+		c.hub.reg.remove(c)
+		c.out.close()
+	}
+}

@@ -1,0 +1,37 @@
+// Package ssehub is a real-time push hub: it delivers events to browsers and
+// other clients over Server-Sent Events (the WHATWG "text/event-stream"
+// protocol), to one client (every open connection of one client id), to a
+// topic, or to everyone.
+//
+// # The model
+//
+// A [Hub] holds the open event streams of one process. A publisher hands the
+// hub a [Message]: an event (optional type, any data) and its targets. The hub
+// appends the message to its [Log], which assigns the event its id (a
+// decimal sequence number, opaque to clients) and keeps it for a while. The log
+// hands every appended [Entry] back to the hub in id order; the hub encodes it
+// once and queues the same bytes on every local connection the message targets.
+// Each connection drains its queue with one write per batch of events.
+//
+// A client that reconnects sends the id of the last event it saw in the
+// Last-Event-ID header. The hub first replays the retained entries after that id
+// that the connection would have received, then switches to live delivery, with
+// no gap and no duplicate at the switch. When the id is no longer retained (or
+// was never issued by this log) the hub sends a "reset" event instead: see
+// [ResetEventType].
+//
+// # Slow clients
+//
+// Every connection's queue is bounded in bytes. A connection whose queue
+// overflows is closed; the client reconnects and resumes from the log. A
+// publisher is never blocked by a slow connection, and an open connection never
+// silently misses an event.
+//
+// # Connections
+//
+// On HTTP/1.x the hub takes the connection over from net/http once the response
+// headers are written: an idle stream then costs a small struct and a socket,
+// with no goroutine and no buffers. Writers are started only while a
+// connection has something to write. HTTP/2 streams stay on the standard
+// handler path.
+package ssehub

@@ -1,0 +1,13 @@
+// Package httpapi is ssehub's HTTP surface: the routes a standalone hub
+// serves, with their request decoding and JSON errors. It imports the hub;
+// the hub knows nothing of it.
+//
+//	GET  /sse?id=<client>&topic=<t>   an event stream (see ssehub.Hub.ServeHTTP)
+//	POST /publish                     publish one event (JSON or form body)
+//	POST /ping/{id}                   publish "Hello <id>" to client id
+//	GET  /healthz                     200 while the hub accepts publishes
+//
+// Every refusal is a 4xx with a JSON body {"error": "..."} that says what is
+// wrong, and changes nothing; the one exception is /ping's 404, plain text as
+// the original demo had it.
+package httpapi

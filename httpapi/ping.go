@@ -1,0 +1,37 @@
+package httpapi
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/ssehub/ssehub"
+)
+
+// ping publishes "Hello <id>" to client id, as the original demo did, and
+// answers 404 (plain text) when that client has no open stream here.
+func (a *api) ping(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	if err := ssehub.ValidateName("client id", id); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if a.hub.Connections(id) == 0 {
+		http.Error(w, fmt.Sprintf("client %q has no open connection", id), http.StatusNotFound)
+		return
+	}
+	rec, err := a.hub.Publish(r.Context(), ssehub.Message{
+		Clients: []string{id},
+		Data:    []byte("Hello " + id),
+	})
+	if err != nil {
+		publishError(w, err)
+		return
+	}
+	if rec.Connections == 0 { // it left between the check and the publish
+		http.Error(w, fmt.Sprintf("client %q has no open connection", id), http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "sent event %s to %d connection(s) of %q\n", rec.ID, rec.Connections, id)
+}
+

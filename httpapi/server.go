@@ -1,0 +1,63 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/ssehub/ssehub"
+)
+
+// MaxBodyBytes bounds a publish request's body.
+const MaxBodyBytes = 1 << 20
+
+// New returns the handler of a standalone hub serving h.
+func New(h *ssehub.Hub) http.Handler {
+	a := &api{hub: h}
+	mux := http.NewServeMux()
+	mux.Handle("GET /sse", h)
+	mux.HandleFunc("POST /publish", a.publish)
+	mux.HandleFunc("POST /ping/{id}", a.ping)
+	mux.HandleFunc("GET /healthz", a.healthz)
+	return mux
+}
+
+type api struct {
+	hub *ssehub.Hub
+}
+
+func (a *api) healthz(w http.ResponseWriter, r *http.Request) {
+	if a.hub.Stats().Closing {
+		writeError(w, http.StatusServiceUnavailable, "shutting down")
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+// publishError answers a failed Publish: the client's fault (400), the
+// hub's shutdown (503), or the log's failure (500).
+func publishError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, ssehub.ErrInvalid):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, ssehub.ErrClosed):
+		writeError(w, http.StatusServiceUnavailable, "shutting down: publish again later")
+	default:
+		writeError(w, http.StatusInternalServerError, "publish failed: "+err.Error())
+	}
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(v)
+}
+
+func writeError(w http.ResponseWriter, code int, msg string) {
+	writeJSON(w, code, errorBody{Error: msg})
+}
+
+type errorBody struct {
+	Error string `json:"error"`
+}

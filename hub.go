@@ -1,0 +1,235 @@
+package ssehub
+
+import (
+	"context"
+	"log/slog"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ssehub/ssehub/sse"
+)
+
+// Defaults for the zero values of Config.
+const (
+	DefaultRetry        = 3 * time.Second
+	DefaultHeartbeat    = 15 * time.Second
+	DefaultQueueBytes   = 256 << 10
+	DefaultWriteTimeout = 10 * time.Second
+)
+
+// Config tunes a Hub. The zero value is ready to use.
+type Config struct {
+	// Log records and orders published messages. Nil means a MemoryLog with
+	// the default retention. The Hub does not close it: its owner does,
+	// after Shutdown.
+	Log Log
+
+	// Retry is the reconnection delay the hub asks clients to use, sent as
+	// "retry:" when a stream opens. Zero means DefaultRetry; negative sends none.
+	Retry time.Duration
+
+	// Heartbeat is the period of the comment line written to every stream so
+	// that proxies keep idle streams open and dead peers are found. Zero
+	// means DefaultHeartbeat; negative disables heartbeats.
+	Heartbeat time.Duration
+
+	// QueueBytes bounds each connection's queue of events not yet written.
+	// A connection whose queue would exceed it is closed (its client resumes
+	// from the log). An event is always accepted by an empty queue, however
+	// large. Zero means DefaultQueueBytes.
+	QueueBytes int
+
+	// WriteTimeout bounds each write to a client; a client that does not
+	// take its bytes in time is disconnected. Zero means DefaultWriteTimeout.
+	WriteTimeout time.Duration
+
+	// KeepHandler keeps HTTP/1.x streams on net/http's handler goroutine
+	// instead of taking the connection over after the headers. Taking over is
+	// what makes idle streams cheap; keep the handler when middleware must
+	// see the whole response.
+	KeepHandler bool
+
+	// Logger receives the hub's rare operational messages. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+}
+
+func (c *Config) setDefaults() {
+	if c.Log == nil {
+		c.Log = NewMemoryLog(Retention{})
+	}
+	if c.Retry == 0 {
+		c.Retry = DefaultRetry
+	}
+	if c.Heartbeat == 0 {
+		c.Heartbeat = DefaultHeartbeat
+	}
+	if c.QueueBytes <= 0 {
+		c.QueueBytes = DefaultQueueBytes
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+// A Hub holds the open event streams of one process and delivers published
+// messages to them. It is an http.Handler serving event streams (see
+// ServeHTTP). All its methods are safe for concurrent use.
+type Hub struct {
+	cfg   Config
+	reg   registry
+	watch *closeWatcher
+
+	// head is the sequence number of the newest entry delivered. A stream
+	// that opens without Last-Event-ID starts after it.
+	head atomic.Uint64
+
+	// mu is held shared by every publish in flight and exclusively by
+	// Shutdown, so that Shutdown sees every accepted publish delivered.
+	mu      sync.RWMutex
+	closing bool
+
+	stop chan struct{} // closed by Shutdown: background goroutines end
+	bg   sync.WaitGroup
+
+	overflows atomic.Uint64
+}
+
+// A Receipt tells a publisher what became of its message.
+type Receipt struct {
+	ID          string // the event id, as clients see it
+	Connections int    // local connections the event was queued for
+}
+
+// New returns a running Hub. Call Shutdown to stop it.
+func New(cfg Config) *Hub {
+	cfg.setDefaults()
+	h := &Hub{cfg: cfg, stop: make(chan struct{})}
+	h.reg.init()
+	h.watch = newCloseWatcher(cfg.Logger)
+	h.bg.Go(h.watch.run)
+	cfg.Log.Listen(h.deliver)
+	// A log reports its head when asked for what follows an id newer than
+	// any it issued; deliveries that raced with this only move head forward.
+	head, _ := cfg.Log.ReadAfter(context.Background(), math.MaxUint64, func(*Entry) error { return nil })
+	h.advanceHead(head)
+	if cfg.Heartbeat > 0 {
+		h.bg.Go(h.heartbeat)
+	}
+	return h
+}
+
+// Publish validates m, appends it to the log and queues it for every local
+// connection it targets. An invalid message returns an error wrapping
+// ErrInvalid and publishes nothing; after Shutdown has begun Publish
+// returns ErrClosed. A nil error means the event is in the log (durable, if
+// the log is) and queued.
+func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
+	if err := m.Validate(); err != nil {
+		return Receipt{}, err
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if h.closing {
+		return Receipt{}, ErrClosed
+	}
+	e, err := h.cfg.Log.Append(ctx, &m)
+	if err != nil {
+		return Receipt{}, err
+	}
+	return Receipt{ID: e.ID(), Connections: e.queued}, nil
+}
+
+// deliver is the log's listener: it encodes e once and queues the bytes on
+// every local connection e targets. Entries arrive in sequence order.
+func (h *Hub) deliver(e *Entry) {
+	frame := sse.AppendEvent(make([]byte, 0, 32+len(e.Type)+len(e.Data)), e.ID(), e.Type, e.Data)
+	// Advance head before fanning out: a stream registered too late for
+	// this fan-out then reads a head that already counts e, and starts after it.
+	h.advanceHead(e.Seq)
+	e.queued = h.reg.fanOut(e, item{seq: e.Seq, frame: frame})
+}
+
+func (h *Hub) advanceHead(seq uint64) {
+	for {
+		cur := h.head.Load()
+		if seq <= cur || h.head.CompareAndSwap(cur, seq) {
+			return
+		}
+	}
+}
+
+// Connections returns how many streams client has open on this hub.
+func (h *Hub) Connections(client string) int { return h.reg.clientConns(client) }
+
+// Clients returns the ids of the clients with at least one open stream.
+func (h *Hub) Clients() []string { return h.reg.clients() }
+
+// Stats is a snapshot of a hub's counters.
+type Stats struct {
+	Connections int    // open streams
+	Overflows   uint64 // streams closed because their queue overflowed
+	Head        uint64 // sequence number of the newest event delivered
+	Closing     bool   // Shutdown has begun
+}
+
+// Stats returns the hub's current counters.
+func (h *Hub) Stats() Stats {
+	return Stats{
+		Connections: h.reg.len(),
+		Overflows:   h.overflows.Load(),
+		Head:        h.head.Load(),
+		Closing:     h.isClosing(),
+	}
+}
+
+// Shutdown stops the hub: new publishes get ErrClosed, new streams are told
+// to come back later, what is already queued is written, and every stream is
+// ended. If ctx ends first, the remaining streams are closed at once and
+// ctx's error is returned. Shutdown does not close the Log.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock() // waits for publishes in flight
+	already := h.closing
+	h.closing = true
+	h.mu.Unlock()
+	if already {
+		return nil
+	}
+	close(h.stop)
+	for _, c := range h.reg.snapshot() {
+		c.finish()
+	}
+	err := h.waitDrained(ctx)
+	if err != nil {
+		for _, c := range h.reg.snapshot() {
+			c.close()
+		}
+	}
+	h.watch.stop()
+	h.bg.Wait()
+	return err
+}
+
+func (h *Hub) waitDrained(ctx context.Context) error {
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for h.reg.len() > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-tick.C:
+		}
+	}
+	return nil
+}
+
+func (h *Hub) isClosing() bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return h.closing
+}

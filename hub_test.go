@@ -1,0 +1,302 @@
+package ssehub_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssehub/ssehub"
+)
+
+func TestTargetsReachExactlyTheirStreams(t *testing.T) {
+	forEachMode(t, ssehub.Config{}, func(t *testing.T, e *env) {
+		alice1 := e.open(t, "id=alice")
+		alice2 := e.open(t, "id=alice")
+		bob := e.open(t, "id=bob&topic=room")
+		carol := e.open(t, "id=carol&topic=room&topic=lobby")
+		dave := e.open(t, "id=dave")
+
+		if r := e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("to alice")}); r.Connections != 2 {
+			t.Errorf("to alice: queued for %d connections, want 2", r.Connections)
+		}
+		if r := e.publish(t, ssehub.Message{Topics: []string{"room"}, Data: []byte("to room")}); r.Connections != 2 {
+			t.Errorf("to room: queued for %d connections, want 2", r.Connections)
+		}
+		// carol matches by client and by both topics: she gets it once.
+		r := e.publish(t, ssehub.Message{
+			Clients: []string{"carol", "alice"}, Topics: []string{"room", "lobby"}, Data: []byte("mixed"),
+		})
+		if r.Connections != 4 {
+			t.Errorf("mixed: queued for %d connections, want 4", r.Connections)
+		}
+		if r := e.publish(t, ssehub.Message{Broadcast: true, Data: []byte("to all")}); r.Connections != 5 {
+			t.Errorf("broadcast: queued for %d connections, want 5", r.Connections)
+		}
+
+		alice1.expect(t, "to alice", "mixed", "to all")
+		alice2.expect(t, "to alice", "mixed", "to all")
+		bob.expect(t, "to room", "mixed", "to all")
+		carol.expect(t, "to room", "mixed", "to all")
+		dave.expect(t, "to all")
+		for _, s := range []*stream{alice1, alice2, bob, carol, dave} {
+			s.expectNone(t, 50*time.Millisecond)
+		}
+		if got := e.hub.Connections("alice"); got != 2 {
+			t.Errorf("Connections(alice) = %d, want 2", got)
+		}
+		if got := len(e.hub.Clients()); got != 4 {
+			t.Errorf("Clients() has %d ids, want 4", got)
+		}
+	})
+}
+
+func TestEventsArriveAsPublished(t *testing.T) {
+	forEachMode(t, ssehub.Config{}, func(t *testing.T, e *env) {
+		s := e.open(t, "id=a")
+		cases := []struct{ typ, data, want string }{
+			{"", "plain", "plain"},
+			{"chat", "typed", "typed"},
+			{"", "", ""},
+			{"", "two\nlines", "two\nlines"},
+			{"", "crlf\r\nand cr\rend", "crlf\nand cr\nend"},
+			{"", "trailing newline\n", "trailing newline\n"},
+			{"", "\n\n", "\n\n"},
+			{"", "x\n\nid: 999\nevent: evil\ndata: y", "x\n\nid: 999\nevent: evil\ndata: y"},
+			{"", "ünïcödé ✓", "ünïcödé ✓"},
+		}
+		var ids []string
+		for _, c := range cases {
+			r := e.publish(t, ssehub.Message{Clients: []string{"a"}, Type: c.typ, Data: []byte(c.data)})
+			ids = append(ids, r.ID)
+		}
+		for i, c := range cases {
+			ev := s.next(t)
+			wantType := c.typ
+			if wantType == "" {
+				wantType = "message"
+			}
+			if ev.Data != c.want || ev.Type != wantType || ev.ID != ids[i] {
+				t.Errorf("event %d: got %+v, want data %q type %q id %s", i, ev, c.want, wantType, ids[i])
+			}
+		}
+	})
+}
+
+func TestIDsIncreaseInPublishOrder(t *testing.T) {
+	e := start(t, ssehub.Config{}, modes[0])
+	var last uint64
+	for i := range 100 {
+		r := e.publish(t, ssehub.Message{Broadcast: true})
+		seq, err := strconv.ParseUint(r.ID, 10, 64)
+		if err != nil || (i > 0 && seq != last+1) {
+			t.Fatalf("publish %d: id %q after %d", i, r.ID, last)
+		}
+		last = seq
+	}
+}
+
+func TestStreamHeadersComeAtOnce(t *testing.T) {
+	forEachMode(t, ssehub.Config{}, func(t *testing.T, e *env) {
+		// open returns once the response header is in; no event was published.
+		s := e.open(t, "id=a")
+		h := s.resp.Header
+		for name, want := range map[string]string{
+			"Content-Type":      "text/event-stream",
+			"Cache-Control":     "no-cache",
+			"X-Accel-Buffering": "no",
+		} {
+			if got := h.Get(name); got != want {
+				t.Errorf("%s: %q, want %q", name, got, want)
+			}
+		}
+	})
+}
+
+func TestPublishValidation(t *testing.T) {
+	e := start(t, ssehub.Config{}, modes[0])
+	s := e.open(t, "id=a")
+	bad := []ssehub.Message{
+		{},
+		{Clients: []string{""}},
+		{Clients: []string{"a"}, Type: "a\nb"},
+		{Clients: []string{"a"}, Type: "a\rb"},
+		{Clients: []string{"a"}, Type: "a\x00b"},
+		{Topics: []string{"t\n"}},
+		{Clients: []string{strings.Repeat("x", ssehub.MaxNameLen+1)}},
+		{Clients: make([]string, ssehub.MaxTargets+1)},
+	}
+	for _, m := range bad {
+		if _, err := e.hub.Publish(context.Background(), m); !errors.Is(err, ssehub.ErrInvalid) {
+			t.Errorf("Publish(%.60v): err %v, want ErrInvalid", m, err)
+		}
+	}
+	s.expectNone(t, 50*time.Millisecond)
+}
+
+func TestHeartbeat(t *testing.T) {
+	forEachMode(t, ssehub.Config{Heartbeat: 20 * time.Millisecond}, func(t *testing.T, e *env) {
+		s := e.open(t, "id=a")
+		for range 2 {
+			select {
+			case c := <-s.comments:
+				if c != "ping" {
+					t.Fatalf("comment %q, want ping", c)
+				}
+			case <-time.After(waitLimit):
+				t.Fatal("no heartbeat")
+			}
+		}
+	})
+}
+
+// A client that stops reading must not delay anyone else, nor the publisher;
+// its queue overflows and its connection is closed.
+func TestSlowClientIsIsolated(t *testing.T) {
+	forEachMode(t, ssehub.Config{QueueBytes: 64 << 10, WriteTimeout: time.Second}, func(t *testing.T, e *env) {
+		e.request(t, "id=slow") // never read
+		fast := e.open(t, "id=fast")
+		big := []byte(strings.Repeat("x", 16<<10))
+		start := time.Now()
+		for i := range 400 { // 6.4 MB: far more than socket buffers hold
+			e.publish(t, ssehub.Message{Broadcast: true, Data: append([]byte(strconv.Itoa(i)+" "), big...)})
+			if got := fast.next(t); !strings.HasPrefix(got.Data, strconv.Itoa(i)+" ") {
+				t.Fatalf("fast client got %.20q, want event %d", got.Data, i)
+			}
+		}
+		if d := time.Since(start); d > 4*time.Second {
+			t.Errorf("400 publishes took %v with a stalled client", d)
+		}
+		eventually(t, "stalled client disconnected", func() bool { return e.hub.Connections("slow") == 0 })
+		if e.hub.Stats().Overflows == 0 {
+			t.Error("no overflow counted")
+		}
+	})
+}
+
+// A publisher is never blocked, even by a client that never reads at all:
+// a raw TCP client that sends its request and then nothing.
+func TestPublishNeverBlocks(t *testing.T) {
+	e := start(t, ssehub.Config{QueueBytes: 32 << 10}, modes[0])
+	nc, err := net.Dial("tcp", e.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	fmt.Fprintf(nc, "GET /?id=raw HTTP/1.1\r\nHost: x\r\n\r\n")
+	eventually(t, "raw client connected", func() bool { return e.hub.Connections("raw") == 1 })
+	data := []byte(strings.Repeat("y", 60<<10))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 200 {
+			e.hub.Publish(context.Background(), ssehub.Message{Clients: []string{"raw"}, Data: data})
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(waitLimit):
+		t.Fatal("publishing to a client that never reads blocked")
+	}
+}
+
+func TestHangUpIsNoticed(t *testing.T) {
+	forEachMode(t, ssehub.Config{}, func(t *testing.T, e *env) {
+		s := e.open(t, "id=leaver")
+		if e.hub.Connections("leaver") != 1 {
+			t.Fatal("not connected")
+		}
+		s.close()
+		// Well before the 15 s heartbeat could find it.
+		eventually(t, "hang-up noticed", func() bool { return e.hub.Connections("leaver") == 0 })
+	})
+}
+
+func TestShutdownDeliversQueuedAndEndsStreams(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			hub := ssehub.New(ssehub.Config{KeepHandler: m.keepHandler})
+			e := &env{hub: hub}
+			e.srv = newServer(hub, m)
+			defer e.srv.Close()
+			e.client = e.srv.Client()
+			streams := []*stream{e.open(t, "id=a"), e.open(t, "id=b"), e.open(t, "id=a")}
+			for i := range 50 {
+				e.publish(t, ssehub.Message{Broadcast: true, Data: []byte(strconv.Itoa(i))})
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := hub.Shutdown(ctx); err != nil {
+				t.Fatalf("Shutdown: %v", err)
+			}
+			for _, s := range streams {
+				for i := range 50 {
+					s.expect(t, strconv.Itoa(i))
+				}
+				if err := s.ended(t); err.Error() != "EOF" {
+					t.Errorf("stream ended with %v, want a clean EOF", err)
+				}
+			}
+			if _, err := hub.Publish(context.Background(), ssehub.Message{Broadcast: true}); !errors.Is(err, ssehub.ErrClosed) {
+				t.Errorf("Publish after Shutdown: %v, want ErrClosed", err)
+			}
+			if n := hub.Stats().Connections; n != 0 {
+				t.Errorf("%d connections left", n)
+			}
+		})
+	}
+}
+
+// Connects, disconnects, publishes and a shutdown, all at once, under -race.
+func TestConcurrentUse(t *testing.T) {
+	forEachMode(t, ssehub.Config{QueueBytes: 8 << 10}, func(t *testing.T, e *env) {
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for g := range 8 {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					s := e.open(t, fmt.Sprintf("id=c%d&topic=t%d", g, i%3))
+					if i%2 == 0 { // sometimes leave mid-stream, sometimes at once
+						select {
+						case <-s.events:
+						case <-stop:
+						}
+					}
+					s.close()
+				}
+			})
+		}
+		for p := range 4 {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					m := ssehub.Message{Broadcast: i%3 == 0, Clients: []string{fmt.Sprintf("c%d", i%8)}, Topics: []string{fmt.Sprintf("t%d", p%3)}, Data: []byte("x")}
+					if _, err := e.hub.Publish(context.Background(), m); err != nil {
+						t.Errorf("Publish: %v", err)
+						return
+					}
+					e.hub.Clients()
+					e.hub.Stats()
+					time.Sleep(100 * time.Microsecond)
+				}
+			})
+		}
+		time.Sleep(500 * time.Millisecond)
+		close(stop)
+		wg.Wait()
+	})
+}

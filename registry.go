@@ -1,0 +1,186 @@
+package ssehub
+
+import (
+	"hash/maphash"
+	"sync"
+)
+
+// shardCount spreads connections over independently locked shards, so that
+// connects, disconnects and publishes to different clients do not contend.
+const shardCount = 32
+
+// registry indexes the open connections of a hub by client id and topic.
+// A connection lives in the shard of its client id.
+type registry struct {
+	seed   maphash.Seed
+	shards [shardCount]shard
+}
+
+type shard struct {
+	mu      sync.RWMutex
+	all     []*conn // every connection; conn.slot is its index
+	clients map[string][]*conn
+	topics  map[string]map[*conn]struct{}
+}
+
+func (r *registry) init() {
+	r.seed = maphash.MakeSeed()
+	for i := range r.shards {
+		r.shards[i].clients = make(map[string][]*conn)
+		r.shards[i].topics = make(map[string]map[*conn]struct{})
+	}
+}
+
+func (r *registry) shardOf(client string) *shard {
+	return &r.shards[maphash.String(r.seed, client)%shardCount]
+}
+
+func (r *registry) add(c *conn) {
+	s := r.shardOf(c.client)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c.slot = len(s.all)
+	s.all = append(s.all, c)
+	s.clients[c.client] = append(s.clients[c.client], c)
+	for _, t := range c.topics {
+		set := s.topics[t]
+		if set == nil {
+			set = make(map[*conn]struct{})
+			s.topics[t] = set
+		}
+		set[c] = struct{}{}
+	}
+}
+
+// remove takes c out of the registry; removing it twice is harmless.
+func (r *registry) remove(c *conn) {
+	s := r.shardOf(c.client)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c.slot < 0 {
+		return
+	}
+	last := len(s.all) - 1
+	s.all[c.slot] = s.all[last]
+	s.all[c.slot].slot = c.slot
+	s.all[last] = nil
+	s.all = s.all[:last]
+	c.slot = -1
+
+	mine := s.clients[c.client]
+	for i, other := range mine {
+		if other == c {
+			mine[i] = mine[len(mine)-1]
+			mine[len(mine)-1] = nil
+			mine = mine[:len(mine)-1]
+			break
+		}
+	}
+	if len(mine) == 0 {
+		delete(s.clients, c.client)
+	} else {
+		s.clients[c.client] = mine
+	}
+	for _, t := range c.topics {
+		delete(s.topics[t], c)
+		if len(s.topics[t]) == 0 {
+			delete(s.topics, t)
+		}
+	}
+}
+
+// fanOut queues it on every connection e targets and returns how many
+// took it. A connection matching several targets takes it once: conn.enqueue
+// ignores a sequence number it has already seen.
+func (r *registry) fanOut(e *Entry, it item) int {
+	n := 0
+	if e.Broadcast {
+		for i := range r.shards {
+			s := &r.shards[i]
+			s.mu.RLock()
+			for _, c := range s.all {
+				if c.enqueue(it) {
+					n++
+				}
+			}
+			s.mu.RUnlock()
+		}
+		return n
+	}
+	for _, client := range e.Clients {
+		s := r.shardOf(client)
+		s.mu.RLock()
+		for _, c := range s.clients[client] {
+			if c.enqueue(it) {
+				n++
+			}
+		}
+		s.mu.RUnlock()
+	}
+	if len(e.Topics) == 0 {
+		return n
+	}
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.mu.RLock()
+		for _, t := range e.Topics {
+			for c := range s.topics[t] {
+				if c.enqueue(it) {
+					n++
+				}
+			}
+		}
+		s.mu.RUnlock()
+	}
+	return n
+}
+
+// each calls fn for every connection, with its shard's lock held shared.
+func (r *registry) each(fn func(*conn)) {
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.mu.RLock()
+		for _, c := range s.all {
+			fn(c)
+		}
+		s.mu.RUnlock()
+	}
+}
+
+// snapshot returns every connection, for work that must not hold shard locks.
+func (r *registry) snapshot() []*conn {
+	var all []*conn
+	r.each(func(c *conn) { all = append(all, c) })
+	return all
+}
+
+func (r *registry) len() int {
+	n := 0
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.mu.RLock()
+		n += len(s.all)
+		s.mu.RUnlock()
+	}
+	return n
+}
+
+func (r *registry) clientConns(client string) int {
+	s := r.shardOf(client)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return len(s.clients[client])
+}
+
+func (r *registry) clients() []string {
+	var ids []string
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.mu.RLock()
+		for id := range s.clients {
+			ids = append(ids, id)
+		}
+		s.mu.RUnlock()
+	}
+	return ids
+}

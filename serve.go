@@ -1,0 +1,228 @@
+package ssehub
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+
+	"github.com/ssehub/ssehub/sse"
+)
+
+// ResetEventType is the type of the event a stream starts with when the
+// client's Last-Event-ID cannot be resumed: the events after it are no longer
+// retained, or the id was never issued by this hub's log. Its data is JSON,
+//
+//	{"reason": "expired" | "unknown", "lastEventId": "<the id the client sent>"}
+//
+// and its id is the newest event id, so the client's next reconnect resumes
+// from there. An application listens for it
+// (source.addEventListener("reset", ...)) and reloads its state; the
+// EventSource onmessage handler does not see it.
+const ResetEventType = "reset"
+
+// A Subscription says what one stream receives: the events published to its
+// client id, to any of its topics, and broadcasts.
+type Subscription struct {
+	Client string
+	Topics []string
+}
+
+// Validate reports whether s can be served; its errors match ErrInvalid.
+func (s *Subscription) Validate() error {
+	if err := ValidateName("client id", s.Client); err != nil {
+		return err
+	}
+	if len(s.Topics) > MaxTargets {
+		return invalid("too many topics: %d, at most %d", len(s.Topics), MaxTargets)
+	}
+	for _, t := range s.Topics {
+		if err := ValidateName("topic", t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// NewClientID returns a random client id, for streams opened without one.
+func NewClientID() string { return "anon-" + rand.Text() }
+
+// ServeHTTP serves an event stream for the client named by the "id" query
+// parameter (a random id when absent), subscribed to every "topic" parameter.
+// See ServeStream.
+func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	sub := Subscription{Client: q.Get("id"), Topics: q["topic"]}
+	if sub.Client == "" {
+		sub.Client = NewClientID()
+	}
+	h.ServeStream(w, r, sub)
+}
+
+// ServeStream serves one event stream for sub. An invalid subscription gets
+// 400 with a JSON {"error": ...}. Otherwise the stream opens at once (status
+// 200, "retry:"), replays what the client missed if the request carries a
+// Last-Event-ID header (or a lastEventId query parameter, for clients that
+// cannot set headers), and then delivers live events until the client leaves
+// or the hub shuts down. While the hub shuts down, a stream is opened and
+// ended at once, so that browsers retry later instead of giving up (any
+// status but 200 makes an EventSource stop for good).
+func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscription) {
+	if err := sub.Validate(); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if r.Method == http.MethodHead || h.isClosing() {
+		streamHeader(w.Header())
+		w.WriteHeader(http.StatusOK)
+		w.Write(h.hello())
+		return
+	}
+	out, first := h.open(w, r)
+	c := &conn{hub: h, client: sub.Client, topics: sub.Topics, out: out, slot: -1}
+	if s, ok := out.(*takenStream); ok {
+		h.watch.add(s, c)
+	}
+	// Registered before the client sees the response header: a publisher
+	// reacting to the stream's opening cannot publish before it.
+	h.reg.add(c)
+	if h.isClosing() || !h.catchUp(r, c, first) {
+		c.close()
+		return
+	}
+	if s, ok := out.(*handlerStream); ok {
+		s.serve(c, r.Context().Done())
+	}
+}
+
+// hello is what every stream starts with: the reconnection delay. It ends
+// without a blank line, which would dispatch nothing but could reset the
+// browser's last event id to the empty id of a fresh stream.
+func (h *Hub) hello() []byte {
+	if h.cfg.Retry < 0 {
+		return nil
+	}
+	return sse.AppendField(nil, "retry", strconv.FormatInt(h.cfg.Retry.Milliseconds(), 10))
+}
+
+// open prepares the stream, taking an HTTP/1.x connection over from
+// net/http when it can, and returns it with its first bytes (the response
+// header, if net/http will not write it, and hello), to be written by catchUp.
+func (h *Hub) open(w http.ResponseWriter, r *http.Request) (stream, []byte) {
+	if r.ProtoMajor == 1 && !h.cfg.KeepHandler {
+		nc, header, err := takeOver(w, r)
+		if err == nil {
+			s := &takenStream{hub: h, nc: nc, timeout: h.cfg.WriteTimeout}
+			return s, append(header, h.hello()...)
+		}
+	}
+	s := &handlerStream{
+		w:       w,
+		rc:      http.NewResponseController(w),
+		timeout: h.cfg.WriteTimeout,
+		wake:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+	}
+	streamHeader(w.Header())
+	w.WriteHeader(http.StatusOK) // sent with the first write
+	return s, h.hello()
+}
+
+// catchUp brings a registered, replaying stream up to date: its first bytes,
+// the events the client missed (or a reset event), then an id line naming
+// where it now stands, then live. It reports false if the stream failed or
+// was closed.
+func (h *Hub) catchUp(r *http.Request, c *conn, first []byte) bool {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	buf := append((*bp)[:0], first...)
+	defer func() { *bp = buf[:0] }()
+
+	last, resume := lastEventID(r)
+	at := h.head.Load()
+	if resume {
+		var err error
+		at, buf, err = h.replay(r.Context(), c, last, buf)
+		if err != nil {
+			return false
+		}
+	}
+	buf = sse.AppendField(buf, "id", FormatID(at))
+	buf = append(buf, '\n')
+	if err := c.out.write(buf); err != nil {
+		return false
+	}
+	return c.goLive(at)
+}
+
+// replay appends to buf the retained events after the client's last id that
+// c receives, writing buf out whenever it grows large, and returns the head
+// it read up to. An id that cannot be resumed gets a reset event instead.
+func (h *Hub) replay(ctx context.Context, c *conn, last string, buf []byte) (uint64, []byte, error) {
+	after, ok := ParseID(last)
+	if !ok {
+		at := h.head.Load()
+		return at, appendReset(buf, at, "unknown", last), nil
+	}
+	head, err := h.cfg.Log.ReadAfter(ctx, after, func(e *Entry) error {
+		if !e.matches(c.client, c.topics) {
+			return nil
+		}
+		buf = sse.AppendEvent(buf, e.ID(), e.Type, e.Data)
+		if len(buf) < replayChunk {
+			return nil
+		}
+		err := c.out.write(buf)
+		buf = buf[:0]
+		return err
+	})
+	switch {
+	case errors.Is(err, ErrNotRetained) && after > head:
+		return head, appendReset(buf, head, "unknown", last), nil
+	case errors.Is(err, ErrNotRetained):
+		return head, appendReset(buf, head, "expired", last), nil
+	case err != nil:
+		if ctx.Err() == nil {
+			h.cfg.Logger.Warn("ssehub: replay failed", "client", c.client, "after", after, "err", err)
+		}
+		return head, buf, err
+	}
+	return head, buf, nil
+}
+
+// replayChunk is how much replayed history is gathered per write.
+const replayChunk = 32 << 10
+
+// appendReset appends the reset event: the client must reload its state, and
+// resumes from head.
+func appendReset(buf []byte, head uint64, reason, last string) []byte {
+	data, _ := json.Marshal(struct {
+		Reason      string `json:"reason"`
+		LastEventID string `json:"lastEventId"`
+	}{reason, last})
+	return sse.AppendEvent(buf, FormatID(head), ResetEventType, data)
+}
+
+// lastEventID returns the id a reconnecting client last saw: the
+// Last-Event-ID header browsers send, or the lastEventId query parameter.
+func lastEventID(r *http.Request) (string, bool) {
+	if id := r.Header.Get("Last-Event-ID"); id != "" {
+		return id, true
+	}
+	if id := r.URL.Query().Get("lastEventId"); id != "" {
+		return id, true
+	}
+	return "", false
+}
+
+// writeError answers a request the hub refuses with a JSON {"error": msg}.
+func writeError(w http.ResponseWriter, code int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(code)
+	json.NewEncoder(w).Encode(struct {
+		Error string `json:"error"`
+	}{msg})
+}
