@@ -17,7 +17,10 @@ func Example() {
 	srv := httptest.NewServer(hub) // in your server: mux.Handle("/events", hub)
 	defer srv.Close()
 
-	resp, _ := http.Get(srv.URL + "?id=alice&topic=news") // a browser: new EventSource(url)
+	resp, err := http.Get(srv.URL + "?id=alice&topic=news") // a browser: new EventSource(url)
+	if err != nil {
+		panic(err)
+	}
 	defer resp.Body.Close()
 
 	hub.Publish(context.Background(), ssehub.Message{Clients: []string{"alice"}, Data: []byte("hi alice")})

@@ -7,18 +7,20 @@ import "time"
 // event id (see hello).
 var heartbeatFrame = []byte(": ping\n")
 
-// heartbeat queues heartbeatFrame on every idle live stream each period,
+// heartbeat queues heartbeatFrame on every idle live stream once a period,
 // until Shutdown. Besides keeping proxies from closing idle streams, the
-// write finds peers that vanished without closing their connection.
+// write finds peers that vanished without closing their connection. The
+// registry's shards take turns over the period, so that the writers of
+// thousands of streams are not all started at once.
 func (h *Hub) heartbeat() {
-	t := time.NewTicker(h.cfg.Heartbeat)
+	t := time.NewTicker(h.cfg.Heartbeat / shardCount)
 	defer t.Stop()
-	for {
+	for i := 0; ; i = (i + 1) % shardCount {
 		select {
 		case <-h.stop:
 			return
 		case <-t.C:
-			h.reg.each(func(c *conn) { c.enqueueComment(heartbeatFrame) })
+			h.reg.eachIn(i, func(c *conn) { c.enqueueComment(heartbeatFrame) })
 		}
 	}
 }

@@ -138,12 +138,17 @@ func (r *registry) fanOut(e *Entry, it item) int {
 // each calls fn for every connection, with its shard's lock held shared.
 func (r *registry) each(fn func(*conn)) {
 	for i := range r.shards {
-		s := &r.shards[i]
-		s.mu.RLock()
-		for _, c := range s.all {
-			fn(c)
-		}
-		s.mu.RUnlock()
+		r.eachIn(i, fn)
+	}
+}
+
+// eachIn calls fn for every connection of shard i, with its lock held shared.
+func (r *registry) eachIn(i int, fn func(*conn)) {
+	s := &r.shards[i]
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, c := range s.all {
+		fn(c)
 	}
 }
 

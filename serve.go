@@ -83,6 +83,7 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 	out, first := h.open(w, r)
 	c := &conn{hub: h, client: sub.Client, topics: sub.Topics, out: out, slot: -1}
 	if s, ok := out.(*takenStream); ok {
+		s.drain = c.drain
 		h.watch.add(s, c)
 	}
 	// Registered before the client sees the response header: a publisher

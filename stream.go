@@ -50,6 +50,7 @@ type takenStream struct {
 	hub     *Hub
 	nc      net.Conn
 	timeout time.Duration
+	drain   func()     // the conn's drain, bound once: "go s.drain()" allocates nothing
 	watched watchToken // guarded by the hub's closeWatcher
 }
 
@@ -61,7 +62,7 @@ func (s *takenStream) write(p []byte) error {
 	return err
 }
 
-func (s *takenStream) kick(c *conn) { go c.drain() }
+func (s *takenStream) kick(*conn) { go s.drain() }
 
 func (s *takenStream) close() {
 	s.hub.watch.remove(s)

@@ -9,8 +9,8 @@
 //	"entries"  key: the sequence number, 8 bytes big-endian
 //	           value: the entry as encoded by ssehub.Entry.MarshalBinary
 //	"meta"     "version": the format version, 8 bytes big-endian (now 1)
-//	           "head":    the newest sequence number ever assigned, 8 bytes
-//	                      big-endian
+//	           "head":    the newest sequence number ever committed, 8
+//	                      bytes big-endian
 //
 // The keys in "entries" are consecutive; retention deletes from the oldest
 // end. The head is kept apart from the entries so that numbering continues
@@ -19,8 +19,10 @@
 //
 // [Open] refuses a file that is not a bbolt database, that is corrupt, that
 // holds other buckets but not ours, or whose format version it does not know;
-// it never starts afresh over an existing file. A file locked by another
-// process (or another Log in this one) makes Open fail after one second.
+// it never starts afresh over an existing file. To find corruption early,
+// Open runs bbolt's consistency check (Tx.Check), which reads the whole file;
+// the retention limits keep it small. A file locked by another process (or
+// by another Log in this one) makes Open fail after one second.
 //
 // # Durability
 //

@@ -77,12 +77,12 @@ func (s *suite) newLog(t *testing.T, r ssehub.Retention) (ssehub.Log, *recorder)
 // recorder is a listener that records what it is given and checks that it
 // is called one call at a time, in sequence order.
 type recorder struct {
-	t    *testing.T
+	t     *testing.T
 	mu    sync.Mutex // for failures only
 	fails int
 	done  bool // t has ended: a late call cannot be reported
-	busy atomic.Bool
-	last atomic.Uint64 // Seq of the newest entry delivered
+	busy  atomic.Bool
+	last  atomic.Uint64 // Seq of the newest entry delivered
 
 	// Written by the listener without a lock of its own, after busy is
 	// released, so that the race detector reports a log that calls the

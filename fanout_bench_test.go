@@ -1,0 +1,83 @@
+package ssehub
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+	"sync/atomic"
+	"testing"
+
+	"github.com/ssehub/ssehub/sse"
+)
+
+// sinkStream is a connection's stream without a socket: it counts the bytes
+// written, and starts writers exactly as a taken-over stream does. It lets the
+// fan-out benchmarks hold 100,000 connections in one process.
+type sinkStream struct {
+	drain   func()
+	written *atomic.Int64
+}
+
+func (s *sinkStream) write(p []byte) error { s.written.Add(int64(len(p))); return nil }
+func (s *sinkStream) kick(*conn)           { go s.drain() }
+func (s *sinkStream) close()               {}
+
+// hubWithSinks returns a hub with n live connections on sinks, client ids
+// c0..c<n-1>, and the counter of bytes written to them.
+func hubWithSinks(b *testing.B, n int) (*Hub, *atomic.Int64) {
+	h := New(Config{Heartbeat: -1, Log: NewMemoryLog(Retention{MaxEntries: 1000})})
+	b.Cleanup(func() { h.Shutdown(context.Background()) })
+	written := new(atomic.Int64)
+	for i := range n {
+		s := &sinkStream{written: written}
+		c := &conn{hub: h, client: fmt.Sprintf("c%d", i), out: s, slot: -1, state: live}
+		s.drain = c.drain
+		h.reg.add(c)
+	}
+	return h, written
+}
+
+// BenchmarkFanOut publishes one broadcast per op and waits until every
+// connection's writer has written it. allocs/op must not grow with the number
+// of connections: the event is encoded once and its bytes shared.
+func BenchmarkFanOut(b *testing.B) {
+	for _, n := range []int{1, 1000, 100_000} {
+		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
+			h, written := hubWithSinks(b, n)
+			data := []byte("a small event of about sixty bytes, like a chat message")
+			var want int64
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				r, err := h.Publish(context.Background(), Message{Broadcast: true, Data: data})
+				if err != nil || r.Connections != n {
+					b.Fatalf("publish: %v, %d connections", err, r.Connections)
+				}
+				want += int64(n * len(sse.AppendEvent(nil, r.ID, "", data)))
+				for written.Load() < want {
+					runtime.Gosched()
+				}
+			}
+			b.ReportMetric(float64(n)*float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
+		})
+	}
+}
+
+// BenchmarkPublishToOneClient is a targeted publish among 100,000 connections.
+func BenchmarkPublishToOneClient(b *testing.B) {
+	h, written := hubWithSinks(b, 100_000)
+	data := []byte("a small event of about sixty bytes, like a chat message")
+	var want int64
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := range b.N {
+		r, err := h.Publish(context.Background(), Message{Clients: []string{fmt.Sprintf("c%d", i%100_000)}, Data: data})
+		if err != nil || r.Connections != 1 {
+			b.Fatalf("publish: %v, %d connections", err, r.Connections)
+		}
+		want += int64(len(sse.AppendEvent(nil, r.ID, "", data)))
+		for written.Load() < want {
+			runtime.Gosched()
+		}
+	}
+}
