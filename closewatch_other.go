@@ -26,5 +26,5 @@ func (w *closeWatcher) add(s *takenStream, c *conn) {
 }
 
 func (w *closeWatcher) remove(*takenStream) {}
-func (w *closeWatcher) run()              {}
-func (w *closeWatcher) stop()             {}
+func (w *closeWatcher) run()                {}
+func (w *closeWatcher) stop()               {}

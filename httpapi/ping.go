@@ -34,4 +34,3 @@ func (a *api) ping(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintf(w, "sent event %s to %d connection(s) of %q\n", rec.ID, rec.Connections, id)
 }
-
