@@ -28,11 +28,13 @@ func (r Retention) MaxEntriesOrDefault() int {
 
 // A MemoryLog is a Log kept in memory: history does not survive the process.
 //
-// So that ids from an earlier process are never mistaken for ids of this one,
+// So that ids from an earlier process are not mistaken for ids of this one,
 // a MemoryLog numbers its first entry with the microseconds since the Unix
 // epoch at its creation; a client that resumes with an id from before a
 // restart is then told its history is gone (a reset event), not handed
-// unrelated events.
+// unrelated events. That holds as long as the earlier process published
+// fewer than a million events a second on average and the clock did not step
+// back; where ids must stay meaningful across restarts, use a durable log.
 type MemoryLog struct {
 	ret Retention
 
