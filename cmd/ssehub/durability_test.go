@@ -198,4 +198,3 @@ func nextWithin(t *testing.T, r *sse.Reader, resp *http.Response, d time.Duratio
 	}
 	return ev
 }
-
