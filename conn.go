@@ -116,31 +116,56 @@ func (c *conn) goLive(seq uint64) bool {
 	return true
 }
 
-// drain writes everything queued, batch after batch, until the queue is empty
-// or the stream fails. Only the writer that set c.writing calls it.
+// takeBatch hands the writer everything queued, or returns nil when there is
+// nothing (see stopIfIdle). Only the writer that set c.writing calls it.
+func (c *conn) takeBatch() []item {
+	if !c.stopIfIdle() {
+		return nil
+	}
+	c.mu.Lock()
+	batch := c.queue
+	c.queue, c.queued, c.spare = c.spare, 0, nil
+	c.mu.Unlock()
+	return batch
+}
+
+// stopIfIdle reports whether c has something queued. If not, the writer's
+// turn ends (c.writing is false again) and a finishing conn is closed.
+func (c *conn) stopIfIdle() bool {
+	c.mu.Lock()
+	if len(c.queue) > 0 && c.state != closed {
+		c.mu.Unlock()
+		return true
+	}
+	c.writing = false
+	done := c.state == finishing
+	c.mu.Unlock()
+	if done {
+		c.close()
+	}
+	return false
+}
+
+// recycle keeps a written batch's array as the next queue, unless a burst
+// made it large. The spare is the writer's alone: c.writing hands it over.
+func (c *conn) recycle(batch []item) {
+	clear(batch)
+	if cap(batch) <= 64 {
+		c.spare = batch[:0]
+	}
+}
+
+// drain writes everything queued, batch after batch, waiting for the client
+// as long as the write timeout allows, until the queue is empty or the stream
+// fails. Only the writer that set c.writing calls it.
 func (c *conn) drain() {
 	for {
-		c.mu.Lock()
-		if len(c.queue) == 0 || c.state == closed { // close dropped the queue
-			c.writing = false
-			done := c.state == finishing
-			c.mu.Unlock()
-			if done {
-				c.close()
-			}
+		batch := c.takeBatch()
+		if batch == nil {
 			return
 		}
-		batch := c.queue
-		c.queue, c.queued = c.spare, 0
-		c.mu.Unlock()
-
 		err := writeBatch(c.out, batch)
-		clear(batch)
-		if cap(batch) <= 64 { // keep small queues; let a burst's big one go
-			c.spare = batch[:0]
-		} else {
-			c.spare = nil
-		}
+		c.recycle(batch)
 		if err != nil {
 			c.close()
 			return

@@ -1,11 +1,15 @@
 package ssehub
 
-import "time"
+import (
+	"time"
+
+	"github.com/ssehub/ssehub/sse"
+)
 
 // heartbeatFrame is a comment line. It carries no blank line: a blank line
 // on a stream that has not yet named an id would reset the browser's last
 // event id (see hello).
-var heartbeatFrame = []byte(": ping\n")
+var heartbeatFrame = sse.AppendComment(nil, "ping")
 
 // heartbeat queues heartbeatFrame on every idle live stream once a period,
 // until Shutdown. Besides keeping proxies from closing idle streams, the

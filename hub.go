@@ -81,9 +81,10 @@ func (c *Config) setDefaults() {
 // messages to them. It is an http.Handler serving event streams (see
 // ServeHTTP). All its methods are safe for concurrent use.
 type Hub struct {
-	cfg   Config
-	reg   registry
-	watch *closeWatcher
+	cfg     Config
+	reg     registry
+	watch   *closeWatcher
+	writers writerPool
 
 	// head is the sequence number of the newest entry delivered. A stream
 	// that opens without Last-Event-ID starts after it.
@@ -111,6 +112,7 @@ func New(cfg Config) *Hub {
 	cfg.setDefaults()
 	h := &Hub{cfg: cfg, stop: make(chan struct{})}
 	h.reg.init()
+	h.writers.start()
 	h.watch = newCloseWatcher(cfg.Logger)
 	h.bg.Go(h.watch.run)
 	cfg.Log.Listen(h.deliver)
@@ -210,6 +212,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 			c.close()
 		}
 	}
+	h.writers.stop()
 	h.watch.stop()
 	h.bg.Wait()
 	return err

@@ -300,3 +300,16 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Wait()
 	})
 }
+
+// The write timeout bounds each write; it must not end a healthy stream that
+// simply lives longer than it.
+func TestStreamOutlivesWriteTimeout(t *testing.T) {
+	forEachMode(t, ssehub.Config{WriteTimeout: 100 * time.Millisecond}, func(t *testing.T, e *env) {
+		s := e.open(t, "id=a")
+		for i := range 3 {
+			time.Sleep(150 * time.Millisecond)
+			e.publish(t, ssehub.Message{Clients: []string{"a"}, Data: []byte(strconv.Itoa(i))})
+			s.expect(t, strconv.Itoa(i))
+		}
+	})
+}

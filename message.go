@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ssehub/ssehub/sse"
 )
 
 // Limits on what a Message may hold. They keep one publish from pinning
@@ -88,7 +90,7 @@ func ValidateEventType(s string) error {
 	if len(s) > MaxNameLen {
 		return invalid("event type longer than %d bytes", MaxNameLen)
 	}
-	if strings.ContainsAny(s, "\r\n\x00") {
+	if !sse.ValidField(s) {
 		return invalid("event type %q contains CR, LF or NUL", s)
 	}
 	return nil

@@ -83,7 +83,6 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 	out, first := h.open(w, r)
 	c := &conn{hub: h, client: sub.Client, topics: sub.Topics, out: out, slot: -1}
 	if s, ok := out.(*takenStream); ok {
-		s.drain = c.drain
 		h.watch.add(s, c)
 	}
 	// Registered before the client sees the response header: a publisher
@@ -116,6 +115,7 @@ func (h *Hub) open(w http.ResponseWriter, r *http.Request) (stream, []byte) {
 		nc, header, err := takeOver(w, r)
 		if err == nil {
 			s := &takenStream{hub: h, nc: nc, timeout: h.cfg.WriteTimeout}
+			s.nb.init(nc)
 			return s, append(header, h.hello()...)
 		}
 	}
@@ -136,10 +136,9 @@ func (h *Hub) open(w http.ResponseWriter, r *http.Request) (stream, []byte) {
 // where it now stands, then live. It reports false if the stream failed or
 // was closed.
 func (h *Hub) catchUp(r *http.Request, c *conn, first []byte) bool {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
-	buf := append((*bp)[:0], first...)
-	defer func() { *bp = buf[:0] }()
+	bp := getBuf()
+	buf := append(*bp, first...)
+	defer func() { *bp = buf; putBuf(bp) }()
 
 	last, resume := lastEventID(r)
 	at := h.head.Load()

@@ -20,49 +20,74 @@ type stream interface {
 	close()
 }
 
-// writeBatch writes the frames of a batch with one write: one frame as is,
-// several copied into a pooled buffer.
+// writeBatch writes the frames of a batch with one write.
 func writeBatch(s stream, batch []item) error {
-	if len(batch) == 1 {
-		return s.write(batch[0].frame)
-	}
-	bp := bufPool.Get().(*[]byte)
-	buf := (*bp)[:0]
-	for _, it := range batch {
-		buf = append(buf, it.frame...)
-	}
-	err := s.write(buf)
-	if cap(buf) <= maxPooledBuf {
-		*bp = buf[:0]
-		bufPool.Put(bp)
-	}
+	p, buf := coalesce(batch)
+	err := s.write(p)
+	putBuf(buf)
 	return err
+}
+
+// coalesce returns the bytes of a batch for one write: one frame as is,
+// several copied into a pooled buffer, returned too for putBuf (nil if none).
+func coalesce(batch []item) ([]byte, *[]byte) {
+	if len(batch) == 1 {
+		return batch[0].frame, nil
+	}
+	bp := getBuf()
+	for _, it := range batch {
+		*bp = append(*bp, it.frame...)
+	}
+	return *bp, bp
 }
 
 const maxPooledBuf = 256 << 10
 
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
 
+// getBuf returns an empty pooled buffer.
+func getBuf() *[]byte {
+	bp := bufPool.Get().(*[]byte)
+	*bp = (*bp)[:0]
+	return bp
+}
+
+// putBuf returns a buffer from getBuf to the pool, unless it grew large.
+func putBuf(bp *[]byte) {
+	if bp != nil && cap(*bp) <= maxPooledBuf {
+		bufPool.Put(bp)
+	}
+}
+
 // takenStream is an HTTP/1.x connection taken over from net/http: a socket
-// and nothing else. Its writer is a goroutine started when there is something
-// to write; peer hang-ups are noticed by the hub's closeWatcher.
+// and nothing else. The hub's writer pool writes to it while the client keeps
+// up; a client that does not gets a goroutine of its own (see
+// writerPool.flush). Peer hang-ups are noticed by the hub's closeWatcher.
 type takenStream struct {
 	hub     *Hub
 	nc      net.Conn
 	timeout time.Duration
-	drain   func()     // the conn's drain, bound once: "go s.drain()" allocates nothing
 	watched watchToken // guarded by the hub's closeWatcher
+	nb      nonblocking
 }
 
+// write writes all of p, waiting for the client within the write timeout.
+// The deadline is cleared afterwards: left in place, it would fail the pool's
+// next non-blocking write once it passed.
 func (s *takenStream) write(p []byte) error {
 	if err := s.nc.SetWriteDeadline(time.Now().Add(s.timeout)); err != nil {
 		return err
 	}
 	_, err := s.nc.Write(p)
+	if err == nil {
+		err = s.nc.SetWriteDeadline(time.Time{})
+	}
 	return err
 }
 
-func (s *takenStream) kick(*conn) { go s.drain() }
+func (s *takenStream) kick(c *conn) { s.hub.writers.push(c) }
+
+func (s *takenStream) tryWrite(p []byte) (int, error) { return s.nb.write(p) }
 
 func (s *takenStream) close() {
 	s.hub.watch.remove(s)
@@ -81,8 +106,10 @@ type handlerStream struct {
 }
 
 func (s *handlerStream) write(p []byte) error {
-	// Not every ResponseWriter supports deadlines; the server's own then apply.
+	// Not every ResponseWriter supports deadlines; the server's own then
+	// apply. A deadline left in place would end the stream once it passed.
 	_ = s.rc.SetWriteDeadline(time.Now().Add(s.timeout))
+	defer s.rc.SetWriteDeadline(time.Time{})
 	if _, err := s.w.Write(p); err != nil {
 		return err
 	}

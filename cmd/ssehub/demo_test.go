@@ -1,0 +1,93 @@
+package main
+
+import (
+	"net/http"
+	"strconv"
+	"testing"
+	"time"
+)
+
+// The README walkthrough: `curl -N "http://localhost:3020/sse?id=alice"` in
+// two terminals, then `curl -X POST "http://localhost:3020/ping/alice"`
+// shows Hello alice in both.
+func TestDemoWalkthrough(t *testing.T) {
+	r := startRun(t, nil, "-addr", "127.0.0.1:0", "-tick", "0")
+
+	code, body, err := r.post("/ping/alice", "", "")
+	if err != nil || code != http.StatusNotFound {
+		t.Errorf("POST /ping/alice before any stream: %d %q %v, want 404", code, body, err)
+	}
+
+	s1 := openEvStream(t, r.client, r.url+"/sse?id=alice")
+	s2 := openEvStream(t, r.client, r.url+"/sse?id=alice")
+	code, body, err = r.post("/ping/alice", "", "")
+	if err != nil || code != http.StatusOK {
+		t.Fatalf("POST /ping/alice: %d %q %v, want 200", code, body, err)
+	}
+	for i, s := range []*evStream{s1, s2} {
+		ev := s.next(t, within)
+		if ev.Data != "Hello alice" || ev.Type != "message" {
+			t.Errorf("terminal %d shows %q (type %s), want data %q", i+1, ev.Data, ev.Type, "Hello alice")
+		}
+	}
+}
+
+// checkTicks reads n events from s, each a tick: a message whose data is the
+// current local time in the demo's layout, with consecutive ids.
+func checkTicks(t *testing.T, s *evStream, n int) {
+	t.Helper()
+	var prev uint64
+	for i := range n {
+		ev := s.next(t, within)
+		if ev.Type != "message" {
+			t.Errorf("tick %d has type %q, want message", i, ev.Type)
+		}
+		at, err := time.ParseInLocation("2006-01-02 15:04:05", ev.Data, time.Local)
+		if err != nil {
+			t.Fatalf("tick %d data %q does not parse as 2006-01-02 15:04:05: %v", i, ev.Data, err)
+		}
+		if d := time.Since(at); d < -2*time.Second || d > 5*time.Second {
+			t.Errorf("tick %d says %s, %v away from now", i, ev.Data, d)
+		}
+		id, err := strconv.ParseUint(ev.ID, 10, 64)
+		if err != nil {
+			t.Fatalf("tick %d id %q: %v", i, ev.ID, err)
+		}
+		if prev != 0 && id != prev+1 {
+			t.Errorf("tick %d id %d after %d: not the next id", i, id, prev)
+		}
+		prev = id
+	}
+}
+
+// checkNoTicks requires s to receive nothing for 500ms, then the event p
+// publishes as its first event.
+func checkNoTicks(t *testing.T, r *running, s *evStream) {
+	t.Helper()
+	if ev, ok := s.nextWithin(500 * time.Millisecond); ok {
+		t.Fatalf("with the tick off, the stream received %q", ev)
+	}
+	p := r.publish(t, `{"broadcast": true, "data": "not a tick"}`)
+	if ev := s.next(t, within); ev.ID != p.ID || ev.Data != "not a tick" {
+		t.Errorf("got %q, want only the published event %s", ev, p.ID)
+	}
+}
+
+func TestTick(t *testing.T) {
+	t.Run("flag", func(t *testing.T) {
+		r := startRun(t, nil, "-addr", "127.0.0.1:0", "-tick", "100ms")
+		checkTicks(t, openEvStream(t, r.client, r.url+"/sse?id=ticker"), 3)
+	})
+	t.Run("env", func(t *testing.T) {
+		r := startRun(t, map[string]string{"SSEHUB_ADDR": "127.0.0.1:0", "SSEHUB_TICK": "100ms"})
+		checkTicks(t, openEvStream(t, r.client, r.url+"/sse"), 3)
+	})
+	t.Run("off", func(t *testing.T) {
+		r := startRun(t, nil, "-addr", "127.0.0.1:0", "-tick", "0")
+		checkNoTicks(t, r, openEvStream(t, r.client, r.url+"/sse?id=ticker"))
+	})
+	t.Run("flag turns off the env's tick", func(t *testing.T) {
+		r := startRun(t, map[string]string{"SSEHUB_TICK": "100ms"}, "-addr", "127.0.0.1:0", "-tick", "0")
+		checkNoTicks(t, r, openEvStream(t, r.client, r.url+"/sse?id=ticker"))
+	})
+}
