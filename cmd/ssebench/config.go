@@ -1,0 +1,186 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Targets: which publish API the hub speaks.
+const (
+	targetSSEHub    = "ssehub"
+	targetYardstick = "yardstick"
+)
+
+// Config is one run of the tool. Zero values take the defaults of normalize.
+type Config struct {
+	URL      string // base URL of the hub, e.g. http://127.0.0.1:3090
+	Target   string // targetSSEHub or targetYardstick
+	Scenario string // idle, fanout, latency, targeted, churn
+
+	Conns           int // streams to open
+	Sources         int // source addresses 127.0.0.1..127.0.0.K; 0: ceil(Conns/20000)
+	DialConcurrency int // dials in flight at most
+	BufSize         int // read buffer bytes per stream (HTTP layer plus SSE parser)
+
+	Events     int           // fanout: broadcasts to publish
+	Publishers int           // concurrent publishing requests
+	Rate       float64       // events per second (latency, targeted, churn)
+	Duration   time.Duration // publishing time (latency, targeted, churn); idle: hold time
+	Clients    int           // distinct client ids; connection i uses c<i mod Clients>
+	Churn      float64       // fraction of the streams closed and reopened per second
+	Size       int           // bytes of event data
+	NetHTTP    bool          // publish with net/http's client instead of the raw one
+
+	Settle  time.Duration // wait after all streams are open, before measuring memory
+	Drain   time.Duration // wait for outstanding deliveries after the last publish
+	Timeout time.Duration // bound of the whole run
+	PID     int           // server process whose VmRSS and CPU are read; 0: none
+
+	Seed uint64    // picks targeted clients and churned streams
+	Log  io.Writer // progress lines; nil: none
+}
+
+var scenarioNames = []string{"idle", "fanout", "latency", "targeted", "churn"}
+
+// maxConnsPerSource is how many streams one source address is given by default.
+const maxConnsPerSource = 20000
+
+// normalize fills in defaults and checks the configuration.
+func (c *Config) normalize() error {
+	if c.Target == "" {
+		c.Target = targetSSEHub
+	}
+	if c.Target != targetSSEHub && c.Target != targetYardstick {
+		return fmt.Errorf("-target %q: want ssehub or yardstick", c.Target)
+	}
+	known := false
+	for _, s := range scenarioNames {
+		known = known || s == c.Scenario
+	}
+	if !known {
+		return fmt.Errorf("-scenario %q: want one of %s", c.Scenario, strings.Join(scenarioNames, ", "))
+	}
+	if _, err := parseTarget(c.URL); err != nil {
+		return err
+	}
+	if c.Conns <= 0 {
+		return errors.New("-conns must be positive")
+	}
+	if c.Sources <= 0 {
+		c.Sources = (c.Conns + maxConnsPerSource - 1) / maxConnsPerSource
+	}
+	if c.Sources > 250 {
+		return errors.New("-sources: at most 250 (127.0.0.1 .. 127.0.0.250)")
+	}
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.DialConcurrency, 128)
+	def(&c.BufSize, 2048)
+	def(&c.Events, 200)
+	def(&c.Publishers, 4)
+	def(&c.Clients, c.Conns)
+	def(&c.Size, 64)
+	if c.BufSize < 512 {
+		c.BufSize = 512
+	}
+	if c.Rate <= 0 {
+		c.Rate = 2
+		if c.Scenario == "targeted" {
+			c.Rate = 10000
+		}
+	}
+	if c.Duration <= 0 && c.Scenario != "idle" {
+		c.Duration = 20 * time.Second
+	}
+	if c.Churn <= 0 {
+		c.Churn = 0.1
+	}
+	if c.Churn > 10 {
+		return errors.New("-churn: at most 10 (every stream ten times a second)")
+	}
+	if c.Settle < 0 {
+		c.Settle = 0
+	}
+	if c.Drain <= 0 {
+		c.Drain = 30 * time.Second
+	}
+	if c.Timeout <= 0 {
+		c.Timeout = 2 * time.Minute
+	}
+	if c.Log == nil {
+		c.Log = io.Discard
+	}
+	if n := c.plannedEvents(); n > 1<<26 {
+		return fmt.Errorf("%d events planned: at most %d", n, 1<<26)
+	}
+	return nil
+}
+
+// plannedEvents is how many events the scenario publishes.
+func (c *Config) plannedEvents() int {
+	switch c.Scenario {
+	case "idle":
+		return 0
+	case "fanout":
+		return c.Events
+	}
+	return int(math.Ceil(c.Rate * c.Duration.Seconds()))
+}
+
+// target is the parsed, checked hub address.
+type target struct {
+	base string // scheme://host:port, no trailing slash
+	host string // Host header value
+	addr string // dial address host:port, with localhost resolved
+	ip   net.IP // the hub's IP address
+}
+
+// parseTarget accepts only http URLs whose host is a loopback address
+// (127.0.0.0/8, ::1) or "localhost".
+func parseTarget(raw string) (target, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return target{}, fmt.Errorf("-url: %v", err)
+	}
+	if u.Scheme != "http" {
+		return target{}, fmt.Errorf("-url %q: only http:// is supported", raw)
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = "80"
+	}
+	var ip net.IP
+	if strings.EqualFold(host, "localhost") {
+		ip = net.IPv4(127, 0, 0, 1)
+	} else if ip = net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+		return target{}, fmt.Errorf("-url %q: the host must be a loopback address (127.0.0.0/8, ::1, localhost)", raw)
+	}
+	return target{
+		base: "http://" + u.Host,
+		host: u.Host,
+		addr: net.JoinHostPort(ip.String(), port),
+		ip:   ip,
+	}, nil
+}
+
+// sourceAddrs returns the local addresses streams are dialed from in turn.
+// An IPv6 hub (::1) is reached from ::1 only.
+func sourceAddrs(hub net.IP, k int) []net.IP {
+	if hub.To4() == nil {
+		return []net.IP{net.IPv6loopback}
+	}
+	out := make([]net.IP, k)
+	for i := range out {
+		out[i] = net.IPv4(127, 0, 0, byte(1+i))
+	}
+	return out
+}

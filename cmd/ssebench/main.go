@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"syscall"
+	"time"
+)
+
+func main() { os.Exit(run()) }
+
+// run parses the flags, runs the scenario and reports; it returns the exit
+// status (deferred calls, such as stopping the CPU profile, run first).
+func run() (exit int) {
+	var cfg Config
+	flag.StringVar(&cfg.URL, "url", "http://127.0.0.1:3090", "hub base URL (loopback only)")
+	flag.StringVar(&cfg.Target, "target", targetSSEHub, "publish API: ssehub or yardstick")
+	flag.StringVar(&cfg.Scenario, "scenario", "idle", "idle, fanout, latency, targeted or churn")
+	flag.IntVar(&cfg.Conns, "conns", 1000, "streams to open (at most about 19,500 per process)")
+	flag.IntVar(&cfg.Sources, "sources", 0, "source addresses 127.0.0.1..127.0.0.K to dial from (0: ceil(conns/20000))")
+	flag.IntVar(&cfg.DialConcurrency, "dial-concurrency", 128, "dials in flight at most")
+	flag.IntVar(&cfg.BufSize, "bufsize", 2048, "read buffer bytes per stream, split between HTTP and SSE parsing")
+	flag.IntVar(&cfg.Events, "events", 200, "fanout: broadcasts to publish")
+	flag.IntVar(&cfg.Publishers, "publishers", 4, "concurrent publish requests (targeted: raised to rate/250)")
+	flag.Float64Var(&cfg.Rate, "rate", 0, "events per second (0: 2, targeted 10000)")
+	flag.DurationVar(&cfg.Duration, "duration", 0, "publishing time of latency, targeted and churn (0: 20s); idle: hold time")
+	flag.IntVar(&cfg.Clients, "clients", 0, "distinct client ids; stream i is client c<i mod clients> (0: one per stream)")
+	flag.Float64Var(&cfg.Churn, "churn", 0.1, "churn: fraction of the streams closed and reopened per second")
+	flag.IntVar(&cfg.Size, "size", 64, "event data bytes")
+	flag.DurationVar(&cfg.Settle, "settle", 3*time.Second, "wait after opening before reading memory")
+	flag.DurationVar(&cfg.Drain, "drain", 30*time.Second, "wait for outstanding deliveries after the last publish")
+	flag.DurationVar(&cfg.Timeout, "timeout", 2*time.Minute, "bound of the whole run")
+	flag.IntVar(&cfg.PID, "pid", 0, "server process id: report its VmRSS per connection and CPU")
+	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of targeted client choice and churn")
+	flag.BoolVar(&cfg.NetHTTP, "nethttp", false, "publish with net/http's http.Client (default: a minimal keep-alive HTTP/1.1 client, cheaper per request)")
+	jsonPath := flag.String("json", "", "also write the figures as JSON to this file")
+	procs := flag.Int("procs", 0, "GOMAXPROCS of the tool (0: runtime default)")
+	quiet := flag.Bool("q", false, "no progress lines on stderr")
+	cpuProfile := flag.String("cpuprofile", "", "write the tool's CPU profile to this file")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: ssebench -scenario idle|fanout|latency|targeted|churn -target ssehub|yardstick -url http://127.0.0.1:PORT [-pid P] [flags]\n")
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	if flag.NArg() > 0 {
+		flag.Usage()
+		return 2
+	}
+	if *procs > 0 {
+		runtime.GOMAXPROCS(*procs)
+	}
+	cfg.Log = os.Stderr
+	if *quiet {
+		cfg.Log = io.Discard
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ssebench:", err)
+			return 1
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res, err := Run(ctx, cfg)
+	if res != nil {
+		writeTable(os.Stdout, res)
+		if *jsonPath != "" {
+			if jerr := writeJSON(*jsonPath, res); jerr != nil {
+				fmt.Fprintln(os.Stderr, "ssebench:", jerr)
+				exit = 1
+			}
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ssebench:", err)
+		exit = 1
+	}
+	return exit
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestPayloadRoundTrip(t *testing.T) {
+	for _, c := range []struct {
+		seq  uint64
+		t    int64
+		size int
+	}{
+		{0, 0, 0},
+		{7, 1700000000123456789, 64},
+		{123456, 1, 1000},
+		{1<<64 - 1, 1<<63 - 1, 10},
+	} {
+		p := appendPayload([]byte("prefix"), c.seq, c.t, c.size)
+		data := string(p[len("prefix"):])
+		if c.size > 40 && len(data) != c.size {
+			t.Errorf("size %d: payload is %d bytes", c.size, len(data))
+		}
+		if strings.ContainsAny(data, "\r\n\"\\") {
+			t.Errorf("payload %q has characters that need escaping", data)
+		}
+		seq, ts, ok := parsePayload(data)
+		if !ok || seq != c.seq || ts != c.t {
+			t.Errorf("parse(%q) = %d %d %v, want %d %d", data, seq, ts, ok, c.seq, c.t)
+		}
+	}
+}
+
+func TestPayloadRejects(t *testing.T) {
+	for _, s := range []string{
+		"", "12", "12 ", " 12 34", "a 1", "1 a", "1 2x", "1 2\n",
+		"1 99999999999999999999",    // overflows uint64
+		"1 9223372036854775808",     // overflows int64
+		"99999999999999999999999 1", // seq overflows
+		"reset", "hello world",
+	} {
+		if _, _, ok := parsePayload(s); ok {
+			t.Errorf("parsePayload(%q) accepted", s)
+		}
+	}
+}
+
+func TestParseTargetLoopbackOnly(t *testing.T) {
+	for _, u := range []string{
+		"http://127.0.0.1:3090", "http://127.9.8.7:1", "http://[::1]:3090", "http://localhost:8080", "http://LOCALHOST",
+	} {
+		if _, err := parseTarget(u); err != nil {
+			t.Errorf("parseTarget(%q): %v", u, err)
+		}
+	}
+	for _, u := range []string{
+		"http://10.0.0.1:3090", "http://example.com", "https://127.0.0.1:3090", "http://0.0.0.0:3090",
+		"http://128.0.0.1", "http://[::2]:80", "http://localhost.example.com", "127.0.0.1:3090",
+	} {
+		if _, err := parseTarget(u); err == nil {
+			t.Errorf("parseTarget(%q) accepted", u)
+		}
+	}
+	tg, _ := parseTarget("http://localhost:3090")
+	if tg.addr != "127.0.0.1:3090" || tg.host != "localhost:3090" {
+		t.Errorf("localhost: addr %q host %q", tg.addr, tg.host)
+	}
+}
+
+func TestSourcesAndRequest(t *testing.T) {
+	tg, _ := parseTarget("http://127.0.0.1:3090")
+	srcs := sourceAddrs(tg.ip, 3)
+	if len(srcs) != 3 || srcs[2].String() != "127.0.0.3" {
+		t.Errorf("sources %v", srcs)
+	}
+	tg6, _ := parseTarget("http://[::1]:3090")
+	if s := sourceAddrs(tg6.ip, 3); len(s) != 1 || s[0].String() != "::1" {
+		t.Errorf("IPv6 sources %v", s)
+	}
+	req := string(streamRequest(tg, "c 1", "42"))
+	if !strings.HasPrefix(req, "GET /sse?id=c+1 HTTP/1.1\r\nHost: 127.0.0.1:3090\r\n") ||
+		!strings.Contains(req, "\r\nLast-Event-ID: 42\r\n") || !strings.HasSuffix(req, "\r\n\r\n") {
+		t.Errorf("request %q", req)
+	}
+	if req := string(streamRequest(tg, "c1", "4\r\n2")); strings.Contains(req, "Last-Event-ID") {
+		t.Errorf("unsafe Last-Event-ID sent: %q", req)
+	}
+	if got := string(ssehubBody("c\"1", []byte("1 2 xx"))); got != `{"clients":["c\"1"],"data":"1 2 xx"}` {
+		t.Errorf("ssehub body %s", got)
+	}
+	if got := string(ssehubBody("", []byte("a\nb"))); got != `{"broadcast":true,"data":"a\nb"}` {
+		t.Errorf("ssehub body %s", got)
+	}
+}
+
+func TestNormalizeDefaults(t *testing.T) {
+	c := Config{URL: "http://127.0.0.1:1", Scenario: "targeted", Conns: 45000}
+	if err := c.normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if c.Sources != 3 || c.Rate != 10000 || c.Clients != 45000 || c.DialConcurrency != 128 || c.Duration.Seconds() != 20 {
+		t.Errorf("defaults %+v", c)
+	}
+	for _, bad := range []Config{
+		{URL: "http://192.168.1.1:1", Scenario: "idle", Conns: 1},
+		{URL: "http://127.0.0.1:1", Scenario: "nope", Conns: 1},
+		{URL: "http://127.0.0.1:1", Scenario: "idle", Conns: 1, Target: "other"},
+		{URL: "http://127.0.0.1:1", Scenario: "idle"},
+	} {
+		if err := bad.normalize(); err == nil {
+			t.Errorf("accepted %+v", bad)
+		}
+	}
+}

@@ -1,0 +1,215 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// publisher speaks one hub's publish API over keep-alive connections.
+//
+//	ssehub:    POST /publish, JSON {"broadcast":true,"data":...} or
+//	           {"clients":["c17"],"data":...} -> 200 {"id":"..","connections":N}
+//	yardstick: POST /publish[?to=c17], body = data -> 200 "N"
+//
+// It has two clients: net/http's (an http.Client with one idle connection
+// per publisher), or, by default, a minimal HTTP/1.1 client in which each
+// publisher goroutine owns one raw keep-alive connection. The raw client costs
+// a fraction of the CPU per request (no handoff to the transport's read and
+// write goroutines), which matters when the tool shares a small machine with
+// the hub at thousands of publishes per second.
+type publisher struct {
+	kind   string
+	t      target
+	raw    bool
+	tr     *http.Transport
+	client *http.Client
+}
+
+// publishTimeout bounds one publish request.
+const publishTimeout = 10 * time.Second
+
+// newPublisher returns a publisher for up to conns concurrent requests.
+func newPublisher(t target, kind string, conns int, raw bool) *publisher {
+	p := &publisher{kind: kind, t: t, raw: raw}
+	if !raw {
+		p.tr = &http.Transport{
+			Proxy:               nil, // loopback only, whatever the environment says
+			DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
+			MaxIdleConns:        conns,
+			MaxIdleConnsPerHost: conns,
+			IdleConnTimeout:     30 * time.Second,
+			DisableCompression:  true,
+		}
+		p.client = &http.Client{Transport: p.tr, Timeout: publishTimeout}
+	}
+	return p
+}
+
+func (p *publisher) close() {
+	if p.tr != nil {
+		p.tr.CloseIdleConnections()
+	}
+}
+
+// pubSession is one publisher goroutine's connection (raw client only).
+type pubSession struct {
+	p   *publisher
+	nc  net.Conn
+	br  *bufio.Reader
+	req []byte
+}
+
+func (p *publisher) session() *pubSession { return &pubSession{p: p} }
+
+func (s *pubSession) close() {
+	if s.nc != nil {
+		s.nc.Close()
+		s.nc = nil
+	}
+}
+
+// publish sends data to client, or to everyone when client is "", and
+// returns the number of connections the hub says it reached.
+func (s *pubSession) publish(ctx context.Context, client string, data []byte) (int, error) {
+	p := s.p
+	path, body, ctype := "/publish", data, "application/octet-stream"
+	if p.kind == targetSSEHub {
+		body, ctype = ssehubBody(client, data), "application/json"
+	} else if client != "" {
+		path += "?to=" + url.QueryEscape(client)
+	}
+	var status int
+	var reply []byte
+	var err error
+	if p.raw {
+		status, reply, err = s.post(ctx, path, ctype, body)
+	} else {
+		status, reply, err = p.post(ctx, path, ctype, body)
+	}
+	if err != nil {
+		return 0, err
+	}
+	if status != http.StatusOK {
+		return 0, statusError{status}
+	}
+	return parseReply(p.kind, reply)
+}
+
+// post is one request through net/http.
+func (p *publisher) post(ctx context.Context, path, ctype string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.t.base+path, bytes.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Content-Type", ctype)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer resp.Body.Close()
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	return resp.StatusCode, reply, err
+}
+
+// postRequest tells http.ReadResponse the response answers a POST.
+var postRequest = &http.Request{Method: http.MethodPost}
+
+// post is one request on the session's own keep-alive connection, dialed on
+// first use and after any error. A failed request is not retried: the hub
+// may have published it.
+func (s *pubSession) post(ctx context.Context, path, ctype string, body []byte) (int, []byte, error) {
+	if s.nc == nil {
+		d := net.Dialer{Timeout: 5 * time.Second}
+		nc, err := d.DialContext(ctx, "tcp", s.p.t.addr)
+		if err != nil {
+			return 0, nil, err
+		}
+		s.nc, s.br = nc, bufio.NewReaderSize(nc, 4096)
+	}
+	deadline := time.Now().Add(publishTimeout)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	_ = s.nc.SetDeadline(deadline)
+	r := append(s.req[:0], "POST "...)
+	r = append(r, path...)
+	r = append(r, " HTTP/1.1\r\nHost: "...)
+	r = append(r, s.p.t.host...)
+	r = append(r, "\r\nUser-Agent: ssebench\r\nContent-Type: "...)
+	r = append(r, ctype...)
+	r = append(r, "\r\nContent-Length: "...)
+	r = strconv.AppendInt(r, int64(len(body)), 10)
+	r = append(r, "\r\n\r\n"...)
+	r = append(r, body...)
+	s.req = r
+	if _, err := s.nc.Write(r); err != nil {
+		s.close()
+		return 0, nil, err
+	}
+	resp, err := http.ReadResponse(s.br, postRequest)
+	if err != nil {
+		s.close()
+		return 0, nil, err
+	}
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if err != nil || resp.Close {
+		s.close()
+	}
+	return resp.StatusCode, reply, err
+}
+
+// parseReply returns the number of connections a successful publish reached.
+func parseReply(kind string, reply []byte) (int, error) {
+	if kind == targetSSEHub {
+		var r struct {
+			Connections int `json:"connections"`
+		}
+		if err := json.Unmarshal(reply, &r); err != nil {
+			return 0, fmt.Errorf("publish reply %q: %v", reply, err)
+		}
+		return r.Connections, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(string(reply)))
+	if err != nil {
+		return 0, fmt.Errorf("publish reply %q: %v", reply, err)
+	}
+	return n, nil
+}
+
+// ssehubBody is the JSON body of an ssehub publish.
+func ssehubBody(client string, data []byte) []byte {
+	b := make([]byte, 0, len(data)+len(client)+48)
+	if client == "" {
+		b = append(b, `{"broadcast":true,"data":`...)
+	} else {
+		b = append(b, `{"clients":[`...)
+		b = appendJSONString(b, client)
+		b = append(b, `],"data":`...)
+	}
+	b = appendJSONString(b, string(data))
+	return append(b, '}')
+}
+
+// appendJSONString appends s as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
+			q, _ := json.Marshal(s) // a string always marshals
+			return append(b, q...)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, s...)
+	return append(b, '"')
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+)
+
+// writeTable prints r as a two-column table.
+func writeTable(w io.Writer, r *Result) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	row := func(label, format string, args ...any) {
+		fmt.Fprintf(tw, "%s\t%s\n", label, fmt.Sprintf(format, args...))
+	}
+	row("scenario", "%s against %s at %s", r.Scenario, r.Target, r.URL)
+	row("streams", "%d over %d source address(es), %d client ids, %d B buffers, GOMAXPROCS %d",
+		r.Conns, r.Sources, r.Clients, r.BufSize, r.GOMAXPROCS)
+	row("connect", "%d/%d open in %.2fs (%.0f conns/s)%s",
+		r.Connected, r.Conns, r.ConnectSeconds, r.ConnsPerSecond, kinds(" errors", r.ConnectErrors))
+	if r.ServerKiBPerConn != nil {
+		row("server memory", "VmRSS %s -> %s: %.1f KiB/conn",
+			kib(r.ServerRSSBeforeKiB), kib(r.ServerRSSAfterKiB), *r.ServerKiBPerConn)
+	} else {
+		row("server memory", "not measured (no -pid)")
+	}
+	row("tool memory", "VmRSS %s -> %s: %.1f KiB/conn (stacks %.1f, heap %.1f), %.2f goroutines/conn",
+		kib(r.ToolRSSBeforeKiB), kib(r.ToolRSSAfterKiB), r.ToolKiBPerConn,
+		r.ToolStackKiBPerConn, r.ToolHeapKiBPerConn, r.GoroutinesPerConn)
+	if r.Planned > 0 {
+		row("publish", "%d/%d ok, %d errors%s, %d unsent, in %.2fs (%.0f/s), %d publishers",
+			r.Published, r.Planned, r.PublishErrors, kinds("", r.PublishErrorKinds), r.Unsent, r.PublishSeconds, r.PublishRate, r.Publishers)
+		if r.Scenario != "fanout" {
+			row("publish lag", "max %.1f ms behind schedule, %d publishes > 10 ms late", r.MaxPublishLagMs, r.LatePublishes)
+		}
+		row("deliveries", "%d received of %d expected (server said %d), loss %d (%.3f%%)%s",
+			r.Received, r.Expected, r.ServerReported, r.Loss, r.LossPercent, map[bool]string{false: ", drain timed out", true: ""}[r.Drained])
+		row("delivery rate", "%.0f/s over %.2fs (first publish to last delivery)", r.DeliveriesPerSecond, r.DeliverySeconds)
+	}
+	if l := r.Latency; l != nil {
+		row("latency", "%s", fmtLatency(l))
+	}
+	if r.LatencyFirst != nil && r.LatencyLast != nil && r.LatencyGrew != nil {
+		verdict := "steady"
+		if *r.LatencyGrew {
+			verdict = "GREW (backlog)"
+		}
+		row("latency trend", "p99 first quarter %.1f ms, last quarter %.1f ms: %s",
+			r.LatencyFirst.P99Ms, r.LatencyLast.P99Ms, verdict)
+	}
+	if c := r.Churn; c != nil {
+		row("churn", "%d closes; %d stable streams: loss %d of %d", c.Closes, c.StableConns, c.StableLoss, c.StableExpected)
+		what := "missing"
+		if c.Resumed {
+			what = "gaps across reconnects"
+		}
+		row("churned streams", "%d: %s %d of %d, duplicates %d, unknown seqs %d",
+			c.ChurnedConns, what, c.ChurnedMissing, c.ChurnedExpected, c.Duplicates, c.OutOfRange)
+	}
+	if r.Drops > 0 || r.Reopens > 0 || r.OtherEvents > 0 || len(r.ReopenErrs) > 0 {
+		row("stream events", "%d ended by server, %d reopened%s, %d other events (%d reset)",
+			r.Drops, r.Reopens, kinds(" reopen errors", r.ReopenErrs), r.OtherEvents, r.ResetEvents)
+	}
+	if r.PhaseSeconds > 0 {
+		srv := "unknown"
+		if r.ServerCPUSeconds != nil {
+			srv = fmt.Sprintf("%.2fs (%.0f%% of a core)", *r.ServerCPUSeconds, 100**r.ServerCPUSeconds/r.PhaseSeconds)
+		}
+		row("cpu", "over %.2fs: tool %.2fs (%.0f%% of a core, %.2f µs/delivery), server %s",
+			r.PhaseSeconds, r.ToolCPUSeconds, 100*r.ToolCPUSeconds/r.PhaseSeconds, r.ToolCPUPerEvent, srv)
+	}
+	if r.TimedOut {
+		row("TIMED OUT", "the run hit -timeout; figures are partial")
+	}
+	for _, n := range r.Notes {
+		row("note", "%s", n)
+	}
+	return tw.Flush()
+}
+
+func fmtLatency(l *Latency) string {
+	return fmt.Sprintf("p50 %.1f ms  p99 %.1f ms  p99.9 %.1f ms  max %.1f ms  (n=%d)", l.P50Ms, l.P99Ms, l.P999Ms, l.MaxMs, l.Count)
+}
+
+func kib(v int64) string { return fmt.Sprintf("%.1f MiB", float64(v)/1024) }
+
+// kinds formats error tallies as " label (kind n, ...)", or "" when empty.
+func kinds(label string, m map[string]int) string {
+	if len(m) == 0 {
+		return ""
+	}
+	var parts []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return label + " (" + strings.Join(parts, ", ") + ")"
+}
+
+// writeJSON writes r to the file path.
+func writeJSON(path string, r *Result) error {
+	b, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, append(b, '\n'), 0o644)
+}

@@ -1,0 +1,187 @@
+package main
+
+import (
+	"runtime"
+	"time"
+)
+
+// Result holds the figures of one run; the table and the JSON report show
+// the same fields. Optional figures are pointers, nil when not measured.
+type Result struct {
+	Scenario   string `json:"scenario"`
+	Target     string `json:"target"`
+	URL        string `json:"url"`
+	Conns      int    `json:"conns"`
+	Sources    int    `json:"sources"`
+	Clients    int    `json:"clients"`
+	BufSize    int    `json:"buf_size"`
+	GOMAXPROCS int    `json:"gomaxprocs"`
+
+	Connected         int            `json:"connected"`
+	ConnectErrors     map[string]int `json:"connect_errors,omitempty"`
+	ConnectSeconds    float64        `json:"connect_seconds"`
+	ConnsPerSecond    float64        `json:"conns_per_second"`
+	GoroutinesPerConn float64        `json:"tool_goroutines_per_conn"`
+
+	ServerRSSBeforeKiB  int64    `json:"server_rss_before_kib,omitempty"`
+	ServerRSSAfterKiB   int64    `json:"server_rss_after_kib,omitempty"`
+	ServerKiBPerConn    *float64 `json:"server_kib_per_conn,omitempty"`
+	ToolRSSBeforeKiB    int64    `json:"tool_rss_before_kib"`
+	ToolRSSAfterKiB     int64    `json:"tool_rss_after_kib"`
+	ToolKiBPerConn      float64  `json:"tool_kib_per_conn"`
+	ToolStackKiBPerConn float64  `json:"tool_stack_kib_per_conn"`
+	ToolHeapKiBPerConn  float64  `json:"tool_heap_kib_per_conn"`
+
+	Planned           int            `json:"events_planned"`
+	Published         int            `json:"events_published"`
+	PublishErrors     int            `json:"publish_errors"`
+	PublishErrorKinds map[string]int `json:"publish_error_kinds,omitempty"`
+	Unsent            int            `json:"events_unsent"`
+	PublishSeconds    float64        `json:"publish_seconds"`
+	PublishRate       float64        `json:"publish_rate"`
+	MaxPublishLagMs   float64        `json:"max_publish_lag_ms"`
+	LatePublishes     int            `json:"late_publishes"`
+	Publishers        int            `json:"publishers"`
+
+	Expected            uint64  `json:"deliveries_expected"`
+	Received            uint64  `json:"deliveries_received"`
+	ServerReported      uint64  `json:"deliveries_reported_by_server"`
+	Loss                int64   `json:"loss"`
+	LossPercent         float64 `json:"loss_percent"`
+	Drained             bool    `json:"drained"`
+	DeliverySeconds     float64 `json:"delivery_seconds"`
+	DeliveriesPerSecond float64 `json:"deliveries_per_second"`
+
+	Latency      *Latency `json:"latency,omitempty"`
+	LatencyFirst *Latency `json:"latency_first_quarter,omitempty"`
+	LatencyLast  *Latency `json:"latency_last_quarter,omitempty"`
+	LatencyGrew  *bool    `json:"latency_grew,omitempty"`
+
+	Churn *ChurnResult `json:"churn,omitempty"`
+
+	Drops       int            `json:"streams_ended_by_server"`
+	Reopens     int            `json:"streams_reopened"`
+	ReopenErrs  map[string]int `json:"reopen_errors,omitempty"`
+	OtherEvents uint64         `json:"other_events"`
+	ResetEvents uint64         `json:"reset_events"`
+
+	PhaseSeconds     float64  `json:"phase_seconds"`
+	ToolCPUSeconds   float64  `json:"tool_cpu_seconds"`
+	ToolCPUPerEvent  float64  `json:"tool_cpu_us_per_delivery,omitempty"`
+	ServerCPUSeconds *float64 `json:"server_cpu_seconds,omitempty"`
+
+	TimedOut bool     `json:"timed_out"`
+	Notes    []string `json:"notes,omitempty"`
+}
+
+// Latency is a publish-to-receive latency distribution, in milliseconds.
+type Latency struct {
+	Count  uint64  `json:"count"`
+	P50Ms  float64 `json:"p50_ms"`
+	P99Ms  float64 `json:"p99_ms"`
+	P999Ms float64 `json:"p999_ms"`
+	MaxMs  float64 `json:"max_ms"`
+}
+
+// ChurnResult splits the churn scenario's deliveries between streams that
+// were never closed and streams that were closed and reopened.
+type ChurnResult struct {
+	Closes          int    `json:"closes"`
+	StableConns     int    `json:"stable_conns"`
+	StableExpected  uint64 `json:"stable_expected"`
+	StableLoss      uint64 `json:"stable_loss"`
+	ChurnedConns    int    `json:"churned_conns"`
+	ChurnedExpected uint64 `json:"churned_expected"`
+	ChurnedMissing  uint64 `json:"churned_missing"` // gaps across reconnects on ssehub
+	Duplicates      uint64 `json:"duplicates"`
+	OutOfRange      uint64 `json:"unknown_seqs"`
+	Resumed         bool   `json:"resumed_with_last_event_id"`
+}
+
+func newResult(cfg Config) *Result {
+	return &Result{
+		Scenario:   cfg.Scenario,
+		Target:     cfg.Target,
+		URL:        cfg.URL,
+		Conns:      cfg.Conns,
+		Sources:    cfg.Sources,
+		Clients:    cfg.Clients,
+		BufSize:    cfg.BufSize,
+		GOMAXPROCS: runtime.GOMAXPROCS(0),
+		Planned:    cfg.plannedEvents(),
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+func latencyOf(d *Dist) *Latency {
+	if d.Count() == 0 {
+		return nil
+	}
+	return &Latency{
+		Count:  d.Count(),
+		P50Ms:  ms(d.Quantile(0.50)),
+		P99Ms:  ms(d.Quantile(0.99)),
+		P999Ms: ms(d.Quantile(0.999)),
+		MaxMs:  ms(d.Max()),
+	}
+}
+
+// setPublish copies the publishing figures.
+func (r *Result) setPublish(st *pubStats) {
+	r.Published, r.PublishErrors, r.Unsent = st.ok, st.failed, st.unsent
+	r.PublishErrorKinds = copyCounts(st.errKinds)
+	if !st.first.IsZero() && st.last.After(st.first) {
+		r.PublishSeconds = st.last.Sub(st.first).Seconds()
+		r.PublishRate = float64(st.ok+st.failed) / r.PublishSeconds
+	}
+	r.MaxPublishLagMs = ms(st.maxLag)
+	r.LatePublishes = st.late
+	r.Publishers = st.workers
+	r.Expected = st.expected.Load()
+	r.ServerReported = st.reported.Load()
+}
+
+// collect adds up the streams' figures; call it after b.stop. first is the
+// start of the first publish (zero when nothing was published).
+func (b *bench) collect(r *Result, first time.Time) {
+	var lastRecv int64
+	for _, s := range b.streams {
+		r.Received += s.received
+		r.Drops += s.drops
+		r.Reopens += s.reopens
+		r.OtherEvents += s.other
+		r.ResetEvents += s.resets
+		lastRecv = max(lastRecv, s.lastRecv)
+	}
+	b.errMu.Lock()
+	r.ReopenErrs = copyCounts(b.reopenErrs)
+	b.errMu.Unlock()
+	r.Loss = int64(r.Expected) - int64(r.Received)
+	if r.Expected > 0 {
+		r.LossPercent = 100 * float64(r.Loss) / float64(r.Expected)
+	}
+	if !first.IsZero() && lastRecv > first.UnixNano() {
+		r.DeliverySeconds = float64(lastRecv-first.UnixNano()) / 1e9
+		r.DeliveriesPerSecond = float64(r.Received) / r.DeliverySeconds
+	}
+	r.Latency = latencyOf(b.lat.Snapshot())
+	if b.quarters {
+		r.LatencyFirst = latencyOf(b.latFirst.Snapshot())
+		r.LatencyLast = latencyOf(b.latLast.Snapshot())
+		if r.LatencyFirst != nil && r.LatencyLast != nil {
+			f, l := r.LatencyFirst.P99Ms, r.LatencyLast.P99Ms
+			grew := l > 1.5*f && l-f > 5
+			r.LatencyGrew = &grew
+		}
+	}
+}
+
+// setCPU records the CPU used in the measured phase.
+func (r *Result) setCPU(m cpuMeter) {
+	self, srv, wall := m.stop()
+	r.PhaseSeconds, r.ToolCPUSeconds = wall, self
+	if srv >= 0 {
+		r.ServerCPUSeconds = &srv
+	}
+}

@@ -1,0 +1,124 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"time"
+)
+
+// Run performs one scenario of cfg and returns its figures. It opens the
+// streams, waits cfg.Settle, measures memory, runs the scenario and closes
+// every stream before returning; it never runs past cfg.Timeout by more than
+// the bounded shutdown of the streams.
+func Run(ctx context.Context, cfg Config) (*Result, error) {
+	if err := cfg.normalize(); err != nil {
+		return nil, err
+	}
+	limit, err := raiseNoFile()
+	if err != nil {
+		return nil, fmt.Errorf("RLIMIT_NOFILE: %v", err)
+	}
+	if need := uint64(cfg.Conns + fdReserve); need > limit {
+		return nil, fmt.Errorf("%d streams need %d open files, the limit is %d: run several ssebench processes", cfg.Conns, need, limit)
+	}
+	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
+	defer cancel()
+	b, err := newBench(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer b.stop()
+	res := newResult(cfg)
+	if err := b.setUp(ctx, res); err != nil {
+		return res, err
+	}
+	switch cfg.Scenario {
+	case "idle":
+		err = runIdle(ctx, b, res)
+	case "fanout":
+		err = runFanout(ctx, b, res)
+	case "latency":
+		err = runLatency(ctx, b, res)
+	case "targeted":
+		err = runTargeted(ctx, b, res)
+	case "churn":
+		err = runChurn(ctx, b, res)
+	}
+	if e := b.stop(); e != nil {
+		res.Notes = append(res.Notes, e.Error())
+	}
+	res.TimedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
+	return res, err
+}
+
+// setUp opens every stream, waits cfg.Settle and reads the server's and the
+// tool's memory before and after.
+func (b *bench) setUp(ctx context.Context, res *Result) error {
+	cfg := b.cfg
+	var srv0 int64
+	if cfg.PID > 0 {
+		v, err := readVmRSS(cfg.PID)
+		if err != nil {
+			return fmt.Errorf("-pid %d: %v", cfg.PID, err)
+		}
+		srv0 = v
+	}
+	tool0, _ := readVmRSS(0)
+	var ms0, ms1 runtime.MemStats
+	runtime.ReadMemStats(&ms0)
+	fmt.Fprintf(cfg.Log, "ssebench: opening %d streams to %s from %d source address(es)\n", cfg.Conns, b.t.addr, len(b.dialers))
+	b.openAll(res)
+	fmt.Fprintf(cfg.Log, "ssebench: %d streams open in %.2fs\n", res.Connected, res.ConnectSeconds)
+	if res.Connected == 0 {
+		return fmt.Errorf("no stream opened%s", kinds(":", res.ConnectErrors))
+	}
+	sleepCtx(ctx, cfg.Settle)
+	tool1, _ := readVmRSS(0)
+	runtime.ReadMemStats(&ms1)
+	n := float64(res.Connected)
+	res.ToolRSSBeforeKiB, res.ToolRSSAfterKiB = tool0, tool1
+	res.ToolKiBPerConn = float64(tool1-tool0) / n
+	res.ToolStackKiBPerConn = (float64(ms1.StackInuse) - float64(ms0.StackInuse)) / 1024 / n
+	res.ToolHeapKiBPerConn = (float64(ms1.HeapInuse) - float64(ms0.HeapInuse)) / 1024 / n
+	if cfg.PID > 0 {
+		srv1, err := readVmRSS(cfg.PID)
+		if err != nil {
+			return fmt.Errorf("-pid %d: %v", cfg.PID, err)
+		}
+		per := float64(srv1-srv0) / float64(res.Connected)
+		res.ServerRSSBeforeKiB, res.ServerRSSAfterKiB, res.ServerKiBPerConn = srv0, srv1, &per
+	}
+	return ctx.Err()
+}
+
+// runPublishing publishes plan, waits for the deliveries, closes the streams
+// and fills in res. publishFor bounds the publishing phase (0: the run's
+// timeout only); quiet, when not 0, ends the drain once no delivery arrived
+// for that long.
+func (b *bench) runPublishing(ctx context.Context, res *Result, plan pubPlan, publishFor, quiet time.Duration) *pubStats {
+	cfg := b.cfg
+	plan.maxWorkers = max(plan.maxWorkers, plan.workers)
+	p := newPublisher(b.t, cfg.Target, plan.maxWorkers, !cfg.NetHTTP)
+	defer p.close()
+	m := startCPU(cfg.PID)
+	pctx, cancel := ctx, context.CancelFunc(func() {})
+	if publishFor > 0 {
+		pctx, cancel = context.WithTimeout(ctx, publishFor)
+	}
+	st := b.publishAll(pctx, ctx, p, plan)
+	cancel()
+	res.setPublish(st)
+	fmt.Fprintf(cfg.Log, "ssebench: %d events published, waiting for %d deliveries\n", st.ok, st.expected.Load())
+	res.Drained = b.drain(ctx, st.expected.Load(), cfg.Drain, quiet)
+	res.setCPU(m)
+	if err := b.stop(); err != nil {
+		res.Notes = append(res.Notes, err.Error())
+	}
+	b.collect(res, st.first)
+	if res.Received > 0 {
+		res.ToolCPUPerEvent = res.ToolCPUSeconds * 1e6 / float64(res.Received)
+	}
+	return st
+}

@@ -1,0 +1,229 @@
+package main
+
+import (
+	"context"
+	"io"
+	"math/rand/v2"
+	"net"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ssehub/ssehub/sse"
+)
+
+// stream is one logical SSE connection: it may be reopened after a churn
+// close or, on ssehub, after the server ended it. While connected it costs
+// the tool one reader goroutine (readLoop), its buffers and this struct.
+type stream struct {
+	idx      int
+	client   int
+	churnReq atomic.Bool // closed on purpose: reopen at once
+
+	mu sync.Mutex
+	nc net.Conn // nil while not connected
+
+	// Owned by the stream's current goroutine (one at a time: the dialer,
+	// then each reader in turn); read by others only after stop.
+	opened     bool // the first connect succeeded
+	received   uint64
+	lastRecv   int64 // unix nanoseconds of the last delivery
+	lastID     string
+	closes     int // churn closes
+	drops      int // ends of the stream not asked for by the tool
+	reopens    int // successful reconnects
+	other      uint64
+	resets     uint64
+	dups       uint64
+	seen       []uint64 // churn: bitset of received seqs
+	outOfRange uint64   // seqs beyond the bitset
+}
+
+// maxDrops bounds how often one stream is reopened after the server ended it.
+const maxDrops = 20
+
+// open makes the stream's first connection and starts its reader.
+func (b *bench) open(s *stream) {
+	body, direct, err := b.connect(s, "")
+	if err != nil {
+		b.countErr(b.connectErrs, err)
+		return
+	}
+	s.opened = true
+	b.alive.Add(1)
+	b.aliveBy[s.client].Add(1)
+	b.wg.Add(1)
+	go b.readLoop(s, body, direct)
+}
+
+// readLoop is the goroutine a stream costs while it is connected: it reads
+// events until the stream ends, then reopens it when the churn controller
+// closed it or, on ssehub, when the server ended it (at most maxDrops
+// times), and hands the new connection to a fresh reader goroutine, whose
+// stack did not grow while dialing. Otherwise the stream is given up.
+func (b *bench) readLoop(s *stream, body io.Reader, direct bool) {
+	defer b.wg.Done()
+	b.read(s, body, direct)
+	s.detach()
+	if !b.stopping.Load() && b.reopen(s) {
+		return
+	}
+	b.alive.Add(-1)
+	b.aliveBy[s.client].Add(-1)
+}
+
+// reopen reconnects a stream that ended and starts its next reader; it
+// reports false when the stream is given up.
+func (b *bench) reopen(s *stream) bool {
+	if s.churnReq.Swap(false) {
+		s.closes++
+	} else {
+		s.drops++
+		if !b.resume || s.drops > maxDrops {
+			return false
+		}
+		sleepCtx(b.ctx, time.Duration(50+rand.IntN(100))*time.Millisecond)
+	}
+	lastID := ""
+	if b.resume {
+		lastID = s.lastID
+	}
+	for attempt := 0; ; attempt++ {
+		body, direct, err := b.connect(s, lastID)
+		if err == nil {
+			s.reopens++
+			b.wg.Add(1)
+			go b.readLoop(s, body, direct)
+			return true
+		}
+		if b.stopping.Load() || b.ctx.Err() != nil {
+			return false
+		}
+		b.countErr(b.reopenErrs, err)
+		if attempt >= 5 {
+			return false
+		}
+		sleepCtx(b.ctx, time.Duration(100<<attempt)*time.Millisecond)
+	}
+}
+
+// connect opens the stream's connection with at most cfg.DialConcurrency
+// dials in flight and returns the event stream.
+func (b *bench) connect(s *stream, lastID string) (io.Reader, bool, error) {
+	select {
+	case b.sem <- struct{}{}:
+	case <-b.ctx.Done():
+		return nil, false, b.ctx.Err()
+	}
+	d := b.dialers[s.idx%len(b.dialers)]
+	nc, body, direct, err := dialStream(b.ctx, d, b.t.addr, streamRequest(b.t, clientName(s.client), lastID), b.httpBuf)
+	<-b.sem
+	if err != nil {
+		return nil, false, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b.stopping.Load() {
+		nc.Close()
+		return nil, false, context.Canceled
+	}
+	s.nc = nc
+	return body, direct, nil
+}
+
+// detach closes the stream's connection, if any.
+func (s *stream) detach() {
+	s.mu.Lock()
+	if s.nc != nil {
+		closeAbortively(s.nc)
+		s.nc = nil
+	}
+	s.mu.Unlock()
+}
+
+// closeAbortively closes nc with a reset instead of a FIN. A graceful close
+// leaves the tool's port in TIME_WAIT for a minute; tens of thousands of
+// those make the kernel's search for a free port, and so every connect of
+// the next run, slow.
+func closeAbortively(nc net.Conn) {
+	if tc, ok := nc.(*net.TCPConn); ok {
+		tc.SetLinger(0)
+	}
+	nc.Close()
+}
+
+// churn closes the stream's connection so that its goroutine reopens it; it
+// reports false when the stream is not connected or already being reopened.
+func (s *stream) churn() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.nc == nil || s.churnReq.Load() {
+		return false
+	}
+	s.churnReq.Store(true)
+	closeAbortively(s.nc)
+	s.nc = nil
+	return true
+}
+
+// read parses events from body until it ends. A direct body (read from the
+// connection itself) gets the whole -bufsize as the parser's buffer.
+func (b *bench) read(s *stream, body io.Reader, direct bool) {
+	size := b.sseBuf
+	if direct {
+		size += b.httpBuf
+	}
+	r := sse.NewReaderSize(body, size)
+	defer func() {
+		if id := r.LastEventID(); id != "" {
+			s.lastID = id
+		}
+	}()
+	for {
+		ev, err := r.Next()
+		if err != nil {
+			return
+		}
+		b.onEvent(s, ev.Type, ev.Data)
+	}
+}
+
+// onEvent records one dispatched event: its latency and its sequence number.
+func (b *bench) onEvent(s *stream, typ, data string) {
+	if typ != "message" {
+		if typ == "reset" {
+			s.resets++
+		}
+		s.other++
+		return
+	}
+	seq, sent, ok := parsePayload(data)
+	if !ok {
+		s.other++
+		return
+	}
+	now := time.Now().UnixNano()
+	lat := time.Duration(now - sent)
+	b.lat.Record(lat)
+	if b.quarters {
+		if seq < b.firstQ {
+			b.latFirst.Record(lat)
+		} else if seq >= b.lastQ {
+			b.latLast.Record(lat)
+		}
+	}
+	if s.seen != nil {
+		if w := seq / 64; w < uint64(len(s.seen)) {
+			bit := uint64(1) << (seq % 64)
+			if s.seen[w]&bit != 0 {
+				s.dups++
+			}
+			s.seen[w] |= bit
+		} else {
+			s.outOfRange++
+		}
+	}
+	s.received++
+	s.lastRecv = now
+	b.delivered.Add(1)
+}
