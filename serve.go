@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/ssehub/ssehub/sse"
@@ -51,9 +52,15 @@ func NewClientID() string { return "anon-" + rand.Text() }
 
 // ServeHTTP serves an event stream for the client named by the "id" query
 // parameter (a random id when absent), subscribed to every "topic" parameter.
-// See ServeStream.
+// A query that does not parse gets 400. See ServeStream.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
+	// A parameter that does not parse must not silently subscribe the
+	// stream to less than the client asked for.
+	q, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "malformed query: "+err.Error())
+		return
+	}
 	sub := Subscription{Client: q.Get("id"), Topics: q["topic"]}
 	if sub.Client == "" {
 		sub.Client = NewClientID()

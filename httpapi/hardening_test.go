@@ -50,9 +50,10 @@ func (v *victim) good(t *testing.T) {
 		t.Errorf("good publish got id %d, want %d: a refused request used up an id", id, v.last+1)
 	}
 	v.last = id
-	want := sse.Event{ID: r.ID, Type: "message", Data: data}
-	if got := v.s.next(t); got != want {
-		t.Errorf("alice received %q, want the good event %q: a refused request published something", got, want)
+	// Anything alice receives before the good event was published by the
+	// refused request; skipping it keeps the next case independent.
+	if extra := v.s.until(t, r.ID); len(extra) > 0 {
+		t.Errorf("alice received %q before the good event: a refused request published something", extra)
 	}
 }
 
@@ -63,7 +64,7 @@ func checkError(t *testing.T, code int, h http.Header, body []byte, wantCode int
 	if code != wantCode {
 		t.Errorf("status %d, want %d (body %q)", code, wantCode, body)
 	}
-	if code >= 500 {
+	if code >= 500 && code != wantCode {
 		t.Errorf("server error %d: %q", code, body)
 	}
 	if ct := h.Get("Content-Type"); ct != "application/json" {
@@ -197,12 +198,17 @@ func TestPublishRejectsBadInput(t *testing.T) {
 		{"unknown form field", "", ctForm, `client=alice&data=x&clients=bob`, 400, []string{"unknown form field", `"clients"`}},
 		{"form id field", "", ctForm, `broadcast=true&data=x&id=999`, 400, []string{"unknown form field", `"id"`}},
 		{"malformed form", "", ctForm, `broadcast=true&data=%zz`, 400, []string{"malformed form"}},
+		// Single-valued fields given twice are ambiguous: the hub must not
+		// silently publish one of the values and drop the other.
+		{"form data twice", "", ctForm, `client=alice&data=first&data=second`, 400, []string{"data"}},
+		{"form event twice", "", ctForm, `client=alice&event=a&event=b&data=x`, 400, []string{"event"}},
+		{"form broadcast twice", "", ctForm, `client=alice&broadcast=false&broadcast=true&data=x`, 400, []string{"broadcast"}},
 
 		// Methods.
-		{"GET /publish", http.MethodGet, "", ``, 405, nil},
-		{"PUT /publish", http.MethodPut, ctJSON, `{"broadcast": true, "data": "x"}`, 405, nil},
-		{"DELETE /publish", http.MethodDelete, "", ``, 405, nil},
-		{"PATCH /publish", http.MethodPatch, ctJSON, `{"broadcast": true, "data": "x"}`, 405, nil},
+		{"method GET", http.MethodGet, "", ``, 405, nil},
+		{"method PUT", http.MethodPut, ctJSON, `{"broadcast": true, "data": "x"}`, 405, nil},
+		{"method DELETE", http.MethodDelete, "", ``, 405, nil},
+		{"method PATCH", http.MethodPatch, ctJSON, `{"broadcast": true, "data": "x"}`, 405, nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -293,15 +299,17 @@ func TestStreamRejectsBadSubscription(t *testing.T) {
 		{"topic with CR", "id=bob&topic=room%0D", []string{"topic", "control character"}},
 		{"topic too long", "id=bob&topic=" + long, []string{"topic", "longer than 256"}},
 		{"too many topics", topics, []string{"too many topics"}},
-		{"huge number of topics", many, []string{"too many topics"}},
+		{"huge number of topics", many, []string{"query"}},
+		// A query the hub cannot parse must not silently lose a parameter.
+		{"bad escape in topic", "id=bob&topic=room&topic=%zz", []string{"query"}},
+		{"bad escape in id", "id=%zz&topic=room", []string{"query"}},
+		{"semicolon separator", "id=bob;topic=room", []string{"query"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			code, h, body := v.ts.do(t, http.MethodGet, "/sse?"+c.query, "", nil)
 			checkError(t, code, h, body, 400, c.words...)
-			if n := v.ts.hub.Stats().Connections; n != 1 {
-				t.Errorf("hub has %d connections, want only the victim's", n)
-			}
+			poll(t, "only the victim's stream is open", func() bool { return v.ts.hub.Stats().Connections == 1 })
 			v.good(t)
 		})
 	}

@@ -138,6 +138,11 @@ func decodeForm(r *http.Request) (ssehub.Message, error) {
 		return ssehub.Message{}, fmt.Errorf("malformed form body: %v", err)
 	}
 	f := r.PostForm
+	for _, name := range []string{"event", "data", "broadcast"} {
+		if n := len(f[name]); n > 1 {
+			return ssehub.Message{}, fmt.Errorf("form field %q given %d times: give it at most once", name, n)
+		}
+	}
 	m := ssehub.Message{
 		Clients: f["client"],
 		Topics:  f["topic"],

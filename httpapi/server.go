@@ -15,11 +15,24 @@ const MaxBodyBytes = 1 << 20
 func New(h *ssehub.Hub) http.Handler {
 	a := &api{hub: h}
 	mux := http.NewServeMux()
-	mux.Handle("GET /sse", h)
-	mux.HandleFunc("POST /publish", a.publish)
-	mux.HandleFunc("POST /ping/{id}", a.ping)
-	mux.HandleFunc("GET /healthz", a.healthz)
+	mux.Handle("/sse", allow("GET", h))
+	mux.Handle("/publish", allow("POST", http.HandlerFunc(a.publish)))
+	mux.Handle("/ping/{id}", allow("POST", http.HandlerFunc(a.ping)))
+	mux.Handle("/healthz", allow("GET", http.HandlerFunc(a.healthz)))
 	return mux
+}
+
+// allow answers requests with another method than method (or HEAD, for GET)
+// with 405 and a JSON error, as every other refusal.
+func allow(method string, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != method && !(method == http.MethodGet && r.Method == http.MethodHead) {
+			w.Header().Set("Allow", method)
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use "+method)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 type api struct {

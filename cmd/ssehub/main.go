@@ -23,7 +23,10 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+	go func() {
+		<-ctx.Done()
+		stop() // the first signal starts a graceful shutdown; a second ends the process
+	}()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stderr, nil))
 }
 
@@ -88,8 +91,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err := hub.Shutdown(sctx); err != nil {
 		logger.Warn("ssehub: streams closed before their queues were written", "err", err)
 	}
-	if err := srv.Shutdown(sctx); err != nil {
-		logger.Warn("ssehub: requests cut short", "err", err)
+	// The streams are gone; what remains are publish requests (answered 503
+	// at once) and connections a client opened but never used, which
+	// net/http would wait 5 s for. A second is plenty for the former.
+	hctx, hcancel := context.WithTimeout(sctx, time.Second)
+	defer hcancel()
+	if err := srv.Shutdown(hctx); err != nil {
 		srv.Close()
 	}
 	return 0
