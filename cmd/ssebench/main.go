@@ -42,6 +42,7 @@ func run() (exit int) {
 	jsonPath := flag.String("json", "", "also write the figures as JSON to this file")
 	procs := flag.Int("procs", 0, "GOMAXPROCS of the tool (0: runtime default)")
 	quiet := flag.Bool("q", false, "no progress lines on stderr")
+	strict := flag.Bool("strict", false, "exit 1 unless every stream connected and nothing was lost or refused (for CI)")
 	cpuProfile := flag.String("cpuprofile", "", "write the tool's CPU profile to this file")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: ssebench -scenario idle|fanout|latency|targeted|churn -target ssehub|yardstick -url http://127.0.0.1:PORT [-pid P] [flags]\n")
@@ -86,6 +87,12 @@ func run() (exit int) {
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ssebench:", err)
 		exit = 1
+	}
+	if *strict && res != nil {
+		if problem := res.failure(); problem != "" {
+			fmt.Fprintln(os.Stderr, "ssebench: -strict:", problem)
+			exit = 1
+		}
 	}
 	return exit
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"runtime"
 	"time"
 )
@@ -184,4 +185,22 @@ func (r *Result) setCPU(m cpuMeter) {
 	if srv >= 0 {
 		r.ServerCPUSeconds = &srv
 	}
+}
+
+// failure says what makes a run unacceptable for -strict, or "" if nothing:
+// a stream that did not connect, a refused publish, a lost event, or (on
+// ssehub, which resumes) a gap or duplicate across reconnects.
+func (r *Result) failure() string {
+	switch {
+	case r.Connected < r.Conns:
+		return fmt.Sprintf("%d of %d streams connected", r.Connected, r.Conns)
+	case r.PublishErrors > 0:
+		return fmt.Sprintf("%d publishes failed", r.PublishErrors)
+	case r.Loss != 0:
+		return fmt.Sprintf("loss %d", r.Loss)
+	}
+	if c := r.Churn; c != nil && (c.StableLoss > 0 || (c.Resumed && (c.ChurnedMissing > 0 || c.Duplicates > 0))) {
+		return fmt.Sprintf("churn: stable loss %d, gaps %d, duplicates %d", c.StableLoss, c.ChurnedMissing, c.Duplicates)
+	}
+	return ""
 }
