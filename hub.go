@@ -147,6 +147,51 @@ func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
 	return Receipt{ID: e.ID(), Connections: e.queued}, nil
 }
 
+// MaxBatch is the most messages one PublishBatch takes.
+const MaxBatch = 1000
+
+// PublishBatch publishes msgs in order. Every message is validated first: if
+// one is invalid, nothing is published and the error (matching ErrInvalid)
+// names it by its index. With a Log that is a BatchLog (the memory and bolt
+// logs are) the messages are appended all or none, in one commit; with any
+// other Log they are appended one by one, and a failure of the log part way
+// returns the receipts of those already published with the error.
+func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, error) {
+	if len(msgs) > MaxBatch {
+		return nil, invalid("batch of %d messages: at most %d", len(msgs), MaxBatch)
+	}
+	ptrs := make([]*Message, len(msgs))
+	for i := range msgs {
+		if err := msgs[i].Validate(); err != nil {
+			return nil, invalid("message %d: %v", i, err)
+		}
+		ptrs[i] = &msgs[i]
+	}
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	if h.closing {
+		return nil, ErrClosed
+	}
+	var entries []*Entry
+	var err error
+	if bl, ok := h.cfg.Log.(BatchLog); ok {
+		entries, err = bl.AppendBatch(ctx, ptrs)
+	} else {
+		for _, m := range ptrs {
+			var e *Entry
+			if e, err = h.cfg.Log.Append(ctx, m); err != nil {
+				break
+			}
+			entries = append(entries, e)
+		}
+	}
+	receipts := make([]Receipt, len(entries))
+	for i, e := range entries {
+		receipts[i] = Receipt{ID: e.ID(), Connections: e.queued}
+	}
+	return receipts, err
+}
+
 // deliver is the log's listener: it encodes e once and queues the bytes on
 // every local connection e targets. Entries arrive in sequence order.
 func (h *Hub) deliver(e *Entry) {

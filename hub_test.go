@@ -313,3 +313,37 @@ func TestStreamOutlivesWriteTimeout(t *testing.T) {
 		}
 	})
 }
+
+func TestPublishBatch(t *testing.T) {
+	e := start(t, ssehub.Config{}, modes[0])
+	s := e.open(t, "id=a&topic=t")
+	before := e.publish(t, ssehub.Message{Clients: []string{"a"}, Data: []byte("before")})
+	s.expect(t, "before")
+
+	bad := []ssehub.Message{{Clients: []string{"a"}, Data: []byte("ok")}, {Data: []byte("no target")}}
+	if _, err := e.hub.PublishBatch(context.Background(), bad); !errors.Is(err, ssehub.ErrInvalid) || !strings.Contains(err.Error(), "message 1") {
+		t.Fatalf("batch with an invalid message: %v, want ErrInvalid naming message 1", err)
+	}
+	s.expectNone(t, 50*time.Millisecond)
+
+	recs, err := e.hub.PublishBatch(context.Background(), []ssehub.Message{
+		{Clients: []string{"a"}, Data: []byte("1")},
+		{Topics: []string{"t"}, Data: []byte("2")},
+		{Clients: []string{"nobody"}, Data: []byte("x")},
+		{Broadcast: true, Data: []byte("3")},
+	})
+	if err != nil || len(recs) != 4 {
+		t.Fatalf("PublishBatch: %v, %d receipts", err, len(recs))
+	}
+	prev, _ := strconv.ParseUint(before.ID, 10, 64)
+	for i, r := range recs {
+		if id, _ := strconv.ParseUint(r.ID, 10, 64); id != prev+1 {
+			t.Errorf("receipt %d: id %s, want %d", i, r.ID, prev+1)
+		}
+		prev++
+		if want := []int{1, 1, 0, 1}[i]; r.Connections != want {
+			t.Errorf("receipt %d: %d connections, want %d", i, r.Connections, want)
+		}
+	}
+	s.expect(t, "1", "2", "3")
+}

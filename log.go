@@ -40,6 +40,17 @@ type Log interface {
 	Close() error
 }
 
+// A BatchLog is a Log that can append several messages at once: all of them
+// or none, with consecutive sequence numbers, and (for a durable log) in one
+// commit. Hub.PublishBatch uses it when the Log has it.
+type BatchLog interface {
+	Log
+	// AppendBatch is Append for several messages: it returns their entries,
+	// in order, once all are durable and have been passed to the listener;
+	// on error none was recorded or delivered.
+	AppendBatch(ctx context.Context, msgs []*Message) ([]*Entry, error)
+}
+
 // ErrNotRetained is returned by Log.ReadAfter when the entries after the given
 // sequence number cannot all be read: they were dropped by retention, or the
 // number was never issued by this log.

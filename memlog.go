@@ -69,6 +69,15 @@ func (l *MemoryLog) Listen(fn func(*Entry)) {
 // Append implements Log. The listener runs under the log's lock, which is
 // what keeps deliveries in sequence order.
 func (l *MemoryLog) Append(ctx context.Context, m *Message) (*Entry, error) {
+	entries, err := l.AppendBatch(ctx, []*Message{m})
+	if err != nil {
+		return nil, err
+	}
+	return entries[0], nil
+}
+
+// AppendBatch implements BatchLog.
+func (l *MemoryLog) AppendBatch(ctx context.Context, msgs []*Message) ([]*Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -78,18 +87,24 @@ func (l *MemoryLog) Append(ctx context.Context, m *Message) (*Entry, error) {
 		return nil, ErrClosed
 	}
 	now := l.nowFunc()
-	e := &Entry{Seq: l.head + 1, Time: now, Message: *m}
-	if l.n == len(l.ring) {
-		l.dropOldest()
+	entries := make([]*Entry, len(msgs))
+	for i, m := range msgs {
+		e := &Entry{Seq: l.head + 1, Time: now, Message: *m}
+		if l.n == len(l.ring) {
+			l.dropOldest()
+		}
+		l.ring[(l.start+l.n)%len(l.ring)] = e
+		l.n++
+		l.head = e.Seq
+		entries[i] = e
 	}
-	l.ring[(l.start+l.n)%len(l.ring)] = e
-	l.n++
-	l.head = e.Seq
 	l.expire(now)
 	if l.listen != nil {
-		l.listen(e)
+		for _, e := range entries {
+			l.listen(e)
+		}
 	}
-	return e, nil
+	return entries, nil
 }
 
 // ReadAfter implements Log.

@@ -55,13 +55,13 @@ type Log struct {
 	failTx func() error
 }
 
-var _ ssehub.Log = (*Log)(nil)
+var _ ssehub.BatchLog = (*Log)(nil)
 
-// A request is one Append waiting for the committer. e and err are set
-// before done is closed.
+// A request is one Append (or AppendBatch) waiting for the committer. es
+// and err are set before done is closed.
 type request struct {
-	m    *ssehub.Message
-	e    *ssehub.Entry
+	msgs []*ssehub.Message
+	es   []*ssehub.Entry
 	err  error
 	done chan struct{}
 }
@@ -214,10 +214,20 @@ func (l *Log) Listen(fn func(*ssehub.Entry)) {
 // ctx is only checked before the committer takes the Append; from then on
 // Append waits for the outcome.
 func (l *Log) Append(ctx context.Context, m *ssehub.Message) (*ssehub.Entry, error) {
+	es, err := l.AppendBatch(ctx, []*ssehub.Message{m})
+	if err != nil {
+		return nil, err
+	}
+	return es[0], nil
+}
+
+// AppendBatch implements ssehub.BatchLog: the messages are committed in one
+// transaction (with whatever other Appends are waiting), as Append.
+func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message) ([]*ssehub.Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r := &request{m: m, done: make(chan struct{})}
+	r := &request{msgs: msgs, done: make(chan struct{})}
 	select {
 	case l.reqs <- r:
 	case <-ctx.Done():
@@ -229,7 +239,7 @@ func (l *Log) Append(ctx context.Context, m *ssehub.Message) (*ssehub.Entry, err
 	if r.err != nil {
 		return nil, r.err
 	}
-	return r.e, nil
+	return r.es, nil
 }
 
 // run is the committer: it takes the Appends waiting at one moment and
@@ -267,7 +277,7 @@ func (l *Log) run() {
 // listener, then answers the Appends.
 func (l *Log) commit(batch []*request) {
 	now := time.Now().Round(0) // as stored: wall clock only
-	entries := make([]*ssehub.Entry, len(batch))
+	var entries []*ssehub.Entry
 	err := l.db.Update(func(tx *bbolt.Tx) error {
 		if l.failTx != nil {
 			if err := l.failTx(); err != nil {
@@ -277,17 +287,21 @@ func (l *Log) commit(batch []*request) {
 		b := tx.Bucket(entriesBucket)
 		b.FillPercent = 0.95 // keys only ever grow: pack the pages
 		seq := l.head
-		for i, r := range batch {
-			seq++
-			e := &ssehub.Entry{Seq: seq, Time: now, Message: *r.m}
-			v, err := e.MarshalBinary()
-			if err != nil {
-				return fmt.Errorf("encode entry %d: %w", seq, err)
+		for _, r := range batch {
+			r.es = make([]*ssehub.Entry, len(r.msgs))
+			for i, m := range r.msgs {
+				seq++
+				e := &ssehub.Entry{Seq: seq, Time: now, Message: *m}
+				v, err := e.MarshalBinary()
+				if err != nil {
+					return fmt.Errorf("encode entry %d: %w", seq, err)
+				}
+				if err := b.Put(seqKey(seq), v); err != nil {
+					return fmt.Errorf("put entry %d: %w", seq, err)
+				}
+				r.es[i] = e
+				entries = append(entries, e)
 			}
-			if err := b.Put(seqKey(seq), v); err != nil {
-				return fmt.Errorf("put entry %d: %w", seq, err)
-			}
-			entries[i] = e
 		}
 		if err := tx.Bucket(metaBucket).Put(headKey, seqKey(seq)); err != nil {
 			return fmt.Errorf("put head: %w", err)
@@ -297,12 +311,12 @@ func (l *Log) commit(batch []*request) {
 	if err != nil {
 		err = fmt.Errorf("bolt: append to %s: %w", l.path, err)
 		for _, r := range batch {
-			r.err = err
+			r.es, r.err = nil, err
 			close(r.done)
 		}
 		return
 	}
-	l.head += uint64(len(batch))
+	l.head += uint64(len(entries))
 	l.commits.Add(1)
 	if fn := l.listen.Load(); fn != nil && *fn != nil {
 		for _, e := range entries {
@@ -310,8 +324,7 @@ func (l *Log) commit(batch []*request) {
 		}
 	}
 	l.delivered.Store(l.head)
-	for i, r := range batch {
-		r.e = entries[i]
+	for _, r := range batch {
 		close(r.done)
 	}
 }

@@ -138,7 +138,12 @@ func TestPublishRejectsBadInput(t *testing.T) {
 		{"trailing garbage", "", ctJSON, `{"broadcast": true, "data": "x"} garbage`, 400, []string{"malformed JSON"}},
 		{"second object", "", ctJSON, `{"broadcast": true, "data": "x"}{"broadcast": true}`, 400, []string{"malformed JSON"}},
 		{"trailing bracket", "", ctJSON, `{"broadcast": true, "data": "x"}]`, 400, []string{"malformed JSON"}},
-		{"top-level array", "", ctJSON, `[{"broadcast": true}]`, 400, []string{"malformed JSON"}},
+		{"empty batch", "", ctJSON, `[]`, 400, []string{"empty batch"}},
+		{"batch with one bad event", "", ctJSON, `[{"clients": ["alice"], "data": "x"}, {"data": "no target"}]`, 400, []string{"message 1", "no target"}},
+		{"batch with a bad event type", "", ctJSON, `[{"clients": ["alice"]}, {"clients": ["alice"], "event": "a\nb"}]`, 400, []string{"message 1", "CR, LF or NUL"}},
+		{"batch of non-objects", "", ctJSON, `[1, 2]`, 400, []string{"malformed JSON"}},
+		{"batch with an unknown field", "", ctJSON, `[{"clients": ["alice"], "client": ["x"]}]`, 400, []string{"unknown field", `"client"`}},
+		{"batch too large", "", ctJSON, "[" + strings.Repeat(`{"clients":["alice"]},`, ssehub.MaxBatch) + `{"clients":["alice"]}]`, 400, []string{"at most 1000"}},
 		{"unknown field typo client", "", ctJSON, `{"client": ["alice"], "data": "x"}`, 400, []string{"unknown field", `"client"`}},
 		{"unknown field next to a target", "", ctJSON, `{"broadcast": true, "id": "999", "data": "x"}`, 400, []string{"unknown field", `"id"`}},
 

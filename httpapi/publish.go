@@ -29,10 +29,11 @@ type publishResponse struct {
 	Connections int    `json:"connections"`
 }
 
-// publish answers POST /publish: one event, from a JSON or a form body.
+// publish answers POST /publish: one event, from a JSON or a form body, or
+// a batch of events, from a JSON array.
 func (a *api) publish(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	m, err := decodePublish(r)
+	msgs, batch, err := decodePublish(r)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		switch {
@@ -45,58 +46,111 @@ func (a *api) publish(w http.ResponseWriter, r *http.Request) {
 		}
 		return
 	}
-	rec, err := a.hub.Publish(r.Context(), m)
+	if !batch {
+		rec, err := a.hub.Publish(r.Context(), msgs[0])
+		if err != nil {
+			publishError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, receipt(rec))
+		return
+	}
+	recs, err := a.hub.PublishBatch(r.Context(), msgs)
+	if err != nil && len(recs) > 0 { // the log failed part way: say what was published
+		writeJSON(w, http.StatusInternalServerError, partialBatch{
+			Error:     "publish failed after " + strconv.Itoa(len(recs)) + " events: " + err.Error(),
+			Published: receipts(recs),
+		})
+		return
+	}
 	if err != nil {
 		publishError(w, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, publishResponse{ID: rec.ID, Connections: rec.Connections})
+	writeJSON(w, http.StatusOK, receipts(recs))
+}
+
+type partialBatch struct {
+	Error     string            `json:"error"`
+	Published []publishResponse `json:"published"`
+}
+
+func receipt(r ssehub.Receipt) publishResponse {
+	return publishResponse{ID: r.ID, Connections: r.Connections}
+}
+
+func receipts(rs []ssehub.Receipt) []publishResponse {
+	out := make([]publishResponse, len(rs))
+	for i, r := range rs {
+		out[i] = receipt(r)
+	}
+	return out
 }
 
 var errMediaType = errors.New("Content-Type must be application/json or application/x-www-form-urlencoded")
 
-func decodePublish(r *http.Request) (ssehub.Message, error) {
+// decodePublish reads a publish request's messages, and whether it is a
+// batch (a JSON array).
+func decodePublish(r *http.Request) (msgs []ssehub.Message, batch bool, err error) {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
-		return ssehub.Message{}, errMediaType
+		return nil, false, errMediaType
 	}
 	mt, _, err := mime.ParseMediaType(ct)
 	if err != nil {
-		return ssehub.Message{}, errMediaType
+		return nil, false, errMediaType
 	}
 	switch mt {
 	case "application/json":
 		return decodeJSON(r.Body)
 	case "application/x-www-form-urlencoded":
-		return decodeForm(r)
+		m, err := decodeForm(r)
+		return []ssehub.Message{m}, false, err
 	}
-	return ssehub.Message{}, errMediaType
+	return nil, false, errMediaType
 }
 
-func decodeJSON(body io.Reader) (ssehub.Message, error) {
-	var req publishRequest
-	dec := json.NewDecoder(body)
+func decodeJSON(body io.Reader) ([]ssehub.Message, bool, error) {
+	raw, err := io.ReadAll(body)
+	if err != nil {
+		return nil, false, err // the size limit
+	}
+	batch := len(bytes.TrimLeft(raw, " \t\r\n")) > 0 && bytes.TrimLeft(raw, " \t\r\n")[0] == '['
+	var reqs []publishRequest
+	var dest any = &reqs
+	if !batch {
+		reqs = make([]publishRequest, 1)
+		dest = &reqs[0]
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
-		return ssehub.Message{}, jsonError(err)
+	if err := dec.Decode(dest); err != nil {
+		return nil, false, fmt.Errorf("malformed JSON: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		if err == nil {
-			return ssehub.Message{}, errors.New("malformed JSON: more than one value in the body")
+		return nil, false, errors.New("malformed JSON: more than one value in the body")
+	}
+	if batch && len(reqs) == 0 {
+		return nil, false, errors.New("empty batch: give at least one event")
+	}
+	msgs := make([]ssehub.Message, len(reqs))
+	for i, req := range reqs {
+		data, err := eventData(req.Data)
+		if err != nil {
+			if batch {
+				err = fmt.Errorf("message %d: %v", i, err)
+			}
+			return nil, false, err
 		}
-		return ssehub.Message{}, jsonError(err)
+		msgs[i] = ssehub.Message{
+			Clients:   req.Clients,
+			Topics:    req.Topics,
+			Broadcast: req.Broadcast,
+			Type:      req.Event,
+			Data:      data,
+		}
 	}
-	data, err := eventData(req.Data)
-	if err != nil {
-		return ssehub.Message{}, err
-	}
-	return ssehub.Message{
-		Clients:   req.Clients,
-		Topics:    req.Topics,
-		Broadcast: req.Broadcast,
-		Type:      req.Event,
-		Data:      data,
-	}, nil
+	return msgs, batch, nil
 }
 
 // eventData turns the JSON "data" member into the event's bytes: a string's
@@ -108,25 +162,15 @@ func eventData(raw json.RawMessage) ([]byte, error) {
 	if raw[0] == '"' {
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, jsonError(err)
+			return nil, fmt.Errorf("malformed JSON: %v", err)
 		}
 		return []byte(s), nil
 	}
 	var b bytes.Buffer
 	if err := json.Compact(&b, raw); err != nil {
-		return nil, jsonError(err)
+		return nil, fmt.Errorf("malformed JSON: %v", err)
 	}
 	return b.Bytes(), nil
-}
-
-// jsonError words a decoding error for the client, keeping a body-size
-// error recognisable.
-func jsonError(err error) error {
-	var tooBig *http.MaxBytesError
-	if errors.As(err, &tooBig) {
-		return err
-	}
-	return fmt.Errorf("malformed JSON: %v", err)
 }
 
 func decodeForm(r *http.Request) (ssehub.Message, error) {

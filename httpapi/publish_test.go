@@ -1,9 +1,12 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/ssehub/ssehub"
@@ -176,5 +179,33 @@ func TestPublishForm(t *testing.T) {
 	a.expect(sse.Event{ID: r.ID, Type: "message", Data: "charset"}, "dave")
 	r = ts.publishOK(t, "application/json; charset=utf-8", `{"clients": ["dave"], "data": "json charset"}`)
 	a.expect(sse.Event{ID: r.ID, Type: "message", Data: "json charset"}, "dave")
+	a.check(t)
+}
+
+// A JSON array publishes a batch: every event in order, consecutive ids, a
+// receipt each.
+func TestPublishBatch(t *testing.T) {
+	ts := newTestServer(t, ssehub.Config{})
+	a := newAudience(t, ts, audienceQueries)
+	body := `[{"clients": ["alice"], "data": "one"}, {"topics": ["room"], "event": "chat", "data": {"n": 2}}, {"broadcast": true, "data": "three"}]`
+	code, _, b := ts.do(t, http.MethodPost, "/publish", "application/json", strings.NewReader(body))
+	if code != http.StatusOK {
+		t.Fatalf("batch: status %d, body %q", code, b)
+	}
+	var recs []publishResponse
+	if err := json.Unmarshal(b, &recs); err != nil || len(recs) != 3 {
+		t.Fatalf("batch: response %q (%v), want 3 receipts", b, err)
+	}
+	for i, want := range []int{2, 2, 5} {
+		if recs[i].Connections != want {
+			t.Errorf("receipt %d: %d connections, want %d", i, recs[i].Connections, want)
+		}
+		if i > 0 && seq(t, recs[i].ID) != seq(t, recs[i-1].ID)+1 {
+			t.Errorf("receipt %d: id %s does not follow %s", i, recs[i].ID, recs[i-1].ID)
+		}
+	}
+	a.expect(sse.Event{ID: recs[0].ID, Type: "message", Data: "one"}, "alice1", "alice2")
+	a.expect(sse.Event{ID: recs[1].ID, Type: "chat", Data: `{"n":2}`}, "bob", "carol")
+	a.expect(sse.Event{ID: recs[2].ID, Type: "message", Data: "three"}, "alice1", "alice2", "bob", "carol", "dave")
 	a.check(t)
 }

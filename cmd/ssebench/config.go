@@ -36,6 +36,7 @@ type Config struct {
 	Churn      float64       // fraction of the streams closed and reopened per second
 	Size       int           // bytes of event data
 	NetHTTP    bool          // publish with net/http's client instead of the raw one
+	Batch      int           // events per publish request (ssehub only above 1); 0: 1
 
 	Settle  time.Duration // wait after all streams are open, before measuring memory
 	Drain   time.Duration // wait for outstanding deliveries after the last publish
@@ -47,6 +48,15 @@ type Config struct {
 }
 
 var scenarioNames = []string{"idle", "fanout", "latency", "targeted", "churn"}
+
+// maxBatch is the most events ssehub accepts in one batch publish.
+const maxBatch = 1000
+
+// usageError is a configuration the tool refuses before doing anything; the
+// command exits with status 2 on it.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
 
 // maxConnsPerSource is how many streams one source address is given by default.
 const maxConnsPerSource = 20000
@@ -89,6 +99,13 @@ func (c *Config) normalize() error {
 	def(&c.Publishers, 4)
 	def(&c.Clients, c.Conns)
 	def(&c.Size, 64)
+	def(&c.Batch, 1)
+	if c.Batch > 1 && c.Target != targetSSEHub {
+		return usageError{fmt.Sprintf("-batch %d: only -target ssehub has a batch publish API; the %s target takes one event per request (-batch 1)", c.Batch, c.Target)}
+	}
+	if c.Batch > maxBatch {
+		return usageError{fmt.Sprintf("-batch %d: ssehub takes at most %d events per request", c.Batch, maxBatch)}
+	}
 	if c.BufSize < 512 {
 		c.BufSize = 512
 	}

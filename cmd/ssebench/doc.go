@@ -6,7 +6,8 @@
 // It drives two servers, chosen with -target:
 //
 //	ssehub     GET /sse?id=<client>; POST /publish with a JSON body
-//	           {"broadcast":true,"data":"..."} or {"clients":["c1"],"data":"..."}
+//	           {"broadcast":true,"data":"..."} or {"clients":["c1"],"data":"..."},
+//	           or with -batch N > 1 a JSON array of N such objects
 //	yardstick  GET /sse?id=<client>; POST /publish[?to=<client>] with the data as body
 //
 // Usage:
@@ -28,6 +29,14 @@
 //	          fraction -churn of the streams per second (with Last-Event-ID on
 //	          ssehub): loss of the streams that never closed, and gaps and
 //	          duplicates across reconnects
+//
+// With -batch N (ssehub only, at most 1000) the publishing scenarios send N
+// events per request: the event rate stays -rate, so -rate 10000 -batch 10
+// is 1,000 requests/s, and fanout sends its -events in ceil(events/N)
+// requests. The events of one request share its send time as their publish
+// time and keep their own sequence numbers; a failed request counts all its
+// events as publish errors. The report gives the batch size and requests/s
+// next to events/s.
 //
 // Every event's data is "<seq> <unix nanoseconds at publish> <padding to
 // -size bytes>"; a stream subtracts the publish time from its receive time.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -22,9 +23,11 @@ type testHub struct {
 	ssehub     bool
 	failStatus int // when not 0, every publish is answered with it
 
-	mu   sync.Mutex
-	subs map[*testSub]struct{}
-	log  []testEntry
+	mu          sync.Mutex
+	subs        map[*testSub]struct{}
+	log         []testEntry
+	requests    int // publish requests answered 200
+	batchEvents int // events they carried
 }
 
 type testSub struct {
@@ -85,48 +88,92 @@ func (h *testHub) serveSSE(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// testPublish is one element of an ssehub publish body.
+type testPublish struct {
+	Broadcast bool     `json:"broadcast"`
+	Clients   []string `json:"clients"`
+	Data      string   `json:"data"`
+}
+
+// publish answers POST /publish. On ssehub the body is one JSON publish
+// object, answered with one receipt, or a JSON array of 1 to 1000 of them,
+// answered with an array of receipts in the same order; an invalid element
+// refuses the whole request and publishes nothing.
 func (h *testHub) publish(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
 	if h.failStatus != 0 {
 		http.Error(w, "no", h.failStatus)
 		return
 	}
-	to, data := r.URL.Query().Get("to"), string(body)
+	var reqs []testPublish
+	batch := false
 	if h.ssehub {
-		var req struct {
-			Broadcast bool     `json:"broadcast"`
-			Clients   []string `json:"clients"`
-			Data      string   `json:"data"`
+		if trimmed := bytes.TrimSpace(body); len(trimmed) > 0 && trimmed[0] == '[' {
+			batch = true
+			if err := json.Unmarshal(body, &reqs); err != nil || len(reqs) == 0 || len(reqs) > 1000 {
+				http.Error(w, `{"error":"bad batch"}`, http.StatusBadRequest)
+				return
+			}
+		} else {
+			reqs = make([]testPublish, 1)
+			if err := json.Unmarshal(body, &reqs[0]); err != nil {
+				http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
+				return
+			}
 		}
-		if err := json.Unmarshal(body, &req); err != nil || (req.Broadcast == (len(req.Clients) > 0)) || len(req.Clients) > 1 {
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
+		for _, req := range reqs {
+			if req.Broadcast == (len(req.Clients) > 0) || len(req.Clients) > 1 {
+				http.Error(w, `{"error":"bad request"}`, http.StatusBadRequest)
+				return
+			}
 		}
-		to, data = "", req.Data
+	} else {
+		reqs = []testPublish{{Data: string(body)}}
+		if to := r.URL.Query().Get("to"); to != "" {
+			reqs[0].Clients = []string{to}
+		}
+	}
+	var reply []byte
+	h.mu.Lock()
+	h.requests++
+	h.batchEvents += len(reqs)
+	for i, req := range reqs {
+		to := ""
 		if len(req.Clients) == 1 {
 			to = req.Clients[0]
 		}
-	}
-	h.mu.Lock()
-	id := len(h.log) + 1
-	frame := fmt.Appendf(nil, "id: %d\ndata: %s\n\n", id, data)
-	h.log = append(h.log, testEntry{to, frame})
-	n := 0
-	for s := range h.subs {
-		if to == "" || s.client == to {
-			select {
-			case s.ch <- frame:
-				n++
-			default:
+		id := len(h.log) + 1
+		frame := fmt.Appendf(nil, "id: %d\ndata: %s\n\n", id, req.Data)
+		h.log = append(h.log, testEntry{to, frame})
+		n := 0
+		for s := range h.subs {
+			if to == "" || s.client == to {
+				select {
+				case s.ch <- frame:
+					n++
+				default:
+				}
 			}
+		}
+		switch {
+		case !h.ssehub:
+			reply = fmt.Append(reply, n)
+		case !batch:
+			reply = fmt.Appendf(reply, `{"id":"%d","connections":%d}`, id, n)
+		default:
+			if i == 0 {
+				reply = append(reply, '[')
+			} else {
+				reply = append(reply, ',')
+			}
+			reply = fmt.Appendf(reply, `{"id":"%d","connections":%d}`, id, n)
 		}
 	}
 	h.mu.Unlock()
-	if h.ssehub {
-		fmt.Fprintf(w, `{"id":"%d","connections":%d}`, id, n)
-	} else {
-		fmt.Fprint(w, n)
+	if batch {
+		reply = append(reply, ']')
 	}
+	w.Write(reply)
 }
 
 func runTest(t *testing.T, cfg Config) *Result {

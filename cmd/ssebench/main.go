@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -38,6 +39,7 @@ func run() (exit int) {
 	flag.DurationVar(&cfg.Timeout, "timeout", 2*time.Minute, "bound of the whole run")
 	flag.IntVar(&cfg.PID, "pid", 0, "server process id: report its VmRSS per connection and CPU")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of targeted client choice and churn")
+	flag.IntVar(&cfg.Batch, "batch", 1, "events per publish request, sent as one JSON array (ssehub only; at most 1000); the event rate stays -rate")
 	flag.BoolVar(&cfg.NetHTTP, "nethttp", false, "publish with net/http's http.Client (default: a minimal keep-alive HTTP/1.1 client, cheaper per request)")
 	jsonPath := flag.String("json", "", "also write the figures as JSON to this file")
 	procs := flag.Int("procs", 0, "GOMAXPROCS of the tool (0: runtime default)")
@@ -75,6 +77,10 @@ func run() (exit int) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	res, err := Run(ctx, cfg)
+	if ue := (usageError{}); errors.As(err, &ue) {
+		fmt.Fprintln(os.Stderr, "ssebench:", err)
+		return 2
+	}
 	if res != nil {
 		writeTable(os.Stdout, res)
 		if *jsonPath != "" {

@@ -19,6 +19,8 @@ import (
 //
 //	ssehub:    POST /publish, JSON {"broadcast":true,"data":...} or
 //	           {"clients":["c17"],"data":...} -> 200 {"id":"..","connections":N}
+//	           or, batched, a JSON array of such objects -> 200 a JSON array
+//	           of receipts in the same order
 //	yardstick: POST /publish[?to=c17], body = data -> 200 "N"
 //
 // It has two clients: net/http's (an http.Client with one idle connection
@@ -63,10 +65,11 @@ func (p *publisher) close() {
 
 // pubSession is one publisher goroutine's connection (raw client only).
 type pubSession struct {
-	p   *publisher
-	nc  net.Conn
-	br  *bufio.Reader
-	req []byte
+	p        *publisher
+	nc       net.Conn
+	br       *bufio.Reader
+	req      []byte
+	receipts []receipt // parseReceipts' buffer
 }
 
 func (p *publisher) session() *pubSession { return &pubSession{p: p} }
@@ -88,22 +91,55 @@ func (s *pubSession) publish(ctx context.Context, client string, data []byte) (i
 	} else if client != "" {
 		path += "?to=" + url.QueryEscape(client)
 	}
-	var status int
-	var reply []byte
-	var err error
-	if p.raw {
-		status, reply, err = s.post(ctx, path, ctype, body)
-	} else {
-		status, reply, err = p.post(ctx, path, ctype, body)
-	}
+	reply, err := s.send(ctx, path, ctype, body)
 	if err != nil {
 		return 0, err
 	}
-	if status != http.StatusOK {
-		return 0, statusError{status}
-	}
 	return parseReply(p.kind, reply)
 }
+
+// publishBatch sends body, the JSON array of n ssehub publish objects made
+// by a batchBody, as one request and returns the number of connections the
+// hub's n receipts add up to. An error means none of the n counts as
+// published.
+func (s *pubSession) publishBatch(ctx context.Context, body []byte, n int) (int, error) {
+	reply, err := s.send(ctx, "/publish", "application/json", body)
+	if err != nil {
+		return 0, err
+	}
+	s.receipts, err = parseReceipts(reply, n, s.receipts)
+	if err != nil {
+		return 0, err
+	}
+	total := 0
+	for _, r := range s.receipts {
+		total += max(r.Connections, 0)
+	}
+	return total, nil
+}
+
+// send posts body and returns the reply of a 200, or an error.
+func (s *pubSession) send(ctx context.Context, path, ctype string, body []byte) ([]byte, error) {
+	var status int
+	var reply []byte
+	var err error
+	if s.p.raw {
+		status, reply, err = s.post(ctx, path, ctype, body)
+	} else {
+		status, reply, err = s.p.post(ctx, path, ctype, body)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if status != http.StatusOK {
+		return nil, statusError{status}
+	}
+	return reply, nil
+}
+
+// maxReplyBytes bounds a publish reply read: a batch of maxBatch receipts
+// is about 40 KB.
+const maxReplyBytes = 256 << 10
 
 // post is one request through net/http.
 func (p *publisher) post(ctx context.Context, path, ctype string, body []byte) (int, []byte, error) {
@@ -117,7 +153,7 @@ func (p *publisher) post(ctx context.Context, path, ctype string, body []byte) (
 		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	reply, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes))
 	return resp.StatusCode, reply, err
 }
 
@@ -161,7 +197,7 @@ func (s *pubSession) post(ctx context.Context, path, ctype string, body []byte) 
 		s.close()
 		return 0, nil, err
 	}
-	reply, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	reply, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes))
 	resp.Body.Close()
 	if err != nil || resp.Close {
 		s.close()
@@ -187,9 +223,32 @@ func parseReply(kind string, reply []byte) (int, error) {
 	return n, nil
 }
 
+// receipt is the part of an ssehub publish receipt the tool uses.
+type receipt struct {
+	Connections int `json:"connections"`
+}
+
+// parseReceipts parses the reply to a batch of n events, a JSON array of n
+// receipts, into dst (reused) and returns it.
+func parseReceipts(reply []byte, n int, dst []receipt) ([]receipt, error) {
+	dst = dst[:0]
+	if err := json.Unmarshal(reply, &dst); err != nil {
+		return dst, fmt.Errorf("batch publish reply %.80q: %v", reply, err)
+	}
+	if dst == nil || len(dst) != n {
+		return dst, fmt.Errorf("batch publish reply: %d receipts for %d events", len(dst), n)
+	}
+	return dst, nil
+}
+
 // ssehubBody is the JSON body of an ssehub publish.
 func ssehubBody(client string, data []byte) []byte {
-	b := make([]byte, 0, len(data)+len(client)+48)
+	return appendPublishObject(make([]byte, 0, len(data)+len(client)+48), client, data)
+}
+
+// appendPublishObject appends the JSON publish object of data to client, or
+// to everyone when client is "".
+func appendPublishObject(b []byte, client string, data []byte) []byte {
 	if client == "" {
 		b = append(b, `{"broadcast":true,"data":`...)
 	} else {
@@ -197,15 +256,43 @@ func ssehubBody(client string, data []byte) []byte {
 		b = appendJSONString(b, client)
 		b = append(b, `],"data":`...)
 	}
-	b = appendJSONString(b, string(data))
+	b = appendJSONString(b, data)
 	return append(b, '}')
 }
 
+// batchBody builds the body of a batch publish, a JSON array of publish
+// objects, in a buffer reused from one request to the next.
+type batchBody struct {
+	b []byte
+	n int
+}
+
+// reset starts an empty batch.
+func (bb *batchBody) reset() {
+	bb.b = append(bb.b[:0], '[')
+	bb.n = 0
+}
+
+// add appends the event data to client ("": everyone).
+func (bb *batchBody) add(client string, data []byte) {
+	if bb.n > 0 {
+		bb.b = append(bb.b, ',')
+	}
+	bb.b = appendPublishObject(bb.b, client, data)
+	bb.n++
+}
+
+// bytes returns the finished body; valid until the next reset.
+func (bb *batchBody) bytes() []byte {
+	bb.b = append(bb.b, ']')
+	return bb.b
+}
+
 // appendJSONString appends s as a JSON string.
-func appendJSONString(b []byte, s string) []byte {
+func appendJSONString[T string | []byte](b []byte, s T) []byte {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c < 0x20 || c >= 0x7f || c == '"' || c == '\\' {
-			q, _ := json.Marshal(s) // a string always marshals
+			q, _ := json.Marshal(string(s)) // a string always marshals
 			return append(b, q...)
 		}
 	}

@@ -32,10 +32,11 @@ func writeTable(w io.Writer, r *Result) error {
 		kib(r.ToolRSSBeforeKiB), kib(r.ToolRSSAfterKiB), r.ToolKiBPerConn,
 		r.ToolStackKiBPerConn, r.ToolHeapKiBPerConn, r.GoroutinesPerConn)
 	if r.Planned > 0 {
-		row("publish", "%d/%d ok, %d errors%s, %d unsent, in %.2fs (%.0f/s), %d publishers",
+		row("publish", "%d/%d events ok, %d errors%s, %d unsent, in %.2fs (%.0f events/s), %d publishers",
 			r.Published, r.Planned, r.PublishErrors, kinds("", r.PublishErrorKinds), r.Unsent, r.PublishSeconds, r.PublishRate, r.Publishers)
+		row("requests", "batch %d: %d requests, %d failed (%.0f requests/s)", r.Batch, r.Requests, r.RequestErrors, r.RequestRate)
 		if r.Scenario != "fanout" {
-			row("publish lag", "max %.1f ms behind schedule, %d publishes > 10 ms late", r.MaxPublishLagMs, r.LatePublishes)
+			row("publish lag", "max %.1f ms behind schedule, %d events > 10 ms late", r.MaxPublishLagMs, r.LatePublishes)
 		}
 		row("deliveries", "%d received of %d expected (server said %d), loss %d (%.3f%%)%s",
 			r.Received, r.Expected, r.ServerReported, r.Loss, r.LossPercent, map[bool]string{false: ", drain timed out", true: ""}[r.Drained])

@@ -40,6 +40,10 @@ type Result struct {
 	Unsent            int            `json:"events_unsent"`
 	PublishSeconds    float64        `json:"publish_seconds"`
 	PublishRate       float64        `json:"publish_rate"`
+	Batch             int            `json:"batch"`
+	Requests          int            `json:"requests"`
+	RequestErrors     int            `json:"request_errors"`
+	RequestRate       float64        `json:"requests_per_second"`
 	MaxPublishLagMs   float64        `json:"max_publish_lag_ms"`
 	LatePublishes     int            `json:"late_publishes"`
 	Publishers        int            `json:"publishers"`
@@ -110,6 +114,7 @@ func newResult(cfg Config) *Result {
 		BufSize:    cfg.BufSize,
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 		Planned:    cfg.plannedEvents(),
+		Batch:      cfg.Batch,
 	}
 }
 
@@ -131,10 +136,12 @@ func latencyOf(d *Dist) *Latency {
 // setPublish copies the publishing figures.
 func (r *Result) setPublish(st *pubStats) {
 	r.Published, r.PublishErrors, r.Unsent = st.ok, st.failed, st.unsent
+	r.Requests, r.RequestErrors = st.requests, st.reqFailed
 	r.PublishErrorKinds = copyCounts(st.errKinds)
 	if !st.first.IsZero() && st.last.After(st.first) {
 		r.PublishSeconds = st.last.Sub(st.first).Seconds()
 		r.PublishRate = float64(st.ok+st.failed) / r.PublishSeconds
+		r.RequestRate = float64(st.requests) / r.PublishSeconds
 	}
 	r.MaxPublishLagMs = ms(st.maxLag)
 	r.LatePublishes = st.late

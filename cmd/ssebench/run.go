@@ -100,6 +100,7 @@ func (b *bench) setUp(ctx context.Context, res *Result) error {
 func (b *bench) runPublishing(ctx context.Context, res *Result, plan pubPlan, publishFor, quiet time.Duration) *pubStats {
 	cfg := b.cfg
 	plan.maxWorkers = max(plan.maxWorkers, plan.workers)
+	plan.batch = max(cfg.Batch, 1)
 	p := newPublisher(b.t, cfg.Target, plan.maxWorkers, !cfg.NetHTTP)
 	defer p.close()
 	m := startCPU(cfg.PID)

@@ -54,15 +54,16 @@ func runLatency(ctx context.Context, b *bench, res *Result) error {
 	return nil
 }
 
-// targetedPerWorker is the publish rate one concurrent request is expected to
-// sustain: 4 ms per round trip leaves room on a loaded machine.
+// targetedPerWorker is the request rate one concurrent request is expected
+// to sustain: 4 ms per round trip leaves room on a loaded machine.
 const targetedPerWorker = 250
 
 // runTargeted publishes at cfg.Rate for cfg.Duration, each event to one
-// pseudo-random client id, over enough concurrent requests to hold the rate.
+// pseudo-random client id, over enough concurrent requests to hold the rate
+// of requests (cfg.Rate/cfg.Batch); the pool grows if they take longer.
 func runTargeted(ctx context.Context, b *bench, res *Result) error {
 	cfg := b.cfg
-	workers := max(cfg.Publishers, int(math.Ceil(cfg.Rate/targetedPerWorker)))
+	workers := max(cfg.Publishers, int(math.Ceil(cfg.Rate/float64(max(cfg.Batch, 1))/targetedPerWorker)))
 	seed, clients := cfg.Seed, uint64(cfg.Clients)
 	b.runPublishing(ctx, res, pubPlan{
 		events:     cfg.plannedEvents(),

@@ -10,13 +10,17 @@ import (
 
 // pubPlan says what to publish: events with seq 0..events-1, paced at rate
 // per second (0: as fast as the hub accepts them), over workers concurrent
-// requests, each to client to(seq) (-1: broadcast). A paced plan adds a
-// publisher whenever an event is due and every publisher is busy, up to
-// maxWorkers, so that a slow hub delays the publish requests (and shows in
-// the latency) instead of delaying the events' time stamps.
+// requests, each to client to(seq) (-1: broadcast). With batch > 1 each
+// request carries the next batch events (the last one perhaps fewer), sent
+// when the first of them is due, so the event rate stays rate and the
+// request rate is rate/batch. A paced plan adds a publisher whenever a
+// request is due and every publisher is busy, up to maxWorkers, so that a
+// slow hub delays the publish requests (and shows in the latency) instead of
+// delaying the events' time stamps.
 type pubPlan struct {
 	events     int
 	rate       float64
+	batch      int // events per request; 0 or 1: one, in the single-event form
 	workers    int
 	maxWorkers int
 	to         func(seq uint64) int
@@ -25,31 +29,35 @@ type pubPlan struct {
 
 // pubStats is what publishing did.
 type pubStats struct {
-	ok, failed, unsent int
-	errKinds           map[string]int
-	okSeq              []atomic.Bool // when trackOK
-	expected           atomic.Uint64 // deliveries owed by successful publishes
-	reported           atomic.Uint64 // connections the hub said it reached
-	first, last        time.Time     // first publish start, last publish end
-	maxLag             time.Duration // worst start behind schedule
-	late               int           // publishes started over 10 ms behind schedule
-	workers            int           // publishers in use at the end
+	ok, failed, unsent  int // events
+	requests, reqFailed int // publish requests sent, and those that failed
+	errKinds            map[string]int
+	okSeq               []atomic.Bool // when trackOK
+	expected            atomic.Uint64 // deliveries owed by successful publishes
+	reported            atomic.Uint64 // connections the hub said it reached
+	first, last         time.Time     // first publish start, last publish end
+	maxLag              time.Duration // worst start behind schedule
+	late                int           // events whose request started over 10 ms behind schedule
+	workers             int           // publishers in use at the end
 }
 
-// growAfter is how long a due event waits for a busy publisher before a
+// growAfter is how long a due request waits for a busy publisher before a
 // paced plan adds one.
 const growAfter = 2 * time.Millisecond
 
+// pubJob is one request: events seq .. seq+n-1.
 type pubJob struct {
 	seq uint64
+	n   int
 	due time.Time
 }
 
 // publishAll runs plan and returns when every event is published, or when
 // ctx ends; requests in flight then still finish (within the publisher's
 // timeout), so the hub's answer decides whether their events count, and
-// runCtx bounds them. Workers take events in seq order; each stamps its
-// event's data with the time its request starts.
+// runCtx bounds them. Workers take requests in seq order; each stamps its
+// events' data with the time its request starts. A failed request counts
+// all its events as failed.
 func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPlan) *pubStats {
 	st := &pubStats{errKinds: map[string]int{}}
 	if plan.trackOK {
@@ -61,13 +69,15 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 		sent    atomic.Int64
 		workers int
 	)
+	batch := max(plan.batch, 1)
 	jobs := make(chan pubJob)
 	worker := func() {
-		var ok, failed, late int
+		var ok, failed, late, reqs, reqFailed int
 		var maxLag time.Duration
 		var first, last time.Time
 		errs := map[string]int{}
 		buf := make([]byte, 0, b.cfg.Size+48)
+		var body batchBody
 		sess := p.session()
 		defer sess.close()
 		for j := range jobs {
@@ -75,31 +85,47 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 			if lag := now.Sub(j.due); plan.rate > 0 {
 				maxLag = max(maxLag, lag)
 				if lag > 10*time.Millisecond {
-					late++
+					late += j.n
 				}
 			}
 			if first.IsZero() {
 				first = now
 			}
-			to := plan.to(j.seq)
-			want := b.expectFor(to)
-			name := ""
-			if to >= 0 {
-				name = clientName(to)
+			// The deliveries owed are counted from the streams open now,
+			// before the request, as the hub will count them.
+			var want uint64
+			var n int
+			var err error
+			if batch == 1 {
+				to := plan.to(j.seq)
+				want = b.expectFor(to)
+				buf = appendPayload(buf[:0], j.seq, now.UnixNano(), b.cfg.Size)
+				n, err = sess.publish(runCtx, nameOf(to), buf)
+			} else {
+				body.reset()
+				for seq := j.seq; seq < j.seq+uint64(j.n); seq++ {
+					to := plan.to(seq)
+					want += b.expectFor(to)
+					buf = appendPayload(buf[:0], seq, now.UnixNano(), b.cfg.Size)
+					body.add(nameOf(to), buf)
+				}
+				n, err = sess.publishBatch(runCtx, body.bytes(), j.n)
 			}
-			buf = appendPayload(buf[:0], j.seq, now.UnixNano(), b.cfg.Size)
-			n, err := sess.publish(runCtx, name, buf)
 			last = time.Now()
+			reqs++
 			if err != nil {
-				failed++
-				errs[errorKind(err)]++
+				reqFailed++
+				failed += j.n
+				errs[errorKind(err)] += j.n
 				continue
 			}
-			ok++
+			ok += j.n
 			st.expected.Add(want)
 			st.reported.Add(uint64(max(n, 0)))
 			if st.okSeq != nil {
-				st.okSeq[j.seq].Store(true)
+				for seq := j.seq; seq < j.seq+uint64(j.n); seq++ {
+					st.okSeq[seq].Store(true)
+				}
 			}
 		}
 		mu.Lock()
@@ -107,6 +133,8 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 		st.ok += ok
 		st.failed += failed
 		st.late += late
+		st.requests += reqs
+		st.reqFailed += reqFailed
 		st.maxLag = max(st.maxLag, maxLag)
 		if !first.IsZero() && (st.first.IsZero() || first.Before(st.first)) {
 			st.first = first
@@ -122,8 +150,8 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 		wg.Go(worker)
 	}
 	workers = plan.workers
-	// The dispatcher: one job per event, at its due time; bounded by
-	// plan.events and by ctx.
+	// The dispatcher: one job per request, at the due time of its first
+	// event; bounded by plan.events and by ctx.
 	dispatched := make(chan struct{})
 	go func() {
 		defer close(dispatched)
@@ -131,8 +159,8 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 		grow := time.NewTimer(time.Hour)
 		grow.Stop()
 		start := time.Now()
-		for i := range plan.events {
-			j := pubJob{seq: uint64(i), due: start}
+		for i := 0; i < plan.events; i += batch {
+			j := pubJob{seq: uint64(i), n: min(batch, plan.events-i), due: start}
 			if plan.rate > 0 {
 				j.due = start.Add(time.Duration(float64(i) * float64(time.Second) / plan.rate))
 				if d := time.Until(j.due); d > 500*time.Microsecond {
@@ -143,7 +171,7 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 				}
 				select {
 				case jobs <- j:
-					sent.Add(1)
+					sent.Add(int64(j.n))
 					continue
 				default: // every publisher is busy
 				}
@@ -153,7 +181,7 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 					grow.Reset(growAfter)
 					select {
 					case jobs <- j:
-						sent.Add(1)
+						sent.Add(int64(j.n))
 						grow.Stop()
 						continue
 					case <-grow.C:
@@ -166,7 +194,7 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 			}
 			select {
 			case jobs <- j:
-				sent.Add(1)
+				sent.Add(int64(j.n))
 			case <-ctx.Done():
 				return
 			}
@@ -187,4 +215,12 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 			fmt.Fprintf(b.cfg.Log, "ssebench: %d/%d events sent, %d deliveries\n", sent.Load(), plan.events, b.delivered.Load())
 		}
 	}
+}
+
+// nameOf is the client id of target to, or "" for a broadcast (to < 0).
+func nameOf(to int) string {
+	if to < 0 {
+		return ""
+	}
+	return clientName(to)
 }

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T, r ssehub.Retention) ssehub.Log) {
 		{"RetentionByCount", s.testRetentionByCount},
 		{"RetentionByAge", s.testRetentionByAge},
 		{"AppendAfterClose", s.testAppendAfterClose},
+		{"AppendBatch", s.testAppendBatch},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.fn)
@@ -607,4 +608,38 @@ func (s *suite) testAppendAfterClose(t *testing.T) {
 	if n := len(rec.entries); n != 2 {
 		t.Errorf("listener got %d entries, want 2 (none after Close)", n)
 	}
+}
+
+// testAppendBatch, for a BatchLog: a batch gets consecutive sequence numbers
+// after the entries before it, reaches the listener in order before
+// AppendBatch returns, and reads back whole, interleaved with single Appends.
+func (s *suite) testAppendBatch(t *testing.T) {
+	l, rec := s.newLog(t, ssehub.Retention{})
+	bl, ok := l.(ssehub.BatchLog)
+	if !ok {
+		t.Skip("not a BatchLog: Hub.PublishBatch appends one by one")
+	}
+	before := appendN(t, l, rec, "single", 2)
+	msgs := []*ssehub.Message{msg("b0"), msg("b1"), msg("b2")}
+	batch, err := bl.AppendBatch(context.Background(), msgs)
+	if err != nil {
+		t.Fatalf("AppendBatch: %v", err)
+	}
+	if len(batch) != len(msgs) {
+		t.Fatalf("AppendBatch returned %d entries for %d messages", len(batch), len(msgs))
+	}
+	for i, e := range batch {
+		if want := before[len(before)-1].Seq + 1 + uint64(i); e.Seq != want {
+			t.Errorf("batch entry %d: Seq = %d, want %d", i, e.Seq, want)
+		}
+		if d := diff(&e.Message, msgs[i]); d != "" {
+			t.Errorf("batch entry %d: %s", i, d)
+		}
+	}
+	if got := rec.last.Load(); got != batch[len(batch)-1].Seq {
+		t.Fatalf("AppendBatch returned, but the newest entry the listener got is %d, want %d", got, batch[len(batch)-1].Seq)
+	}
+	after := mustAppend(t, l, msg("after"))
+	want := append(append([]*ssehub.Entry{}, batch...), after)
+	wantRead(t, l, before[len(before)-1].Seq, after.Seq, want)
 }
