@@ -203,7 +203,7 @@ func eventually(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-func newServer(hub *ssehub.Hub, m mode) *httptest.Server {
+func newServer(hub http.Handler, m mode) *httptest.Server {
 	srv := httptest.NewUnstartedServer(hub)
 	if m.http2 {
 		srv.EnableHTTP2 = true

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"strconv"
 	"strings"
 	"sync"
@@ -346,4 +347,35 @@ func TestPublishBatch(t *testing.T) {
 		}
 	}
 	s.expect(t, "1", "2", "3")
+}
+
+// Headers the application set before handing the request to the hub (CORS,
+// say) reach the client, on every path.
+func TestApplicationHeadersAreKept(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			hub := ssehub.New(ssehub.Config{KeepHandler: m.keepHandler})
+			defer hub.Shutdown(context.Background())
+			srv := newServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Access-Control-Allow-Origin", "https://app.example")
+				w.Header().Set("X-Evil", "a\r\nInjected: yes")
+				hub.ServeHTTP(w, r)
+			}), m)
+			defer srv.Close()
+			e := &env{hub: hub, srv: srv, client: srv.Client()}
+			s := e.open(t, "id=a")
+			if got := s.resp.Header.Get("Access-Control-Allow-Origin"); got != "https://app.example" {
+				t.Errorf("Access-Control-Allow-Origin = %q", got)
+			}
+			if got := s.resp.Header.Get("Injected"); got != "" {
+				t.Errorf("a line break in a header value injected a header: %q", got)
+			}
+			if got := s.resp.Header.Get("Content-Type"); got != "text/event-stream" {
+				t.Errorf("Content-Type = %q", got)
+			}
+			e.publish(t, ssehub.Message{Clients: []string{"a"}, Data: []byte("x")})
+			s.expect(t, "x")
+			s.close()
+		})
+	}
 }

@@ -2,7 +2,6 @@ package ssehub
 
 import (
 	"bytes"
-	"fmt"
 	"net"
 	"net/http"
 	"sync"
@@ -160,14 +159,25 @@ func takeOver(w http.ResponseWriter, r *http.Request) (net.Conn, []byte, error) 
 	}
 	// Request bytes net/http buffered beyond this request, if any, are not
 	// ours to answer: the stream is the connection's last response.
-	h := w.Header().Clone()
-	streamHeader(h)
-	h.Set("Connection", "close")
-	h.Del("Content-Length")
-	h.Del("Transfer-Encoding")
-	var b bytes.Buffer
-	fmt.Fprintf(&b, "HTTP/1.%d 200 OK\r\n", min(r.ProtoMinor, 1))
-	h.Write(&b) // sanitises line breaks in values
-	b.WriteString("\r\n")
-	return nc, b.Bytes(), nil
+	b := make([]byte, 0, 256)
+	if r.ProtoMinor == 0 {
+		b = append(b, "HTTP/1.0"...)
+	} else {
+		b = append(b, "HTTP/1.1"...)
+	}
+	b = append(b, " 200 OK\r\n"+
+		"Content-Type: text/event-stream\r\n"+
+		"Cache-Control: no-cache\r\n"+
+		"X-Accel-Buffering: no\r\n"+ // nginx: do not buffer the stream
+		"Connection: close\r\n"...)
+	if extra := w.Header(); len(extra) > 0 { // set by the application (CORS, say): kept
+		h := extra.Clone()
+		for _, k := range []string{"Content-Type", "Cache-Control", "X-Accel-Buffering", "Connection", "Content-Length", "Transfer-Encoding"} {
+			h.Del(k)
+		}
+		var buf bytes.Buffer
+		h.Write(&buf) // sanitises line breaks in values
+		b = append(b, buf.Bytes()...)
+	}
+	return nc, append(b, "\r\n"...), nil
 }

@@ -35,6 +35,7 @@ func newDialers(srcs []net.IP) []*net.Dialer {
 			LocalAddr: &net.TCPAddr{IP: ip},
 			Timeout:   connectTimeout,
 			KeepAlive: -1, // loopback: no keep-alive probes
+			Control:   bindAddressNoPort,
 		}
 	}
 	return ds

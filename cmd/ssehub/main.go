@@ -51,7 +51,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	defer log.Close()
 
-	ln, err := net.Listen("tcp", cfg.addr)
+	// No TCP keep-alive probes: the hub's heartbeats find dead peers, and
+	// setting keep-alive costs three system calls per accepted connection.
+	lc := net.ListenConfig{KeepAlive: -1}
+	ln, err := lc.Listen(context.Background(), "tcp", cfg.addr)
 	if err != nil {
 		fmt.Fprintf(stderr, "ssehub: %v\n", err)
 		return 1
@@ -68,6 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	srv := &http.Server{
 		Handler:           httpapi.New(hub),
 		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute, // publishers' idle keep-alive connections
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)

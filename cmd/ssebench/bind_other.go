@@ -1,0 +1,8 @@
+//go:build !linux
+
+package main
+
+import "syscall"
+
+// bindAddressNoPort is Linux-only; elsewhere the port is chosen at bind.
+func bindAddressNoPort(_, _ string, _ syscall.RawConn) error { return nil }
