@@ -56,6 +56,21 @@ type BatchLog interface {
 // number was never issued by this log.
 var ErrNotRetained = errors.New("entries after that id are not retained")
 
+// Visit calls fn with each entry in order until fn returns an error or ctx
+// ends, and returns that error. Log implementations end ReadAfter with it,
+// once no lock is held.
+func Visit(ctx context.Context, entries []*Entry, fn func(*Entry) error) error {
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ErrClosed is returned by Publish after Shutdown has begun, and by a Log
 // after Close.
 var ErrClosed = errors.New("ssehub: closed")

@@ -126,16 +126,7 @@ func (l *MemoryLog) ReadAfter(ctx context.Context, after uint64, fn func(*Entry)
 		entries = append(entries, l.ring[(l.start+i)%len(l.ring)])
 	}
 	l.mu.Unlock()
-
-	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return head, err
-		}
-		if err := fn(e); err != nil {
-			return head, err
-		}
-	}
-	return head, nil
+	return head, Visit(ctx, entries, fn)
 }
 
 // Close implements Log.

@@ -429,15 +429,7 @@ func (l *Log) ReadAfter(ctx context.Context, after uint64, fn func(*ssehub.Entry
 	if err != nil {
 		return head, fmt.Errorf("bolt: read %s: %w", l.path, err)
 	}
-	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return head, err
-		}
-		if err := fn(e); err != nil {
-			return head, err
-		}
-	}
-	return head, nil
+	return head, ssehub.Visit(ctx, entries, fn)
 }
 
 // Close implements ssehub.Log. An Append the committer has already taken is
