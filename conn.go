@@ -93,8 +93,8 @@ func (c *conn) push(it item) bool {
 // c was closed or asked to finish meanwhile.
 func (c *conn) goLive(seq uint64) bool {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.state != replaying {
+	if c.state != replaying && c.state != finishing { // closed meanwhile
+		c.mu.Unlock()
 		return false
 	}
 	kept := c.queue[:0]
@@ -108,11 +108,18 @@ func (c *conn) goLive(seq uint64) bool {
 	clear(c.queue[len(kept):])
 	c.queue = kept
 	c.lastSeq = max(c.lastSeq, seq)
-	c.state = live
-	if len(c.queue) > 0 {
-		c.writing = true
-		c.out.kick(c)
+	if c.state == replaying {
+		c.state = live
 	}
+	if len(c.queue) > 0 {
+		c.writing = true // a finishing conn is closed by its writer, once drained
+		c.out.kick(c)
+	} else if c.state == finishing {
+		c.mu.Unlock()
+		c.close()
+		return false
+	}
+	c.mu.Unlock()
 	return true
 }
 
@@ -180,7 +187,9 @@ func (c *conn) finish() {
 		c.mu.Unlock()
 		return
 	}
-	idle := !c.writing
+	// A replaying conn finishes when its replay ends (goLive): what was
+	// queued meanwhile is written first.
+	idle := !c.writing && c.state != replaying
 	c.state = finishing
 	c.mu.Unlock()
 	if idle {

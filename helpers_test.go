@@ -2,7 +2,6 @@ package ssehub_test
 
 import (
 	"context"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -10,7 +9,7 @@ import (
 	"time"
 
 	"github.com/ssehub/ssehub"
-	"github.com/ssehub/ssehub/sse"
+	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
 // mode is one way a stream can be served; the behaviour tests run in each.
@@ -69,138 +68,27 @@ func (e *env) publish(t *testing.T, m ssehub.Message) ssehub.Receipt {
 	return r
 }
 
-// stream is a client's open event stream, read in the background.
-type stream struct {
-	resp     *http.Response
-	events   chan sse.Event
-	comments chan string
-	done     chan error // the read loop's end: io.EOF on a clean end
-}
-
 // open opens GET /?query with the given extra header lines ("Name: value"),
 // waits for the response headers and reads the stream in the background.
-func (e *env) open(t *testing.T, query string, header ...string) *stream {
+func (e *env) open(t *testing.T, query string, header ...string) *ssetest.Stream {
 	t.Helper()
-	s := &stream{
-		resp:     e.request(t, query, header...),
-		events:   make(chan sse.Event, 10000),
-		comments: make(chan string, 100),
-		done:     make(chan error, 1),
-	}
-	go s.read()
-	t.Cleanup(s.close)
-	return s
+	return ssetest.Open(t, e.client, e.srv.URL+"/?"+query, headerOf(header))
 }
 
 // request opens a stream and returns the response, which nothing reads.
 func (e *env) request(t *testing.T, query string, header ...string) *http.Response {
 	t.Helper()
-	req, err := http.NewRequest("GET", e.srv.URL+"/?"+query, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range header {
-		name, value, _ := strings.Cut(h, ": ")
-		req.Header.Set(name, value)
-	}
-	resp, err := e.client.Do(req)
-	if err != nil {
-		t.Fatalf("GET %s: %v", query, err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		t.Fatalf("GET %s: status %d: %s", query, resp.StatusCode, b)
-	}
-	t.Cleanup(func() { resp.Body.Close() })
-	return resp
+	return ssetest.Get(t, e.client, e.srv.URL+"/?"+query, headerOf(header))
 }
 
-func (s *stream) read() {
-	r := sse.NewReader(s.resp.Body)
-	r.OnComment = func(c string) {
-		select {
-		case s.comments <- c:
-		default:
-		}
+// headerOf turns header lines ("Name: value") into a header.
+func headerOf(lines []string) http.Header {
+	h := http.Header{}
+	for _, line := range lines {
+		name, value, _ := strings.Cut(line, ": ")
+		h.Set(name, value)
 	}
-	for {
-		ev, err := r.Next()
-		if err != nil {
-			s.done <- err
-			close(s.events)
-			return
-		}
-		s.events <- ev
-	}
-}
-
-func (s *stream) close() { s.resp.Body.Close() }
-
-const waitLimit = 5 * time.Second
-
-// next returns the next event, failing the test if none comes in time.
-func (s *stream) next(t *testing.T) sse.Event {
-	t.Helper()
-	select {
-	case ev, ok := <-s.events:
-		if !ok {
-			t.Fatalf("stream ended: %v", <-s.done)
-		}
-		return ev
-	case <-time.After(waitLimit):
-		t.Fatal("no event within", waitLimit)
-	}
-	return sse.Event{}
-}
-
-// expect reads events and checks their data, in order.
-func (s *stream) expect(t *testing.T, data ...string) {
-	t.Helper()
-	for _, want := range data {
-		if ev := s.next(t); ev.Data != want {
-			t.Fatalf("got event %+v, want data %q", ev, want)
-		}
-	}
-}
-
-// expectNone checks that no event arrives within d.
-func (s *stream) expectNone(t *testing.T, d time.Duration) {
-	t.Helper()
-	select {
-	case ev, ok := <-s.events:
-		if ok {
-			t.Fatalf("unexpected event %+v", ev)
-		}
-	case <-time.After(d):
-	}
-}
-
-// ended waits for the stream to end and returns the reader's final error.
-func (s *stream) ended(t *testing.T) error {
-	t.Helper()
-	for {
-		select {
-		case _, ok := <-s.events:
-			if !ok {
-				return <-s.done
-			}
-		case <-time.After(waitLimit):
-			t.Fatal("stream did not end within", waitLimit)
-		}
-	}
-}
-
-// eventually polls cond until it holds or the wait limit passes.
-func eventually(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(waitLimit)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, waitLimit)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	return h
 }
 
 func newServer(hub http.Handler, m mode) *httptest.Server {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
 func TestTargetsReachExactlyTheirStreams(t *testing.T) {
@@ -40,13 +41,13 @@ func TestTargetsReachExactlyTheirStreams(t *testing.T) {
 			t.Errorf("broadcast: queued for %d connections, want 5", r.Connections)
 		}
 
-		alice1.expect(t, "to alice", "mixed", "to all")
-		alice2.expect(t, "to alice", "mixed", "to all")
-		bob.expect(t, "to room", "mixed", "to all")
-		carol.expect(t, "to room", "mixed", "to all")
-		dave.expect(t, "to all")
-		for _, s := range []*stream{alice1, alice2, bob, carol, dave} {
-			s.expectNone(t, 50*time.Millisecond)
+		alice1.Expect(t, "to alice", "mixed", "to all")
+		alice2.Expect(t, "to alice", "mixed", "to all")
+		bob.Expect(t, "to room", "mixed", "to all")
+		carol.Expect(t, "to room", "mixed", "to all")
+		dave.Expect(t, "to all")
+		for _, s := range []*ssetest.Stream{alice1, alice2, bob, carol, dave} {
+			s.ExpectNone(t, 50*time.Millisecond)
 		}
 		if got := e.hub.Connections("alice"); got != 2 {
 			t.Errorf("Connections(alice) = %d, want 2", got)
@@ -77,7 +78,7 @@ func TestEventsArriveAsPublished(t *testing.T) {
 			ids = append(ids, r.ID)
 		}
 		for i, c := range cases {
-			ev := s.next(t)
+			ev := s.Next(t)
 			wantType := c.typ
 			if wantType == "" {
 				wantType = "message"
@@ -106,7 +107,7 @@ func TestStreamHeadersComeAtOnce(t *testing.T) {
 	forEachMode(t, ssehub.Config{}, func(t *testing.T, e *env) {
 		// open returns once the response header is in; no event was published.
 		s := e.open(t, "id=a")
-		h := s.resp.Header
+		h := s.Resp.Header
 		for name, want := range map[string]string{
 			"Content-Type":      "text/event-stream",
 			"Cache-Control":     "no-cache",
@@ -137,7 +138,7 @@ func TestPublishValidation(t *testing.T) {
 			t.Errorf("Publish(%.60v): err %v, want ErrInvalid", m, err)
 		}
 	}
-	s.expectNone(t, 50*time.Millisecond)
+	s.ExpectNone(t, 50*time.Millisecond)
 }
 
 func TestHeartbeat(t *testing.T) {
@@ -145,11 +146,11 @@ func TestHeartbeat(t *testing.T) {
 		s := e.open(t, "id=a")
 		for range 2 {
 			select {
-			case c := <-s.comments:
+			case c := <-s.Comments:
 				if c != "ping" {
 					t.Fatalf("comment %q, want ping", c)
 				}
-			case <-time.After(waitLimit):
+			case <-time.After(ssetest.Wait):
 				t.Fatal("no heartbeat")
 			}
 		}
@@ -166,14 +167,14 @@ func TestSlowClientIsIsolated(t *testing.T) {
 		start := time.Now()
 		for i := range 400 { // 6.4 MB: far more than socket buffers hold
 			e.publish(t, ssehub.Message{Broadcast: true, Data: append([]byte(strconv.Itoa(i)+" "), big...)})
-			if got := fast.next(t); !strings.HasPrefix(got.Data, strconv.Itoa(i)+" ") {
+			if got := fast.Next(t); !strings.HasPrefix(got.Data, strconv.Itoa(i)+" ") {
 				t.Fatalf("fast client got %.20q, want event %d", got.Data, i)
 			}
 		}
 		if d := time.Since(start); d > 4*time.Second {
 			t.Errorf("400 publishes took %v with a stalled client", d)
 		}
-		eventually(t, "stalled client disconnected", func() bool { return e.hub.Connections("slow") == 0 })
+		ssetest.Eventually(t, "stalled client disconnected", func() bool { return e.hub.Connections("slow") == 0 })
 		if e.hub.Stats().Overflows == 0 {
 			t.Error("no overflow counted")
 		}
@@ -190,7 +191,7 @@ func TestPublishNeverBlocks(t *testing.T) {
 	}
 	defer nc.Close()
 	fmt.Fprintf(nc, "GET /?id=raw HTTP/1.1\r\nHost: x\r\n\r\n")
-	eventually(t, "raw client connected", func() bool { return e.hub.Connections("raw") == 1 })
+	ssetest.Eventually(t, "raw client connected", func() bool { return e.hub.Connections("raw") == 1 })
 	data := []byte(strings.Repeat("y", 60<<10))
 	done := make(chan struct{})
 	go func() {
@@ -201,7 +202,7 @@ func TestPublishNeverBlocks(t *testing.T) {
 	}()
 	select {
 	case <-done:
-	case <-time.After(waitLimit):
+	case <-time.After(ssetest.Wait):
 		t.Fatal("publishing to a client that never reads blocked")
 	}
 }
@@ -212,9 +213,9 @@ func TestHangUpIsNoticed(t *testing.T) {
 		if e.hub.Connections("leaver") != 1 {
 			t.Fatal("not connected")
 		}
-		s.close()
+		s.Close()
 		// Well before the 15 s heartbeat could find it.
-		eventually(t, "hang-up noticed", func() bool { return e.hub.Connections("leaver") == 0 })
+		ssetest.Eventually(t, "hang-up noticed", func() bool { return e.hub.Connections("leaver") == 0 })
 	})
 }
 
@@ -226,7 +227,7 @@ func TestShutdownDeliversQueuedAndEndsStreams(t *testing.T) {
 			e.srv = newServer(hub, m)
 			defer e.srv.Close()
 			e.client = e.srv.Client()
-			streams := []*stream{e.open(t, "id=a"), e.open(t, "id=b"), e.open(t, "id=a")}
+			streams := []*ssetest.Stream{e.open(t, "id=a"), e.open(t, "id=b"), e.open(t, "id=a")}
 			for i := range 50 {
 				e.publish(t, ssehub.Message{Broadcast: true, Data: []byte(strconv.Itoa(i))})
 			}
@@ -237,9 +238,9 @@ func TestShutdownDeliversQueuedAndEndsStreams(t *testing.T) {
 			}
 			for _, s := range streams {
 				for i := range 50 {
-					s.expect(t, strconv.Itoa(i))
+					s.Expect(t, strconv.Itoa(i))
 				}
-				if err := s.ended(t); err.Error() != "EOF" {
+				if _, err := s.Ended(t); err.Error() != "EOF" {
 					t.Errorf("stream ended with %v, want a clean EOF", err)
 				}
 			}
@@ -269,11 +270,11 @@ func TestConcurrentUse(t *testing.T) {
 					s := e.open(t, fmt.Sprintf("id=c%d&topic=t%d", g, i%3))
 					if i%2 == 0 { // sometimes leave mid-stream, sometimes at once
 						select {
-						case <-s.events:
+						case <-s.Events:
 						case <-stop:
 						}
 					}
-					s.close()
+					s.Close()
 				}
 			})
 		}
@@ -310,7 +311,7 @@ func TestStreamOutlivesWriteTimeout(t *testing.T) {
 		for i := range 3 {
 			time.Sleep(150 * time.Millisecond)
 			e.publish(t, ssehub.Message{Clients: []string{"a"}, Data: []byte(strconv.Itoa(i))})
-			s.expect(t, strconv.Itoa(i))
+			s.Expect(t, strconv.Itoa(i))
 		}
 	})
 }
@@ -319,13 +320,13 @@ func TestPublishBatch(t *testing.T) {
 	e := start(t, ssehub.Config{}, modes[0])
 	s := e.open(t, "id=a&topic=t")
 	before := e.publish(t, ssehub.Message{Clients: []string{"a"}, Data: []byte("before")})
-	s.expect(t, "before")
+	s.Expect(t, "before")
 
 	bad := []ssehub.Message{{Clients: []string{"a"}, Data: []byte("ok")}, {Data: []byte("no target")}}
 	if _, err := e.hub.PublishBatch(context.Background(), bad); !errors.Is(err, ssehub.ErrInvalid) || !strings.Contains(err.Error(), "message 1") {
 		t.Fatalf("batch with an invalid message: %v, want ErrInvalid naming message 1", err)
 	}
-	s.expectNone(t, 50*time.Millisecond)
+	s.ExpectNone(t, 50*time.Millisecond)
 
 	recs, err := e.hub.PublishBatch(context.Background(), []ssehub.Message{
 		{Clients: []string{"a"}, Data: []byte("1")},
@@ -346,7 +347,7 @@ func TestPublishBatch(t *testing.T) {
 			t.Errorf("receipt %d: %d connections, want %d", i, r.Connections, want)
 		}
 	}
-	s.expect(t, "1", "2", "3")
+	s.Expect(t, "1", "2", "3")
 }
 
 // Headers the application set before handing the request to the hub (CORS,
@@ -364,18 +365,18 @@ func TestApplicationHeadersAreKept(t *testing.T) {
 			defer srv.Close()
 			e := &env{hub: hub, srv: srv, client: srv.Client()}
 			s := e.open(t, "id=a")
-			if got := s.resp.Header.Get("Access-Control-Allow-Origin"); got != "https://app.example" {
+			if got := s.Resp.Header.Get("Access-Control-Allow-Origin"); got != "https://app.example" {
 				t.Errorf("Access-Control-Allow-Origin = %q", got)
 			}
-			if got := s.resp.Header.Get("Injected"); got != "" {
+			if got := s.Resp.Header.Get("Injected"); got != "" {
 				t.Errorf("a line break in a header value injected a header: %q", got)
 			}
-			if got := s.resp.Header.Get("Content-Type"); got != "text/event-stream" {
+			if got := s.Resp.Header.Get("Content-Type"); got != "text/event-stream" {
 				t.Errorf("Content-Type = %q", got)
 			}
 			e.publish(t, ssehub.Message{Clients: []string{"a"}, Data: []byte("x")})
-			s.expect(t, "x")
-			s.close()
+			s.Expect(t, "x")
+			s.Close()
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
 // A client cut off mid-stream gets exactly what it missed, in order, then
@@ -20,9 +21,9 @@ func TestResumeReplaysWhatWasMissed(t *testing.T) {
 	forEachMode(t, ssehub.Config{}, func(t *testing.T, e *env) {
 		s := e.open(t, "id=alice&topic=room")
 		e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("seen")})
-		seen := s.next(t)
-		s.close()
-		eventually(t, "hang-up noticed", func() bool { return e.hub.Connections("alice") == 0 })
+		seen := s.Next(t)
+		s.Close()
+		ssetest.Eventually(t, "hang-up noticed", func() bool { return e.hub.Connections("alice") == 0 })
 
 		e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("missed 1")})
 		e.publish(t, ssehub.Message{Clients: []string{"bob"}, Data: []byte("not for alice")})
@@ -31,14 +32,14 @@ func TestResumeReplaysWhatWasMissed(t *testing.T) {
 		e.publish(t, ssehub.Message{Broadcast: true, Data: []byte("missed 3")})
 
 		again := e.open(t, "id=alice&topic=room", "Last-Event-ID: "+seen.ID)
-		again.expect(t, "missed 1", "missed 2", "missed 3")
+		again.Expect(t, "missed 1", "missed 2", "missed 3")
 		e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("live")})
-		again.expect(t, "live")
-		again.expectNone(t, 50*time.Millisecond)
+		again.Expect(t, "live")
+		again.ExpectNone(t, 50*time.Millisecond)
 
 		// The query parameter does the same, for clients that cannot set headers.
 		q := e.open(t, "id=alice&topic=room&lastEventId="+seen.ID)
-		q.expect(t, "missed 1", "missed 2", "missed 3", "live")
+		q.Expect(t, "missed 1", "missed 2", "missed 3", "live")
 	})
 }
 
@@ -49,7 +50,7 @@ func TestResumeFromTheNewestIDReplaysNothing(t *testing.T) {
 		last = e.publish(t, ssehub.Message{Broadcast: true, Data: []byte(strconv.Itoa(i))})
 	}
 	s := e.open(t, "id=a", "Last-Event-ID: "+last.ID)
-	s.expectNone(t, 100*time.Millisecond)
+	s.ExpectNone(t, 100*time.Millisecond)
 }
 
 // A stream tells the client where it stands before any event, so a client
@@ -65,7 +66,7 @@ func TestFreshStreamNamesItsPosition(t *testing.T) {
 		}
 		e.publish(t, ssehub.Message{Broadcast: true, Data: []byte("while away")})
 		s := e.open(t, "id=a", "Last-Event-ID: "+id)
-		s.expect(t, "while away")
+		s.Expect(t, "while away")
 	})
 }
 
@@ -99,7 +100,7 @@ func TestResetWhenHistoryIsGone(t *testing.T) {
 	} {
 		t.Run(c.reason+" "+c.lastID, func(t *testing.T) {
 			s := e.open(t, "id=a", "Last-Event-ID: "+c.lastID)
-			ev := s.next(t)
+			ev := s.Next(t)
 			var data struct{ Reason, LastEventID string }
 			if err := json.Unmarshal([]byte(ev.Data), &data); err != nil || ev.Type != "reset" {
 				t.Fatalf("first event %+v, want a reset", ev)
@@ -108,7 +109,7 @@ func TestResetWhenHistoryIsGone(t *testing.T) {
 				t.Errorf("reset %+v id %s, want reason %s and id %s", data, ev.ID, c.reason, last.ID)
 			}
 			live := e.publish(t, ssehub.Message{Broadcast: true, Data: []byte("live")})
-			if ev := s.next(t); ev.Data != "live" || ev.ID != live.ID {
+			if ev := s.Next(t); ev.Data != "live" || ev.ID != live.ID {
 				t.Errorf("after the reset got %+v, want the live event %s", ev, live.ID)
 			}
 			last = live
@@ -118,7 +119,7 @@ func TestResetWhenHistoryIsGone(t *testing.T) {
 	next, _ = strconv.ParseUint(last.ID, 10, 64)
 	retained := strconv.FormatUint(next-1, 10)
 	s := e.open(t, "id=a", "Last-Event-ID: "+retained)
-	if ev := s.next(t); ev.Type != "message" || ev.ID != last.ID {
+	if ev := s.Next(t); ev.Type != "message" || ev.ID != last.ID {
 		t.Errorf("resume from %s: got %+v, want event %s", retained, ev, last.ID)
 	}
 }
@@ -202,7 +203,7 @@ func readWithReconnects(t *testing.T, e *env, client, last string, done <-chan s
 			ids = append(ids, id)
 			last = ev.ID
 		}
-		s.close()
+		s.Close()
 		if finished {
 			return ids
 		}
@@ -211,14 +212,14 @@ func readWithReconnects(t *testing.T, e *env, client, last string, done <-chan s
 
 // nextOrQuiet returns the next event; after done, it gives up once the
 // stream has been quiet for a while (caught up).
-func nextOrQuiet(s *stream, done <-chan struct{}) (ev struct{ ID, Type, Data string }, ok bool) {
+func nextOrQuiet(s *ssetest.Stream, done <-chan struct{}) (ev struct{ ID, Type, Data string }, ok bool) {
 	for {
 		select {
-		case e, open := <-s.events:
+		case e, open := <-s.Events:
 			return struct{ ID, Type, Data string }{e.ID, e.Type, e.Data}, open
 		case <-done:
 			select {
-			case e, open := <-s.events:
+			case e, open := <-s.Events:
 				return struct{ ID, Type, Data string }{e.ID, e.Type, e.Data}, open
 			case <-time.After(300 * time.Millisecond):
 				return ev, false

@@ -95,9 +95,12 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 	// Registered before the client sees the response header: a publisher
 	// reacting to the stream's opening cannot publish before it.
 	h.reg.add(c)
-	if h.isClosing() || !h.catchUp(r, c, first) {
+	if !h.catchUp(r, c, first) {
 		c.close()
 		return
+	}
+	if h.isClosing() {
+		c.finish() // registered too late for Shutdown's own round of finish
 	}
 	if s, ok := out.(*handlerStream); ok {
 		s.serve(c, r.Context().Done())

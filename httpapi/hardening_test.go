@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/ssetest"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -25,7 +26,7 @@ import (
 // client alice, topic room, and broadcasts.
 type victim struct {
 	ts   *testServer
-	s    *stream
+	s    *ssetest.Stream
 	last uint64 // id of the last good publish
 	n    int
 }
@@ -52,7 +53,7 @@ func (v *victim) good(t *testing.T) {
 	v.last = id
 	// Anything alice receives before the good event was published by the
 	// refused request; skipping it keeps the next case independent.
-	if extra := v.s.until(t, r.ID); len(extra) > 0 {
+	if extra := until(t, v.s, r.ID); len(extra) > 0 {
 		t.Errorf("alice received %q before the good event: a refused request published something", extra)
 	}
 }
@@ -268,7 +269,7 @@ func TestPublishDataInjection(t *testing.T) {
 			}
 			v.last = seq(t, r.ID)
 			want := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(p)
-			got := v.s.next(t)
+			got := v.s.Next(t)
 			if got != (sse.Event{ID: r.ID, Type: "note", Data: want}) {
 				t.Errorf("%s publish of %q: client got %q, want one event with id %s, type note, data %q", format, p, got, r.ID, want)
 			}
@@ -279,7 +280,7 @@ func TestPublishDataInjection(t *testing.T) {
 	}
 	// mallory was never targeted: her first event is a broadcast sentinel.
 	end := v.ts.publishJSON(t, `{"broadcast": true, "data": "end"}`)
-	if got := other.until(t, end.ID); len(got) != 0 {
+	if got := until(t, other, end.ID); len(got) != 0 {
 		t.Errorf("mallory received %q, want nothing", got)
 	}
 }
@@ -314,7 +315,7 @@ func TestStreamRejectsBadSubscription(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			code, h, body := v.ts.do(t, http.MethodGet, "/sse?"+c.query, "", nil)
 			checkError(t, code, h, body, 400, c.words...)
-			poll(t, "only the victim's stream is open", func() bool { return v.ts.hub.Stats().Connections == 1 })
+			ssetest.Eventually(t, "only the victim's stream is open", func() bool { return v.ts.hub.Stats().Connections == 1 })
 			v.good(t)
 		})
 	}
@@ -331,11 +332,11 @@ func TestStreamRejectsBadSubscription(t *testing.T) {
 	t.Run("exactly MaxTargets topics is fine", func(t *testing.T) {
 		s := v.ts.openStream(t, url.Values{"id": {"bob"}, "topic": names("t", ssehub.MaxTargets)}.Encode(), nil)
 		r := v.ts.publishJSON(t, fmt.Sprintf(`{"topics": ["t%d"], "data": "last topic"}`, ssehub.MaxTargets-1))
-		if got := s.next(t); got.ID != r.ID || got.Data != "last topic" {
+		if got := s.Next(t); got.ID != r.ID || got.Data != "last topic" {
 			t.Errorf("got %q, want the event %s to topic t%d", got, r.ID, ssehub.MaxTargets-1)
 		}
 		v.last = seq(t, r.ID)
-		s.close()
+		s.Close()
 	})
 }
 
@@ -378,7 +379,7 @@ func TestLastEventIDInjection(t *testing.T) {
 				hdr.Set("Last-Event-ID", c.header)
 			}
 			s := v.ts.openStream(t, q, hdr)
-			ev := s.next(t)
+			ev := s.Next(t)
 			if ev.Type != ssehub.ResetEventType {
 				t.Fatalf("first event %q, want a %q event", ev, ssehub.ResetEventType)
 			}
@@ -394,10 +395,10 @@ func TestLastEventIDInjection(t *testing.T) {
 			}
 			// Live delivery follows at once, on this stream as on the victim's.
 			v.good(t)
-			if got := s.next(t); got.ID != fmt.Sprint(v.last) || got.Data != fmt.Sprintf("good %d", v.n) {
+			if got := s.Next(t); got.ID != fmt.Sprint(v.last) || got.Data != fmt.Sprintf("good %d", v.n) {
 				t.Errorf("after the reset got %q, want the good event %d", got, v.last)
 			}
-			s.close()
+			s.Close()
 		})
 	}
 }
@@ -412,7 +413,7 @@ func TestLastEventIDHeaderWithLineBreak(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		nc.SetDeadline(time.Now().Add(wait))
+		nc.SetDeadline(time.Now().Add(ssetest.Wait))
 		fmt.Fprintf(nc, "GET /sse?id=alice HTTP/1.1\r\nHost: x\r\nLast-Event-ID: %s\r\n\r\n", raw)
 		resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
 		if err != nil {
@@ -444,7 +445,7 @@ func TestHealthzAfterHostileInput(t *testing.T) {
 		}
 		if code == http.StatusOK {
 			// A deeply nested but valid value is fine to publish; account for it.
-			ev := v.s.next(t)
+			ev := v.s.Next(t)
 			v.last = seq(t, ev.ID)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/ssetest"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -41,8 +42,8 @@ func TestPing(t *testing.T) {
 		t.Fatalf("POST /ping/alice: status %d (%q), want 200", code, body)
 	}
 	var ids []string
-	for i, s := range []*stream{a1, a2} {
-		ev := s.next(t)
+	for i, s := range []*ssetest.Stream{a1, a2} {
+		ev := s.Next(t)
 		if ev.Data != "Hello alice" || ev.Type != "message" {
 			t.Errorf("alice stream %d got %q, want a message event with data %q", i+1, ev, "Hello alice")
 		}
@@ -54,7 +55,7 @@ func TestPing(t *testing.T) {
 
 	// bob was not pinged: his next event is the sentinel.
 	end := ts.publishJSON(t, `{"broadcast": true, "data": "end"}`)
-	if got := bob.until(t, end.ID); len(got) != 0 {
+	if got := until(t, bob, end.ID); len(got) != 0 {
 		t.Errorf("bob received %q, want nothing", got)
 	}
 	if seq(t, end.ID) != seq(t, ids[0])+1 {
@@ -63,16 +64,16 @@ func TestPing(t *testing.T) {
 
 	// Once alice's streams hang up, she is gone again: the hub notices the
 	// hang-ups by itself, promptly.
-	a1.close()
-	a2.close()
-	poll(t, "alice has no open stream", func() bool { return ts.hub.Connections("alice") == 0 })
+	a1.Close()
+	a2.Close()
+	ssetest.Eventually(t, "alice has no open stream", func() bool { return ts.hub.Connections("alice") == 0 })
 	checkPing404(t, ts, "alice")
 	// bob is still there.
 	code, _, body = ts.do(t, http.MethodPost, "/ping/bob", "", nil)
 	if code != http.StatusOK {
 		t.Fatalf("POST /ping/bob: status %d (%q), want 200", code, body)
 	}
-	if ev := bob.next(t); ev.Data != "Hello bob" {
+	if ev := bob.Next(t); ev.Data != "Hello bob" {
 		t.Errorf("bob got %q, want Hello bob", ev)
 	}
 }
@@ -87,11 +88,11 @@ func TestPingAfterHangUpIsPrompt(t *testing.T) {
 		if code != http.StatusOK {
 			t.Fatalf("POST /ping/carol: %d %q", code, body)
 		}
-		if ev := s.next(t); ev != (sse.Event{ID: ev.ID, Type: "message", Data: "Hello carol"}) {
+		if ev := s.Next(t); ev != (sse.Event{ID: ev.ID, Type: "message", Data: "Hello carol"}) {
 			t.Errorf("carol got %q", ev)
 		}
-		s.close()
-		poll(t, "POST /ping/carol answers 404 after the hang-up", func() bool {
+		s.Close()
+		ssetest.Eventually(t, "POST /ping/carol answers 404 after the hang-up", func() bool {
 			code, _, _ := ts.do(t, http.MethodPost, "/ping/carol", "", nil)
 			return code == http.StatusNotFound
 		})
@@ -130,14 +131,14 @@ func TestHealthzDuringShutdown(t *testing.T) {
 	r := ts.publishJSON(t, `{"clients": ["dave"], "data": "before"}`)
 	done := make(chan error, 1)
 	go func() { done <- ts.hub.Shutdown(context.Background()) }()
-	poll(t, "GET /healthz answers 503", func() bool {
+	ssetest.Eventually(t, "GET /healthz answers 503", func() bool {
 		code, _, _ := ts.do(t, http.MethodGet, "/healthz", "", nil)
 		return code == http.StatusServiceUnavailable
 	})
-	if ev := s.next(t); ev.ID != r.ID || ev.Data != "before" {
+	if ev := s.Next(t); ev.ID != r.ID || ev.Data != "before" {
 		t.Errorf("dave got %q, want the event published before shutdown", ev)
 	}
-	if rest, err := s.end(t); len(rest) != 0 || err != io.EOF {
+	if rest, err := s.Ended(t); len(rest) != 0 || err != io.EOF {
 		t.Errorf("stream ended with %q, %v; want nothing more and a clean EOF", rest, err)
 	}
 	if err := <-done; err != nil {
@@ -154,7 +155,7 @@ func TestStreamHeaders(t *testing.T) {
 		"Cache-Control":     "no-cache",
 		"X-Accel-Buffering": "no",
 	} {
-		if got := s.resp.Header.Get(k); got != want {
+		if got := s.Resp.Header.Get(k); got != want {
 			t.Errorf("%s: %q, want %q", k, got, want)
 		}
 	}

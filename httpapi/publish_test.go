@@ -10,18 +10,19 @@ import (
 	"testing"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/ssetest"
 	"github.com/ssehub/ssehub/sse"
 )
 
 // audience is a set of open streams, each with the events it must receive.
 type audience struct {
 	ts      *testServer
-	streams map[string]*stream
+	streams map[string]*ssetest.Stream
 	want    map[string][]sse.Event
 }
 
 func newAudience(t *testing.T, ts *testServer, queries map[string]string) *audience {
-	a := &audience{ts: ts, streams: map[string]*stream{}, want: map[string][]sse.Event{}}
+	a := &audience{ts: ts, streams: map[string]*ssetest.Stream{}, want: map[string][]sse.Event{}}
 	for name, q := range queries {
 		a.streams[name] = ts.openStream(t, q, nil)
 	}
@@ -44,7 +45,7 @@ func (a *audience) check(t *testing.T) {
 		t.Errorf("sentinel broadcast: connections %d, want %d", end.Connections, len(a.streams))
 	}
 	for name, s := range a.streams {
-		got := s.until(t, end.ID)
+		got := until(t, s, end.ID)
 		if !slices.Equal(got, a.want[name]) {
 			t.Errorf("stream %s received\n%q\nwant\n%q", name, got, a.want[name])
 		}
@@ -141,7 +142,7 @@ func TestPublishJSONData(t *testing.T) {
 				t.Errorf("connections %d, want 1", r.Connections)
 			}
 			want := sse.Event{ID: r.ID, Type: c.wantType, Data: c.wantData}
-			if got := s.next(t); got != want {
+			if got := s.Next(t); got != want {
 				t.Errorf("published %s\nstream got  %q\nwant %q", body, got, want)
 			}
 		})

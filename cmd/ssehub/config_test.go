@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
 // allFlags is every flag the server has; -h must list each.
@@ -36,10 +38,10 @@ func runToExit(t *testing.T, env map[string]string, args ...string) (int, string
 		cancel()
 		<-code
 		t.Fatalf("run %q (env %v) started serving on %s; want it to refuse to start\n%s", args, env, addr, stderr)
-	case <-time.After(within):
+	case <-time.After(ssetest.Wait):
 		cancel()
 		<-code
-		t.Fatalf("run %q did not return within %v", args, within)
+		t.Fatalf("run %q did not return within %v", args, ssetest.Wait)
 	}
 	panic("unreachable")
 }
@@ -123,7 +125,7 @@ func TestAddrFromEnvAndFlag(t *testing.T) {
 		if code, _, err := r.post("/ping/nobody", "", ""); err != nil || code != 404 {
 			t.Errorf("POST /ping/nobody on %s: %d %v, want 404", addr, code, err)
 		}
-		if code, took := r.stop(t, within); code != 0 {
+		if code, took := r.stop(t, ssetest.Wait); code != 0 {
 			t.Errorf("exit %d after %v, want 0", code, took)
 		}
 		if !refused(addr) {

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
 // The README walkthrough: `curl -N "http://localhost:3020/sse?id=alice"` in
@@ -18,14 +20,14 @@ func TestDemoWalkthrough(t *testing.T) {
 		t.Errorf("POST /ping/alice before any stream: %d %q %v, want 404", code, body, err)
 	}
 
-	s1 := openEvStream(t, r.client, r.url+"/sse?id=alice")
-	s2 := openEvStream(t, r.client, r.url+"/sse?id=alice")
+	s1 := ssetest.OpenRegistered(t, r.client, r.url+"/sse?id=alice", nil)
+	s2 := ssetest.OpenRegistered(t, r.client, r.url+"/sse?id=alice", nil)
 	code, body, err = r.post("/ping/alice", "", "")
 	if err != nil || code != http.StatusOK {
 		t.Fatalf("POST /ping/alice: %d %q %v, want 200", code, body, err)
 	}
-	for i, s := range []*evStream{s1, s2} {
-		ev := s.next(t, within)
+	for i, s := range []*ssetest.Stream{s1, s2} {
+		ev := s.Next(t)
 		if ev.Data != "Hello alice" || ev.Type != "message" {
 			t.Errorf("terminal %d shows %q (type %s), want data %q", i+1, ev.Data, ev.Type, "Hello alice")
 		}
@@ -34,11 +36,11 @@ func TestDemoWalkthrough(t *testing.T) {
 
 // checkTicks reads n events from s, each a tick: a message whose data is the
 // current local time in the demo's layout, with consecutive ids.
-func checkTicks(t *testing.T, s *evStream, n int) {
+func checkTicks(t *testing.T, s *ssetest.Stream, n int) {
 	t.Helper()
 	var prev uint64
 	for i := range n {
-		ev := s.next(t, within)
+		ev := s.Next(t)
 		if ev.Type != "message" {
 			t.Errorf("tick %d has type %q, want message", i, ev.Type)
 		}
@@ -62,13 +64,11 @@ func checkTicks(t *testing.T, s *evStream, n int) {
 
 // checkNoTicks requires s to receive nothing for 500ms, then the event p
 // publishes as its first event.
-func checkNoTicks(t *testing.T, r *running, s *evStream) {
+func checkNoTicks(t *testing.T, r *running, s *ssetest.Stream) {
 	t.Helper()
-	if ev, ok := s.nextWithin(500 * time.Millisecond); ok {
-		t.Fatalf("with the tick off, the stream received %q", ev)
-	}
+	s.ExpectNone(t, 500*time.Millisecond)
 	p := r.publish(t, `{"broadcast": true, "data": "not a tick"}`)
-	if ev := s.next(t, within); ev.ID != p.ID || ev.Data != "not a tick" {
+	if ev := s.Next(t); ev.ID != p.ID || ev.Data != "not a tick" {
 		t.Errorf("got %q, want only the published event %s", ev, p.ID)
 	}
 }
@@ -76,18 +76,18 @@ func checkNoTicks(t *testing.T, r *running, s *evStream) {
 func TestTick(t *testing.T) {
 	t.Run("flag", func(t *testing.T) {
 		r := startRun(t, nil, "-addr", "127.0.0.1:0", "-tick", "100ms")
-		checkTicks(t, openEvStream(t, r.client, r.url+"/sse?id=ticker"), 3)
+		checkTicks(t, ssetest.OpenRegistered(t, r.client, r.url+"/sse?id=ticker", nil), 3)
 	})
 	t.Run("env", func(t *testing.T) {
 		r := startRun(t, map[string]string{"SSEHUB_ADDR": "127.0.0.1:0", "SSEHUB_TICK": "100ms"})
-		checkTicks(t, openEvStream(t, r.client, r.url+"/sse"), 3)
+		checkTicks(t, ssetest.OpenRegistered(t, r.client, r.url+"/sse", nil), 3)
 	})
 	t.Run("off", func(t *testing.T) {
 		r := startRun(t, nil, "-addr", "127.0.0.1:0", "-tick", "0")
-		checkNoTicks(t, r, openEvStream(t, r.client, r.url+"/sse?id=ticker"))
+		checkNoTicks(t, r, ssetest.OpenRegistered(t, r.client, r.url+"/sse?id=ticker", nil))
 	})
 	t.Run("flag turns off the env's tick", func(t *testing.T) {
 		r := startRun(t, map[string]string{"SSEHUB_TICK": "100ms"}, "-addr", "127.0.0.1:0", "-tick", "0")
-		checkNoTicks(t, r, openEvStream(t, r.client, r.url+"/sse?id=ticker"))
+		checkNoTicks(t, r, ssetest.OpenRegistered(t, r.client, r.url+"/sse?id=ticker", nil))
 	})
 }

@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -15,80 +12,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ssehub/ssehub/sse"
+	"github.com/ssehub/ssehub/internal/ssetest"
 )
-
-// hubProcess is the ssehub binary running as a separate process.
-type hubProcess struct {
-	cmd  *exec.Cmd
-	url  string
-	logs *bytes.Buffer
-}
-
-var buildOnce struct {
-	sync.Once
-	path string
-	err  error
-}
-
-// hubBinary builds the ssehub command once per test run.
-func hubBinary(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "ssehub-bin")
-		if err != nil {
-			buildOnce.err = err
-			return
-		}
-		buildOnce.path = filepath.Join(dir, "ssehub")
-		out, err := exec.Command("go", "build", "-o", buildOnce.path, ".").CombinedOutput()
-		if err != nil {
-			buildOnce.err = fmt.Errorf("go build: %v\n%s", err, out)
-		}
-	})
-	if buildOnce.err != nil {
-		t.Fatal(buildOnce.err)
-	}
-	return buildOnce.path
-}
-
-// startHub runs the binary with args on a free loopback port and waits
-// until it answers /healthz.
-func startHub(t *testing.T, args ...string) *hubProcess {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	p := &hubProcess{url: "http://" + addr, logs: new(bytes.Buffer)}
-	p.cmd = exec.Command(hubBinary(t), append([]string{"-addr", addr, "-tick", "0"}, args...)...)
-	p.cmd.Stderr = p.logs
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.cmd.Process.Kill(); p.cmd.Wait() })
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		resp, err := http.Get(p.url + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return p
-			}
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("hub did not start: %v\n%s", err, p.logs)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
 
 // publishJSON publishes body and returns the event id, or "" if the hub did
 // not acknowledge it.
 func (p *hubProcess) publishJSON(body string) string {
-	resp, err := http.Post(p.url+"/publish", "application/json", bytes.NewBufferString(body))
+	resp, err := p.client.Post(p.url+"/publish", "application/json", bytes.NewBufferString(body))
 	if err != nil {
 		return ""
 	}
@@ -141,20 +71,18 @@ func TestDurableStoreSurvivesRestart(t *testing.T) {
 			time.Sleep(700 * time.Millisecond)
 			hub.cmd.Process.Signal(stop.sig)
 			wg.Wait()
-			hub.cmd.Wait()
+			<-hub.exited
 			if len(acked) < 20 {
 				t.Fatalf("only %d publishes acknowledged before the stop", len(acked))
 			}
 			t.Logf("%d publishes acknowledged before %s", len(acked), stop.name)
 
 			again := startHub(t, "-store", store)
-			resp := openStream(t, again.url+"/sse?id=alice", seen)
-			defer resp.Body.Close()
-			r := sse.NewReader(resp.Body)
+			s := ssetest.Open(t, again.client, again.url+"/sse?id=alice", http.Header{"Last-Event-Id": {seen}})
 			got := 0
 			var last uint64
 			for got < len(acked) {
-				ev := nextWithin(t, r, resp, 5*time.Second)
+				ev := s.Next(t)
 				seq, _ := strconv.ParseUint(ev.ID, 10, 64)
 				if seq <= last {
 					t.Fatalf("event %d after %d: out of order or repeated", seq, last)
@@ -173,28 +101,4 @@ func TestDurableStoreSurvivesRestart(t *testing.T) {
 			}
 		})
 	}
-}
-
-func openStream(t *testing.T, url, lastEventID string) *http.Response {
-	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	req.Header.Set("Last-Event-ID", lastEventID)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil || resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %v %v", url, err, resp)
-	}
-	return resp
-}
-
-// nextWithin returns the next event, closing the stream and failing the
-// test if none comes within d.
-func nextWithin(t *testing.T, r *sse.Reader, resp *http.Response, d time.Duration) sse.Event {
-	t.Helper()
-	timer := time.AfterFunc(d, func() { resp.Body.Close() })
-	defer timer.Stop()
-	ev, err := r.Next()
-	if err != nil {
-		t.Fatalf("no event within %v: %v", d, err)
-	}
-	return ev
 }

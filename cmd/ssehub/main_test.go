@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -17,13 +15,21 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/ssehub/ssehub/internal/ssetest"
 	"github.com/ssehub/ssehub/sse"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// TestMain checks for leaked goroutines, and removes the ssehub binary the
+// tests built, if any.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(removingBinary{m}) }
 
-// within bounds every wait for something that must happen.
-const within = 5 * time.Second
+// removingBinary runs the tests, then removes what hubBinary built.
+type removingBinary struct{ *testing.M }
+
+func (m removingBinary) Run() int {
+	defer removeHubBinary()
+	return m.M.Run()
+}
 
 // lockedBuffer is an io.Writer safe for the concurrent writes of run's
 // logger, readable at any time.
@@ -86,8 +92,8 @@ func startRun(t *testing.T, env map[string]string, args ...string) *running {
 	case code := <-r.code:
 		r.code <- code
 		t.Fatalf("run returned %d before it was ready\n%s", code, r.stderr)
-	case <-time.After(within):
-		t.Fatalf("run not ready within %v\n%s", within, r.stderr)
+	case <-time.After(ssetest.Wait):
+		t.Fatalf("run not ready within %v\n%s", ssetest.Wait, r.stderr)
 	}
 	r.url = "http://" + r.addr
 	return r
@@ -116,7 +122,7 @@ type publishReply struct {
 // post sends body to path and returns the status and body; err is a
 // transport error (the server refused or dropped the connection).
 func (r *running) post(path, contentType, body string) (int, []byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), within)
+	ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url+path, strings.NewReader(body))
 	if err != nil {
@@ -146,131 +152,6 @@ func (r *running) publish(t *testing.T, body string) publishReply {
 		t.Fatalf("POST /publish: reply %q: %v", b, err)
 	}
 	return pr
-}
-
-// evStream is an open event stream read with sse.Reader by a goroutine.
-type evStream struct {
-	resp   *http.Response
-	events chan sse.Event
-	quit   chan struct{}
-	done   chan struct{}
-	err    error // why reading ended, set before done is closed
-}
-
-// openEvStream opens the event stream at u and returns once the hub has
-// registered it (the blank line ending the prologue it writes after
-// registering has arrived).
-func openEvStream(t *testing.T, client *http.Client, u string) *evStream {
-	t.Helper()
-	resp, err := client.Get(u)
-	if err != nil {
-		t.Fatalf("GET %s: %v", u, err)
-	}
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/event-stream" {
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		t.Fatalf("GET %s: %d %s %q, want a 200 event stream", u, resp.StatusCode, resp.Header.Get("Content-Type"), b)
-	}
-	timer := time.AfterFunc(within, func() { resp.Body.Close() })
-	br := bufio.NewReader(resp.Body)
-	var prologue strings.Builder
-	for {
-		line, err := br.ReadString('\n')
-		prologue.WriteString(line)
-		if err != nil {
-			resp.Body.Close()
-			t.Fatalf("GET %s: prologue %q: %v", u, prologue.String(), err)
-		}
-		if line == "\n" {
-			break
-		}
-	}
-	timer.Stop()
-	s := &evStream{
-		resp:   resp,
-		events: make(chan sse.Event, 4096),
-		quit:   make(chan struct{}),
-		done:   make(chan struct{}),
-	}
-	rd := sse.NewReader(io.MultiReader(strings.NewReader(prologue.String()), br))
-	go func() {
-		defer close(s.done)
-		for {
-			ev, err := rd.Next()
-			if err != nil {
-				s.err = err
-				return
-			}
-			select {
-			case s.events <- ev:
-			case <-s.quit:
-				s.err = errors.New("closed by the test")
-				return
-			}
-		}
-	}()
-	t.Cleanup(s.close)
-	return s
-}
-
-func (s *evStream) close() {
-	select {
-	case <-s.quit:
-	default:
-		close(s.quit)
-	}
-	s.resp.Body.Close()
-	<-s.done
-}
-
-// next returns the next event or fails the test after d.
-func (s *evStream) next(t *testing.T, d time.Duration) sse.Event {
-	t.Helper()
-	ev, ok := s.nextWithin(d)
-	if !ok {
-		t.Fatalf("no event within %v (stream error: %v)", d, s.err)
-	}
-	return ev
-}
-
-// nextWithin returns the next event, or false if none came within d or the
-// stream ended.
-func (s *evStream) nextWithin(d time.Duration) (sse.Event, bool) {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case ev := <-s.events:
-		return ev, true
-	case <-s.done:
-		select {
-		case ev := <-s.events:
-			return ev, true
-		default:
-			return sse.Event{}, false
-		}
-	case <-timer.C:
-		return sse.Event{}, false
-	}
-}
-
-// rest waits for the stream to end and returns the events not yet taken and
-// the error reading ended with (io.EOF for a clean end).
-func (s *evStream) rest(t *testing.T, d time.Duration) ([]sse.Event, error) {
-	t.Helper()
-	select {
-	case <-s.done:
-	case <-time.After(d):
-		t.Fatalf("stream still open after %v", d)
-	}
-	var evs []sse.Event
-	for {
-		select {
-		case ev := <-s.events:
-			evs = append(evs, ev)
-		default:
-			return evs, s.err
-		}
-	}
 }
 
 // freeAddr returns a loopback address with a port nobody listens on.

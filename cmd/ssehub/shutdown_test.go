@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssehub/ssehub/internal/ssetest"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -28,11 +29,11 @@ func TestGracefulShutdown(t *testing.T) {
 	const timeout = 5 * time.Second
 	r := startRun(t, nil, "-addr", "127.0.0.1:0", "-tick", "0", "-queue-size", "16MiB", "-shutdown-timeout", timeout.String())
 
-	streams := map[string]*evStream{
-		"alice1": openEvStream(t, r.client, r.url+"/sse?id=alice"),
-		"alice2": openEvStream(t, r.client, r.url+"/sse?id=alice"),
-		"bob":    openEvStream(t, r.client, r.url+"/sse?id=bob&topic=room"),
-		"carol":  openEvStream(t, r.client, r.url+"/sse?id=carol"),
+	streams := map[string]*ssetest.Stream{
+		"alice1": ssetest.OpenRegistered(t, r.client, r.url+"/sse?id=alice", nil),
+		"alice2": ssetest.OpenRegistered(t, r.client, r.url+"/sse?id=alice", nil),
+		"bob":    ssetest.OpenRegistered(t, r.client, r.url+"/sse?id=bob&topic=room", nil),
+		"carol":  ssetest.OpenRegistered(t, r.client, r.url+"/sse?id=carol", nil),
 	}
 	want := map[string][]sse.Event{}
 	for i := range 30 {
@@ -122,7 +123,7 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 
 	for name, s := range streams {
-		got, err := s.rest(t, within)
+		got, err := s.Ended(t)
 		if err != io.EOF {
 			t.Errorf("%s: stream ended with %v, want a clean EOF", name, err)
 		}
@@ -171,14 +172,14 @@ func TestPublishDuringShutdownGets503(t *testing.T) {
 	const timeout = 3 * time.Second
 	r := startRun(t, nil, "-addr", "127.0.0.1:0", "-tick", "0", "-queue-size", "64MiB",
 		"-write-timeout", "1m", "-shutdown-timeout", timeout.String())
-	good := openEvStream(t, r.client, r.url+"/sse?id=good")
+	good := ssetest.OpenRegistered(t, r.client, r.url+"/sse?id=good", nil)
 
 	// A client that stops reading, with a small receive buffer: the socket
 	// fills up and the rest waits in its queue, so draining it cannot end
 	// before the shutdown timeout does.
 	nc := dialSmallBuffer(t, r.addr)
 	fmt.Fprintf(nc, "GET /sse?id=stalled HTTP/1.1\r\nHost: %s\r\n\r\n", r.addr)
-	waitFor(t, "the stalled stream is registered", func() bool {
+	ssetest.Eventually(t, "the stalled stream is registered", func() bool {
 		code, _, err := r.post("/ping/stalled", "", "")
 		return err == nil && code == http.StatusOK
 	})
@@ -193,7 +194,7 @@ func TestPublishDuringShutdownGets503(t *testing.T) {
 
 	start := time.Now()
 	r.cancel()
-	waitFor(t, "GET /healthz answers 503", func() bool {
+	ssetest.Eventually(t, "GET /healthz answers 503", func() bool {
 		resp, err := r.client.Get(r.url + "/healthz")
 		if err != nil {
 			return false
@@ -219,33 +220,16 @@ func TestPublishDuringShutdownGets503(t *testing.T) {
 		t.Errorf("stream opened during shutdown delivered %q (%v), want nothing", ev, err)
 	}
 
-	select {
-	case code := <-r.code:
-		r.code <- code
-		if code != 0 {
-			t.Errorf("run returned %d, want 0", code)
-		}
-	case <-time.After(timeout + within):
-		t.Fatalf("run still running %v after cancel", timeout+within)
+	// Already cancelled: stop only waits for run to return.
+	if code, _ := r.stop(t, timeout+ssetest.Wait); code != 0 {
+		t.Errorf("run returned %d, want 0", code)
 	}
 	if took := time.Since(start); took > timeout+timeSlack {
 		t.Errorf("shutdown took %v, more than -shutdown-timeout %v", took, timeout)
 	}
-	evs, err := good.rest(t, within)
+	evs, err := good.Ended(t)
 	if err != io.EOF || len(evs) != 1 || evs[0].ID != last.ID {
 		t.Errorf("good stream ended with %q, %v; want its last event %s and a clean EOF", evs, err, last.ID)
-	}
-}
-
-// waitFor polls cond until it holds, failing the test after within.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, within)
-		}
-		time.Sleep(5 * time.Millisecond)
 	}
 }
 
@@ -276,7 +260,7 @@ func TestShutdownDeliversQueuedEvents(t *testing.T) {
 		"-shutdown-timeout", timeout.String())
 
 	nc := dialSmallBuffer(t, r.addr)
-	nc.SetDeadline(time.Now().Add(timeout + within))
+	nc.SetDeadline(time.Now().Add(timeout + ssetest.Wait))
 	fmt.Fprintf(nc, "GET /sse?id=slow HTTP/1.1\r\nHost: %s\r\n\r\n", r.addr)
 	br := bufio.NewReader(nc)
 	resp, err := http.ReadResponse(br, nil)
@@ -287,16 +271,9 @@ func TestShutdownDeliversQueuedEvents(t *testing.T) {
 	// Read the prologue: the blank line after it is written once the
 	// stream is registered. Then stop reading.
 	body := bufio.NewReader(resp.Body)
-	var prologue strings.Builder
-	for {
-		line, err := body.ReadString('\n')
-		if err != nil {
-			t.Fatalf("prologue %q: %v", prologue.String(), err)
-		}
-		prologue.WriteString(line)
-		if line == "\n" {
-			break
-		}
+	prologue, err := ssetest.ReadPrologue(body)
+	if err != nil {
+		t.Fatalf("prologue %q: %v", prologue, err)
 	}
 
 	var want []sse.Event
@@ -308,7 +285,7 @@ func TestShutdownDeliversQueuedEvents(t *testing.T) {
 
 	r.cancel()
 	// The hub must now be finishing the slow stream: only then read it.
-	waitFor(t, "GET /healthz answers 503", func() bool {
+	ssetest.Eventually(t, "GET /healthz answers 503", func() bool {
 		resp, err := r.client.Get(r.url + "/healthz")
 		if err != nil {
 			return true // already past the hub's shutdown
@@ -316,7 +293,7 @@ func TestShutdownDeliversQueuedEvents(t *testing.T) {
 		resp.Body.Close()
 		return resp.StatusCode == http.StatusServiceUnavailable
 	})
-	rd := sse.NewReader(io.MultiReader(strings.NewReader(prologue.String()), body))
+	rd := sse.NewReader(io.MultiReader(strings.NewReader(prologue), body))
 	var got []sse.Event
 	for {
 		ev, err := rd.Next()
@@ -336,13 +313,8 @@ func TestShutdownDeliversQueuedEvents(t *testing.T) {
 			t.Errorf("event %d: got id %s (%d bytes), want id %s (%d bytes)", i, got[i].ID, len(got[i].Data), want[i].ID, len(want[i].Data))
 		}
 	}
-	select {
-	case code := <-r.code:
-		r.code <- code
-		if code != 0 {
-			t.Errorf("run returned %d, want 0", code)
-		}
-	case <-time.After(timeout + within):
-		t.Fatalf("run still running after the slow stream ended")
+	// Already cancelled: stop only waits for run to return.
+	if code, _ := r.stop(t, timeout+ssetest.Wait); code != 0 {
+		t.Errorf("run returned %d, want 0", code)
 	}
 }
