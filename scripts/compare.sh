@@ -6,14 +6,15 @@
 #
 #   scripts/compare.sh [OUTDIR] [SCENARIO...]
 #
-# Scenarios: idle fanout latency2 latency10 targeted connect churn (default:
-# all). Results: OUTDIR/<target>-<scenario>.json and .txt (default OUTDIR:
+# Scenarios: idle fanout latency2 latency10 targeted targeted-batch connect
+# churn (default: all; targeted-batch, ssehub's batch publish, has no yardstick
+# counterpart). Results: OUTDIR/<target>-<scenario>.json and .txt (default OUTDIR:
 # a new temporary directory). Needs ports 3020 and 3090 free on 127.0.0.1.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-$(mktemp -d)}
 shift || true
-scenarios=${*:-idle fanout latency2 latency10 targeted connect churn}
+scenarios=${*:-idle fanout latency2 latency10 targeted targeted-batch connect churn}
 yardstick_src=${YARDSTICK:-../shared/yardstick}
 conns=${CONNS:-10000}
 mkdir -p "$out"
@@ -29,6 +30,7 @@ args_for() {
     latency2)  echo "-scenario latency -conns $conns -rate 2 -duration 20s" ;;
     latency10) echo "-scenario latency -conns $conns -rate 10 -duration 20s" ;;
     targeted)  echo "-scenario targeted -conns $conns -clients $((conns / 2)) -rate 10000 -duration 20s" ;;
+    targeted-batch) echo "-scenario targeted -conns $conns -clients $((conns / 2)) -rate 10000 -duration 20s -batch 10" ;;
     connect)   echo "-scenario idle -conns $conns -dial-concurrency 128 -settle 1s" ;;
     churn)     echo "-scenario churn -conns $conns -rate 10 -churn 0.1 -duration 20s" ;;
     *) echo "unknown scenario $1" >&2; exit 2 ;;
@@ -54,7 +56,7 @@ run_one() { # target scenario
 }
 
 for s in $scenarios; do
-  run_one yardstick "$s"
+  [ "$s" = targeted-batch ] || run_one yardstick "$s"
   run_one ssehub "$s"
 done
 echo "results in $out"
