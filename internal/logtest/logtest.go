@@ -557,7 +557,7 @@ func (s *suite) testRetentionByCount(t *testing.T) {
 
 // testRetentionByAge: entries older than MaxAge are not read.
 func (s *suite) testRetentionByAge(t *testing.T) {
-	const maxAge = 300 * time.Millisecond
+	const maxAge = time.Second
 	l, rec := s.newLog(t, ssehub.Retention{MaxAge: maxAge})
 	// youngRead checks that entries appended since start are retained,
 	// unless a slow machine has let them grow old.
