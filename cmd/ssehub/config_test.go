@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -148,4 +150,26 @@ func TestAddrFromEnvAndFlag(t *testing.T) {
 			t.Errorf("listening on %s, want 127.0.0.1", r.addr)
 		}
 	})
+}
+
+// A store file that is not an ssehub log stops start-up with exit 1 and a
+// message naming the file, and the file is left as it was.
+func TestUnusableStoreFailsStartUp(t *testing.T) {
+	dir := t.TempDir()
+	garbage := filepath.Join(dir, "events.db")
+	content := []byte(strings.Repeat("not a bolt file\n", 512))
+	if err := os.WriteFile(garbage, content, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, stderr := runToExit(t, nil, "-addr", "127.0.0.1:0", "-tick", "0", "-store", "bolt:"+garbage)
+	if code != 1 || !strings.Contains(stderr, garbage) {
+		t.Errorf("exit %d, stderr %q; want 1 and a message naming %s", code, stderr, garbage)
+	}
+	if after, _ := os.ReadFile(garbage); string(after) != string(content) {
+		t.Error("the refused file was changed")
+	}
+	code, stderr = runToExit(t, nil, "-addr", "127.0.0.1:0", "-tick", "0", "-store", "bolt:"+filepath.Join(dir, "no-such-dir", "events.db"))
+	if code != 1 || !strings.Contains(stderr, "no-such-dir") {
+		t.Errorf("unreachable path: exit %d, stderr %q; want 1 and a message naming the path", code, stderr)
+	}
 }
