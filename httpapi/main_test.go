@@ -38,7 +38,7 @@ func newTestServer(t *testing.T, cfg ssehub.Config) *testServer {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	hub := ssehub.New(cfg)
-	srv := httptest.NewServer(httpapi.New(hub))
+	srv := httptest.NewServer(httpapi.New(hub, httpapi.Config{}))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
 		defer cancel()

@@ -12,10 +12,10 @@ import (
 const MaxBodyBytes = 1 << 20
 
 // New returns the handler of a standalone hub serving h.
-func New(h *ssehub.Hub) http.Handler {
+func New(h *ssehub.Hub, cfg Config) http.Handler {
 	a := &api{hub: h}
 	mux := http.NewServeMux()
-	mux.Handle("/sse", allow("GET", h))
+	mux.Handle("/sse", cfg.cors(allow("GET", h)))
 	mux.Handle("/publish", allow("POST", http.HandlerFunc(a.publish)))
 	mux.Handle("/ping/{id}", allow("POST", http.HandlerFunc(a.ping)))
 	mux.Handle("/healthz", allow("GET", http.HandlerFunc(a.healthz)))

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -25,6 +26,7 @@ type config struct {
 	store           string
 	historySize     int
 	historyTTL      time.Duration
+	allowOrigin     string
 }
 
 var errHelp = flag.ErrHelp
@@ -45,6 +47,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.store, "store", "memory", "event history: memory, or bolt:<path> for a durable file")
 	fs.IntVar(&c.historySize, "history-size", ssehub.DefaultHistorySize, "events kept for Last-Event-ID resumption")
 	fs.DurationVar(&c.historyTTL, "history-ttl", 24*time.Hour, "how long events are kept (0: no age limit)")
+	fs.StringVar(&c.allowOrigin, "allow-origin", "", "comma-separated origins (https://app.example.com) whose browser pages may open streams, or * for any")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: ssehub [flags]\n\nEvery flag may also be set as an environment variable SSEHUB_<FLAG>, e.g. SSEHUB_ADDR=:8080.\n\n")
 		fs.PrintDefaults()
@@ -92,8 +95,31 @@ func (c *config) validate() error {
 	if c.heartbeat == 0 {
 		c.heartbeat = -1 // ssehub.Config: negative disables
 	}
+	if _, err := c.origins(); err != nil {
+		return err
+	}
 	_, _, err := c.storeKind()
 	return err
+}
+
+// origins splits -allow-origin into its origins, each "*" or
+// scheme://host[:port].
+func (c *config) origins() ([]string, error) {
+	var out []string
+	for o := range strings.SplitSeq(c.allowOrigin, ",") {
+		o = strings.TrimSpace(o)
+		if o == "" {
+			continue
+		}
+		if o != "*" {
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
+				return nil, fmt.Errorf("-allow-origin %q: want * or an origin such as https://app.example.com (no path)", o)
+			}
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // storeKind splits -store into its kind and, for bolt, the file path.

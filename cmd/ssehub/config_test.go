@@ -14,7 +14,7 @@ import (
 // allFlags is every flag the server has; -h must list each.
 var allFlags = []string{
 	"addr", "tick", "heartbeat", "retry", "queue-size", "write-timeout",
-	"shutdown-timeout", "store", "history-size", "history-ttl",
+	"shutdown-timeout", "store", "history-size", "history-ttl", "allow-origin",
 }
 
 // runToExit runs run(args, env), which must return on its own without ever
@@ -80,6 +80,8 @@ func TestBadConfigExits2(t *testing.T) {
 		{"queue size too small", nil, []string{"-queue-size", "10"}, []string{"-queue-size"}},
 		{"unknown store", nil, []string{"-store", "nope"}, []string{`"nope"`, "-store", "bolt:"}},
 		{"bolt store without a path", nil, []string{"-store", "bolt:"}, []string{"-store"}},
+		{"origin with a path", nil, []string{"-allow-origin", "https://app.example/x"}, []string{"-allow-origin", "no path"}},
+		{"origin without a scheme", nil, []string{"-allow-origin", "app.example"}, []string{"-allow-origin"}},
 		{"history size not a number", nil, []string{"-history-size", "many"}, []string{`"many"`, "-history-size"}},
 		{"zero history size", nil, []string{"-history-size", "0"}, []string{"-history-size"}},
 		{"negative tick", nil, []string{"-tick=-1s"}, []string{"-tick"}},

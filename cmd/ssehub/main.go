@@ -43,6 +43,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	origins, _ := cfg.origins() // validated by parseConfig
 
 	log, err := openLog(cfg)
 	if err != nil {
@@ -69,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		Logger:       logger,
 	})
 	srv := &http.Server{
-		Handler:           httpapi.New(hub),
+		Handler:           httpapi.New(hub, httpapi.Config{AllowOrigins: origins}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute, // publishers' idle keep-alive connections
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

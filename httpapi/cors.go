@@ -1,0 +1,45 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+)
+
+// Config tunes the HTTP surface. The zero value serves pages of the hub's own
+// origin only.
+type Config struct {
+	// AllowOrigins lists the origins ("https://app.example.com") whose pages
+	// may open event streams from a browser; "*" allows every origin. An
+	// EventSource on another origin than the hub's needs this.
+	AllowOrigins []string
+}
+
+// cors lets the browser pages of the allowed origins read event streams:
+// it answers their preflight requests (sent by EventSource polyfills that
+// set Last-Event-ID themselves) and marks their streams readable.
+func (c Config) cors(h http.Handler) http.Handler {
+	if len(c.AllowOrigins) == 0 {
+		return h
+	}
+	any := slices.Contains(c.AllowOrigins, "*")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		origin := r.Header.Get("Origin")
+		switch {
+		case origin == "":
+		case slices.Contains(c.AllowOrigins, origin):
+			w.Header().Set("Access-Control-Allow-Origin", origin)
+			w.Header().Set("Access-Control-Allow-Credentials", "true") // EventSource withCredentials
+			w.Header().Add("Vary", "Origin")
+		case any:
+			w.Header().Set("Access-Control-Allow-Origin", "*")
+		}
+		if r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+			w.Header().Set("Access-Control-Allow-Methods", "GET")
+			w.Header().Set("Access-Control-Allow-Headers", "Last-Event-ID, Cache-Control")
+			w.Header().Set("Access-Control-Max-Age", "86400")
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
