@@ -3,7 +3,8 @@ module github.com/ssehub/ssehub
 go 1.26.8
 
 require (
-	go.etcd.io/bbolt v1.5.0 // indirect
-	go.uber.org/goleak v1.3.0 // indirect
-	golang.org/x/sys v0.45.0 // indirect
+	go.etcd.io/bbolt v1.5.0
+	go.uber.org/goleak v1.3.0
 )
+
+require golang.org/x/sys v0.45.0 // indirect
