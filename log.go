@@ -33,7 +33,9 @@ type Log interface {
 	//
 	// When entries after `after` are no longer retained, or `after` is newer
 	// than the head, ReadAfter calls fn for nothing and returns the head with
-	// ErrNotRetained.
+	// ErrNotRetained. A log that reads in parts may also return
+	// ErrNotRetained after some calls of fn, if retention drops the entries
+	// still to be read while fn is slow.
 	ReadAfter(ctx context.Context, after uint64, fn func(*Entry) error) (head uint64, err error)
 
 	// Close releases the log. Append and ReadAfter must not be called after.

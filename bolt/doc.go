@@ -47,6 +47,11 @@
 // ReadAfter reports as head the newest entry already passed to the listener:
 // an entry that is committed but not yet delivered is not read. Everything up
 // to the head returned has been delivered, and everything after it will be.
+// It decodes a few hundred entries per read transaction and calls its
+// function between transactions, so a replay of the whole history holds
+// little memory and no transaction waits on a slow client. If retention
+// deletes the entries still to be read meanwhile, ReadAfter stops with
+// ssehub.ErrNotRetained.
 //
 // # Close
 //

@@ -390,26 +390,49 @@ func (l *Log) ReadAfter(ctx context.Context, after uint64, fn func(*ssehub.Entry
 	default:
 	}
 	var head uint64
-	var entries []*ssehub.Entry
 	err := l.db.View(func(tx *bbolt.Tx) error {
 		stored := binary.BigEndian.Uint64(tx.Bucket(metaBucket).Get(headKey))
 		// Entries committed but not yet passed to the listener are left
 		// for the listener to deliver.
 		head = min(stored, l.delivered.Load())
-		b := tx.Bucket(entriesBucket)
-		first, err := l.firstRetained(b, stored, time.Now())
+		first, err := l.firstRetained(tx.Bucket(entriesBucket), stored, time.Now())
 		if err != nil {
 			return err
 		}
 		if after > head || after+1 < first {
 			return ssehub.ErrNotRetained
 		}
-		entries = make([]*ssehub.Entry, 0, head-after)
-		want := after + 1
-		c := b.Cursor()
-		for k, v := c.Seek(seqKey(want)); k != nil && want <= head; k, v = c.Next() {
+		return nil
+	})
+	if err != nil && !errors.Is(err, ssehub.ErrNotRetained) {
+		err = fmt.Errorf("bolt: read %s: %w", l.path, err)
+	}
+	for next := after + 1; err == nil && next <= head; {
+		var chunk []*ssehub.Entry
+		if chunk, err = l.readRange(next, min(head, next+readChunk-1)); err == nil {
+			err = ssehub.Visit(ctx, chunk, fn)
+			next += uint64(len(chunk))
+		}
+	}
+	return head, err
+}
+
+// readChunk is how many entries ReadAfter decodes per read transaction: a
+// replay holds at most this many in memory, whatever the history size, and
+// no transaction stays open while fn writes to a slow client.
+const readChunk = 256
+
+// readRange decodes the entries from..to in one read transaction. Entries
+// missing at the start were deleted by retention while a long read went on
+// (the reader was slower than the log's turnover): ErrNotRetained.
+func (l *Log) readRange(from, to uint64) ([]*ssehub.Entry, error) {
+	entries := make([]*ssehub.Entry, 0, to-from+1)
+	err := l.db.View(func(tx *bbolt.Tx) error {
+		c := tx.Bucket(entriesBucket).Cursor()
+		want := from
+		for k, v := c.Seek(seqKey(want)); k != nil && want <= to; k, v = c.Next() {
 			if seq := binary.BigEndian.Uint64(k); seq != want {
-				return fmt.Errorf("corrupt log: entry %d is missing", want)
+				break
 			}
 			e := new(ssehub.Entry)
 			if err := e.UnmarshalBinary(v); err != nil {
@@ -418,18 +441,18 @@ func (l *Log) ReadAfter(ctx context.Context, after uint64, fn func(*ssehub.Entry
 			entries = append(entries, e)
 			want++
 		}
-		if want <= head {
+		switch {
+		case want == from:
+			return ssehub.ErrNotRetained
+		case want <= to:
 			return fmt.Errorf("corrupt log: entry %d is missing", want)
 		}
 		return nil
 	})
-	if errors.Is(err, ssehub.ErrNotRetained) {
-		return head, err
+	if err != nil && !errors.Is(err, ssehub.ErrNotRetained) {
+		err = fmt.Errorf("bolt: read %s: %w", l.path, err)
 	}
-	if err != nil {
-		return head, fmt.Errorf("bolt: read %s: %w", l.path, err)
-	}
-	return head, ssehub.Visit(ctx, entries, fn)
+	return entries, err
 }
 
 // Close implements ssehub.Log. An Append the committer has already taken is

@@ -533,3 +533,65 @@ func report(b *testing.B, commits uint64) {
 		b.ReportMetric(float64(b.N)/float64(commits), "events/commit")
 	}
 }
+
+// A replay longer than one read chunk comes back whole and in order.
+func TestReadAfterAcrossChunks(t *testing.T) {
+	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{})
+	defer mustClose(t, l)
+	msgs := make([]*ssehub.Message, 3*readChunk+7)
+	for i := range msgs {
+		msgs[i] = broadcast(fmt.Sprint(i))
+	}
+	es, err := l.AppendBatch(context.Background(), msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []uint64
+	head, err := l.ReadAfter(context.Background(), es[0].Seq-1, func(e *ssehub.Entry) error {
+		if string(e.Data) != fmt.Sprint(len(got)) {
+			return fmt.Errorf("entry %d has data %q", e.Seq, e.Data)
+		}
+		got = append(got, e.Seq)
+		return nil
+	})
+	if err != nil || head != es[len(es)-1].Seq || len(got) != len(es) {
+		t.Fatalf("ReadAfter: %v, head %d, %d entries; want nil, %d, %d", err, head, len(got), es[len(es)-1].Seq, len(es))
+	}
+	for i, seq := range got {
+		if seq != es[i].Seq {
+			t.Fatalf("entry %d: seq %d, want %d", i, seq, es[i].Seq)
+		}
+	}
+}
+
+// A reader slower than retention's turnover is told, part way, that the rest
+// of what it asked for is gone: never handed a later entry in its place.
+func TestReadAfterOvertakenByRetention(t *testing.T) {
+	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{MaxEntries: 2 * readChunk})
+	defer mustClose(t, l)
+	first := mustAppend(t, l, "0")
+	for i := 1; i < 2*readChunk; i++ {
+		mustAppend(t, l, fmt.Sprint(i))
+	}
+	var got []uint64
+	_, err := l.ReadAfter(context.Background(), first.Seq-1, func(e *ssehub.Entry) error {
+		if len(got) == 0 { // meanwhile, a whole history's worth is published
+			for i := 0; i < 2*readChunk; i++ {
+				mustAppend(t, l, "new")
+			}
+		}
+		got = append(got, e.Seq)
+		return nil
+	})
+	if !errors.Is(err, ssehub.ErrNotRetained) {
+		t.Fatalf("ReadAfter: %v, want ErrNotRetained", err)
+	}
+	if len(got) != readChunk {
+		t.Errorf("read %d entries before the loss was noticed, want the first chunk, %d", len(got), readChunk)
+	}
+	for i, seq := range got {
+		if seq != first.Seq+uint64(i) {
+			t.Fatalf("entry %d: seq %d, want %d", i, seq, first.Seq+uint64(i))
+		}
+	}
+}
