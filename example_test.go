@@ -35,3 +35,32 @@ func Example() {
 	// message: hi alice
 	// news: extra!
 }
+
+// To take the client id from your own authentication rather than the query,
+// hand the request to ServeStream with the subscription you decided on.
+func ExampleHub_ServeStream() {
+	hub := ssehub.New(ssehub.Config{})
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /events", func(w http.ResponseWriter, r *http.Request) {
+		user, _, ok := r.BasicAuth() // your authentication here
+		if !ok {
+			http.Error(w, "who are you?", http.StatusUnauthorized)
+			return
+		}
+		hub.ServeStream(w, r, ssehub.Subscription{Client: user, Topics: r.URL.Query()["topic"]})
+	})
+	_ = http.ListenAndServe(":8080", mux)
+}
+
+// A backend notifying many users at once publishes them in one batch: all
+// validated before any is published, with consecutive ids.
+func ExampleHub_PublishBatch() {
+	hub := ssehub.New(ssehub.Config{})
+	defer hub.Shutdown(context.Background())
+	receipts, err := hub.PublishBatch(context.Background(), []ssehub.Message{
+		{Clients: []string{"alice"}, Type: "invoice", Data: []byte(`{"id": 17}`)},
+		{Clients: []string{"bob"}, Type: "invoice", Data: []byte(`{"id": 18}`)},
+	})
+	fmt.Println(len(receipts), err)
+	// Output: 2 <nil>
+}
