@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -376,6 +377,34 @@ func TestApplicationHeadersAreKept(t *testing.T) {
 			}
 			e.publish(t, ssehub.Message{Clients: []string{"a"}, Data: []byte("x")})
 			s.Expect(t, "x")
+			s.Close()
+		})
+	}
+}
+
+// An application's http.Server often has a WriteTimeout meant for ordinary
+// responses; it must not cut its event streams.
+func TestStreamOutlivesServerWriteTimeout(t *testing.T) {
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			hub := ssehub.New(ssehub.Config{KeepHandler: m.keepHandler})
+			defer hub.Shutdown(context.Background())
+			srv := httptest.NewUnstartedServer(hub)
+			srv.Config.WriteTimeout = 100 * time.Millisecond
+			if m.http2 {
+				srv.EnableHTTP2 = true
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
+			defer srv.Close()
+			e := &env{hub: hub, srv: srv, client: srv.Client()}
+			s := e.open(t, "id=a")
+			for i := range 3 {
+				time.Sleep(150 * time.Millisecond)
+				e.publish(t, ssehub.Message{Clients: []string{"a"}, Data: []byte(strconv.Itoa(i))})
+				s.Expect(t, strconv.Itoa(i))
+			}
 			s.Close()
 		})
 	}
