@@ -3,8 +3,8 @@ package ssehub_test
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"path/filepath"
+	"runtime"
 	"testing"
 
 	"github.com/ssehub/ssehub"
