@@ -29,9 +29,12 @@
 //
 // # Connections
 //
-// On HTTP/1.x the hub takes the connection over from net/http once the response
-// headers are written: an idle stream then costs a small struct and a socket,
-// with no goroutine and no buffers. Writers are started only while a
-// connection has something to write. HTTP/2 streams stay on the standard
-// handler path.
+// On HTTP/1.x the hub takes the connection over from net/http once the
+// request is read, and writes the response itself: an idle stream then costs
+// a small struct and a socket, with no goroutine and no buffers. A pool of
+// writers (one per CPU) writes the streams that have something queued, with
+// non-blocking writes; a stream whose client does not keep up gets a
+// goroutine of its own until it has caught up. One goroutine watches every
+// such socket for the client hanging up (epoll, on Linux). HTTP/2 streams,
+// and all streams with Config.KeepHandler, stay on net/http's handler path.
 package ssehub
