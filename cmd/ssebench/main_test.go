@@ -1,11 +1,11 @@
 package main
 
-// The load tool stops every goroutine it starts: a run leaves nothing behind.
-
 import (
 	"testing"
 
 	"go.uber.org/goleak"
 )
 
+// TestMain checks that the tool stops every goroutine it starts: a run leaves
+// nothing behind.
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
