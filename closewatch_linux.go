@@ -4,7 +4,6 @@ package ssehub
 
 import (
 	"log/slog"
-	"net"
 	"sync"
 	"syscall"
 )
@@ -63,7 +62,7 @@ func newCloseWatcher(log *slog.Logger) *closeWatcher {
 
 // add watches s, the stream of c, and closes c when its peer hangs up.
 func (w *closeWatcher) add(s *takenStream, c *conn) {
-	fd := socketFD(s.nc)
+	fd := socketFD(s.raw)
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.epfd < 0 || w.stopped || fd < 0 {
@@ -146,17 +145,11 @@ func (w *closeWatcher) shutdownLocked() {
 	clear(w.watched)
 }
 
-// socketFD returns nc's file descriptor, or -1.
-func socketFD(nc net.Conn) int {
-	sc, ok := nc.(syscall.Conn)
-	if !ok {
-		return -1
-	}
-	raw, err := sc.SyscallConn()
-	if err != nil {
-		return -1
-	}
+// socketFD returns raw's file descriptor, or -1.
+func socketFD(raw syscall.RawConn) int {
 	fd := -1
-	raw.Control(func(f uintptr) { fd = int(f) })
+	if raw != nil {
+		raw.Control(func(f uintptr) { fd = int(f) })
+	}
 	return fd
 }

@@ -2,12 +2,12 @@
 
 package ssehub
 
-import "net"
+import "syscall"
 
 // nonblocking is the portable stand-in for the Unix non-blocking write: it
 // writes nothing, so every write takes the slow path (a goroutine per busy
 // stream, writing with Go's blocking Write).
 type nonblocking struct{}
 
-func (w *nonblocking) init(net.Conn)               {}
+func (w *nonblocking) init(syscall.RawConn)        {}
 func (w *nonblocking) write(p []byte) (int, error) { return 0, nil }

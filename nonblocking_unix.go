@@ -2,10 +2,7 @@
 
 package ssehub
 
-import (
-	"net"
-	"syscall"
-)
+import "syscall"
 
 // nonblocking writes to a socket without waiting: what the kernel's send
 // buffer takes now. Go's own Write waits for room, which would hold a pool
@@ -18,10 +15,8 @@ type nonblocking struct {
 	err error
 }
 
-func (w *nonblocking) init(nc net.Conn) {
-	if sc, ok := nc.(syscall.Conn); ok {
-		w.raw, _ = sc.SyscallConn()
-	}
+func (w *nonblocking) init(raw syscall.RawConn) {
+	w.raw = raw
 	w.fn = w.writeFD
 }
 

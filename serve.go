@@ -124,9 +124,7 @@ func (h *Hub) open(w http.ResponseWriter, r *http.Request) (stream, []byte) {
 	if r.ProtoMajor == 1 && !h.cfg.KeepHandler {
 		nc, header, err := takeOver(w, r)
 		if err == nil {
-			s := &takenStream{hub: h, nc: nc, timeout: h.cfg.WriteTimeout}
-			s.nb.init(nc)
-			return s, append(header, h.hello()...)
+			return newTakenStream(h, nc), append(header, h.hello()...)
 		}
 	}
 	s := &handlerStream{

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -65,9 +66,19 @@ func putBuf(bp *[]byte) {
 type takenStream struct {
 	hub     *Hub
 	nc      net.Conn
+	raw     syscall.RawConn // nc's file descriptor; nil if nc is not a socket
 	timeout time.Duration
 	watched watchToken // guarded by the hub's closeWatcher
 	nb      nonblocking
+}
+
+func newTakenStream(h *Hub, nc net.Conn) *takenStream {
+	s := &takenStream{hub: h, nc: nc, timeout: h.cfg.WriteTimeout}
+	if sc, ok := nc.(syscall.Conn); ok {
+		s.raw, _ = sc.SyscallConn()
+	}
+	s.nb.init(s.raw)
+	return s
 }
 
 // write writes all of p, waiting for the client within the write timeout.
