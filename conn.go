@@ -37,9 +37,10 @@ type conn struct {
 	spare   []item // the writer's recycled queue
 }
 
-// enqueue adds it to c's queue and reports whether c took it. It never blocks
-// on the network: a connection whose queue would overflow is closed.
-func (c *conn) enqueue(it item) bool {
+// enqueue adds it to c's queue and reports whether c took it; if c needs a
+// writer, enqueue calls kick (c.writing is then set). It never blocks on the
+// network: a connection whose queue would overflow is closed.
+func (c *conn) enqueue(it item, kick func(*conn)) bool {
 	c.mu.Lock()
 	if c.state >= finishing || it.seq <= c.lastSeq {
 		c.mu.Unlock()
@@ -56,10 +57,13 @@ func (c *conn) enqueue(it item) bool {
 	start := c.push(it)
 	c.mu.Unlock()
 	if start {
-		c.out.kick(c)
+		kick(c)
 	}
 	return true
 }
+
+// startWriter hands c to its stream's writer: the pool, or the handler.
+func startWriter(c *conn) { c.out.kick(c) }
 
 // enqueueComment queues a frame outside the event sequence (a heartbeat) if
 // c is live and has nothing else to write.

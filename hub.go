@@ -140,11 +140,28 @@ func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
 	if h.closing {
 		return Receipt{}, ErrClosed
 	}
+	m.inline = true
 	e, err := h.cfg.Log.Append(ctx, &m)
 	if err != nil {
 		return Receipt{}, err
 	}
+	h.writeInline(e)
 	return Receipt{ID: e.ID(), Connections: e.queued}, nil
+}
+
+// maxInlineWrites is how many streams a publisher's goroutine writes itself;
+// the writer pool takes the others. A message to one client reaches it
+// without a hand-over between goroutines: no wake-up to wait for, and no
+// place in the pool's line behind busy publishers when the CPU is saturated.
+const maxInlineWrites = 4
+
+// writeInline writes the streams deliver left to the publisher, with the
+// pool's own non-blocking write.
+func (h *Hub) writeInline(e *Entry) {
+	for _, c := range e.kicks {
+		h.writers.flush(c)
+	}
+	e.kicks = nil
 }
 
 // MaxBatch is the most messages one PublishBatch takes.
@@ -165,7 +182,9 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 		if err := msgs[i].Validate(); err != nil {
 			return nil, invalid("message %d: %v", i, err)
 		}
-		ptrs[i] = &msgs[i]
+		m := msgs[i] // the caller's slice stays as it was
+		m.inline = true
+		ptrs[i] = &m
 	}
 	h.mu.RLock()
 	defer h.mu.RUnlock()
@@ -187,6 +206,7 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 	}
 	receipts := make([]Receipt, len(entries))
 	for i, e := range entries {
+		h.writeInline(e)
 		receipts[i] = Receipt{ID: e.ID(), Connections: e.queued}
 	}
 	return receipts, err
@@ -199,7 +219,17 @@ func (h *Hub) deliver(e *Entry) {
 	// Advance head before fanning out: a stream registered too late for
 	// this fan-out then reads a head that already counts e, and starts after it.
 	h.advanceHead(e.Seq)
-	e.queued = h.reg.fanOut(e, item{seq: e.Seq, frame: frame})
+	kick := startWriter
+	if e.inline {
+		kick = func(c *conn) {
+			if _, pooled := c.out.(pooledStream); pooled && len(e.kicks) < maxInlineWrites {
+				e.kicks = append(e.kicks, c)
+				return
+			}
+			c.out.kick(c)
+		}
+	}
+	e.queued = h.reg.fanOut(e, item{seq: e.Seq, frame: frame}, kick)
 }
 
 func (h *Hub) advanceHead(seq uint64) {

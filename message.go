@@ -32,6 +32,8 @@ type Message struct {
 	// Data is the event's payload. It may hold any bytes, including line
 	// breaks; each line break reaches the client as LF, the only one SSE carries.
 	Data []byte
+
+	inline bool // set by Hub.Publish: its goroutine writes the first few streams
 }
 
 // ErrInvalid is matched (errors.Is) by every error about input the hub
@@ -106,7 +108,8 @@ type Entry struct {
 	Time time.Time
 	Message
 
-	queued int // connections the Hub's listener queued it for (Receipt.Connections)
+	queued int     // connections the Hub's listener queued it for (Receipt.Connections)
+	kicks  []*conn // streams the publisher writes itself (see Hub.writeInline)
 }
 
 // ID returns the event id clients see for e.

@@ -90,16 +90,16 @@ func (r *registry) remove(c *conn) {
 }
 
 // fanOut queues it on every connection e targets and returns how many
-// took it. A connection matching several targets takes it once: conn.enqueue
+// took it; kick starts the writers enqueue says are needed. A connection matching several targets takes it once: conn.enqueue
 // ignores a sequence number it has already seen.
-func (r *registry) fanOut(e *Entry, it item) int {
+func (r *registry) fanOut(e *Entry, it item, kick func(*conn)) int {
 	n := 0
 	if e.Broadcast {
 		for i := range r.shards {
 			s := &r.shards[i]
 			s.mu.RLock()
 			for _, c := range s.all {
-				if c.enqueue(it) {
+				if c.enqueue(it, kick) {
 					n++
 				}
 			}
@@ -111,7 +111,7 @@ func (r *registry) fanOut(e *Entry, it item) int {
 		s := r.shardOf(client)
 		s.mu.RLock()
 		for _, c := range s.clients[client] {
-			if c.enqueue(it) {
+			if c.enqueue(it, kick) {
 				n++
 			}
 		}
@@ -125,7 +125,7 @@ func (r *registry) fanOut(e *Entry, it item) int {
 		s.mu.RLock()
 		for _, t := range e.Topics {
 			for c := range s.topics[t] {
-				if c.enqueue(it) {
+				if c.enqueue(it, kick) {
 					n++
 				}
 			}
