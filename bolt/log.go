@@ -12,6 +12,7 @@ import (
 
 	"github.com/ssehub/ssehub"
 	bbolt "go.etcd.io/bbolt"
+	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // formatVersion is the version of the file layout described in the package
@@ -113,9 +114,9 @@ func openDB(path string) (db *bbolt.DB, err error) {
 	switch {
 	case err == nil:
 		return db, nil
-	case errors.Is(err, bbolt.ErrTimeout):
+	case errors.Is(err, bolterrors.ErrTimeout):
 		return nil, fmt.Errorf("bolt: open %s: file is locked by another process or Log (waited %v): %w", path, lockTimeout, err)
-	case errors.Is(err, bbolt.ErrInvalid), errors.Is(err, bbolt.ErrVersionMismatch), errors.Is(err, bbolt.ErrChecksum):
+	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum):
 		return nil, fmt.Errorf("bolt: open %s: not a bbolt database, or corrupt: %w", path, err)
 	default:
 		return nil, fmt.Errorf("bolt: open %s: %w", path, err)

@@ -179,23 +179,23 @@ func emptyHead(t *testing.T, l ssehub.Log) uint64 {
 	return head
 }
 
-// read calls ReadAfter(after) and returns the head, the error and the
-// entries fn was called with.
-func read(t *testing.T, l ssehub.Log, after uint64) (uint64, error, []*ssehub.Entry) {
+// read calls ReadAfter(after) and returns the head, the entries fn was
+// called with, and the error.
+func read(t *testing.T, l ssehub.Log, after uint64) (uint64, []*ssehub.Entry, error) {
 	t.Helper()
 	var got []*ssehub.Entry
 	head, err := l.ReadAfter(context.Background(), after, func(e *ssehub.Entry) error {
 		got = append(got, e)
 		return nil
 	})
-	return head, err, got
+	return head, got, err
 }
 
 // wantRead checks that ReadAfter(after) succeeds, returns head, and calls
 // fn with exactly the entries want, in order.
 func wantRead(t *testing.T, l ssehub.Log, after, head uint64, want []*ssehub.Entry) {
 	t.Helper()
-	gotHead, err, got := read(t, l, after)
+	gotHead, got, err := read(t, l, after)
 	if err != nil {
 		t.Fatalf("ReadAfter(%d): %v, want no error", after, err)
 	}
@@ -219,7 +219,7 @@ func wantRead(t *testing.T, l ssehub.Log, after, head uint64, want []*ssehub.Ent
 // ErrNotRetained without calling fn.
 func wantNotRetained(t *testing.T, l ssehub.Log, after, head uint64) {
 	t.Helper()
-	gotHead, err, got := read(t, l, after)
+	gotHead, got, err := read(t, l, after)
 	if !errors.Is(err, ssehub.ErrNotRetained) {
 		t.Errorf("ReadAfter(%d) error = %v, want ErrNotRetained (head %d)", after, err, head)
 	}
