@@ -260,8 +260,10 @@ func TestChurnEndToEnd(t *testing.T) {
 			if res.Published != 100 || c.StableLoss != 0 || c.StableExpected != 100*uint64(c.StableConns) {
 				t.Fatalf("published %d, stable loss %d of %d", res.Published, c.StableLoss, c.StableExpected)
 			}
-			if res.Reopens < c.Closes {
-				t.Errorf("%d closes but %d reopens", c.Closes, res.Reopens)
+			// A close in the run's last moments may still be reconnecting
+			// when the run stops; the tool counts those apart.
+			if res.Reopens+res.ReopensCut < c.Closes || res.ReopensCut > c.Closes/4 {
+				t.Errorf("%d closes but %d reopens and %d cut by the stop", c.Closes, res.Reopens, res.ReopensCut)
 			}
 			if target == targetSSEHub && (c.ChurnedMissing != 0 || c.Duplicates != 0 || res.Loss != 0) {
 				t.Errorf("resumed streams: %d gaps, %d duplicates", c.ChurnedMissing, c.Duplicates)

@@ -63,8 +63,8 @@ func writeTable(w io.Writer, r *Result) error {
 			c.ChurnedConns, what, c.ChurnedMissing, c.ChurnedExpected, c.Duplicates, c.OutOfRange)
 	}
 	if r.Drops > 0 || r.Reopens > 0 || r.OtherEvents > 0 || len(r.ReopenErrs) > 0 {
-		row("stream events", "%d ended by server, %d reopened%s, %d other events (%d reset)",
-			r.Drops, r.Reopens, kinds(" reopen errors", r.ReopenErrs), r.OtherEvents, r.ResetEvents)
+		row("stream events", "%d ended by server, %d reopened (%d churn reopens cut by the stop)%s, %d other events (%d reset)",
+			r.Drops, r.Reopens, r.ReopensCut, kinds(" reopen errors", r.ReopenErrs), r.OtherEvents, r.ResetEvents)
 	}
 	if r.PhaseSeconds > 0 {
 		srv := "unknown"

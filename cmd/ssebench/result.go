@@ -66,6 +66,7 @@ type Result struct {
 
 	Drops       int            `json:"streams_ended_by_server"`
 	Reopens     int            `json:"streams_reopened"`
+	ReopensCut  int            `json:"churn_reopens_cut_by_stop"`
 	ReopenErrs  map[string]int `json:"reopen_errors,omitempty"`
 	OtherEvents uint64         `json:"other_events"`
 	ResetEvents uint64         `json:"reset_events"`
@@ -158,6 +159,7 @@ func (b *bench) collect(r *Result, first time.Time) {
 		r.Received += s.received
 		r.Drops += s.drops
 		r.Reopens += s.reopens
+		r.ReopensCut += s.cutByStop
 		r.OtherEvents += s.other
 		r.ResetEvents += s.resets
 		lastRecv = max(lastRecv, s.lastRecv)

@@ -32,6 +32,7 @@ type stream struct {
 	closes     int // churn closes
 	drops      int // ends of the stream not asked for by the tool
 	reopens    int // successful reconnects
+	cutByStop  int // churn closes not reopened because the run stopped first
 	other      uint64
 	resets     uint64
 	dups       uint64
@@ -68,6 +69,9 @@ func (b *bench) readLoop(s *stream, body io.Reader, direct bool) {
 	if !b.stopping.Load() && b.reopen(s) {
 		return
 	}
+	if s.churnReq.Swap(false) {
+		s.cutByStop++
+	}
 	b.alive.Add(-1)
 	b.aliveBy[s.client].Add(-1)
 }
@@ -75,7 +79,8 @@ func (b *bench) readLoop(s *stream, body io.Reader, direct bool) {
 // reopen reconnects a stream that ended and starts its next reader; it
 // reports false when the stream is given up.
 func (b *bench) reopen(s *stream) bool {
-	if s.churnReq.Swap(false) {
+	churned := s.churnReq.Swap(false)
+	if churned {
 		s.closes++
 	} else {
 		s.drops++
@@ -97,6 +102,9 @@ func (b *bench) reopen(s *stream) bool {
 			return true
 		}
 		if b.stopping.Load() || b.ctx.Err() != nil {
+			if churned {
+				s.cutByStop++
+			}
 			return false
 		}
 		b.countErr(b.reopenErrs, err)
