@@ -31,9 +31,13 @@
 // are group-committed: one goroutine takes every Append waiting at that
 // moment (at most 1000) into one transaction, so concurrent publishers share
 // one fsync. After the commit it passes the entries to the listener in order,
-// then answers each Append. If the transaction fails, every Append of the
-// batch returns the error, nothing is delivered, and the next batch reuses
-// the sequence numbers.
+// then answers each Append. If the transaction fails before its commit,
+// every Append of the batch returns the error, nothing is delivered, and the
+// next batch reuses the sequence numbers. If the commit itself fails (a
+// write or fsync error), part of the batch may still reach the disk, so
+// reusing its numbers could give two events one id: the Log fails that batch
+// and every later Append, and the hub must be restarted (Open then checks the
+// file and resumes from what was durable).
 //
 // Once the committer has taken an Append, the Append waits for the outcome
 // even if its context is cancelled, so that a publisher is never told an

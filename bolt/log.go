@@ -51,9 +51,16 @@ type Log struct {
 
 	commits atomic.Uint64 // transactions committed, for benchmarks
 
+	// broken is set, by the committer, when a commit failed: the file's
+	// state is then unknown, so every later Append fails with it.
+	broken error
+
 	// failTx, when set (by tests, before the first Append), is called in
 	// every append transaction; an error from it fails the transaction.
 	failTx func() error
+	// commitTx commits an append transaction: tx.Commit, or a fault
+	// injected by tests.
+	commitTx func(*bbolt.Tx) error
 }
 
 var _ ssehub.BatchLog = (*Log)(nil)
@@ -96,6 +103,8 @@ func Open(path string, r ssehub.Retention) (*Log, error) {
 		reqs: make(chan *request),
 		quit: make(chan struct{}),
 		done: make(chan struct{}),
+
+		commitTx: (*bbolt.Tx).Commit,
 	}
 	l.delivered.Store(head)
 	go l.run()
@@ -276,39 +285,15 @@ func (l *Log) run() {
 
 // commit records batch in one transaction, then passes the entries to the
 // listener, then answers the Appends.
+//
+// A transaction that fails before its commit is rolled back and leaves the
+// file as it was: the next batch reuses its sequence numbers. A failed
+// commit (a write or fsync error) is different: some of it may be on disk
+// or may reach the disk later, so reusing its numbers could give two events
+// one id after a crash. The Log then fails every later Append, until it is
+// opened again (Open checks the file).
 func (l *Log) commit(batch []*request) {
-	now := time.Now().Round(0) // as stored: wall clock only
-	var entries []*ssehub.Entry
-	err := l.db.Update(func(tx *bbolt.Tx) error {
-		if l.failTx != nil {
-			if err := l.failTx(); err != nil {
-				return err
-			}
-		}
-		b := tx.Bucket(entriesBucket)
-		b.FillPercent = 0.95 // keys only ever grow: pack the pages
-		seq := l.head
-		for _, r := range batch {
-			r.es = make([]*ssehub.Entry, len(r.msgs))
-			for i, m := range r.msgs {
-				seq++
-				e := &ssehub.Entry{Seq: seq, Time: now, Message: *m}
-				v, err := e.MarshalBinary()
-				if err != nil {
-					return fmt.Errorf("encode entry %d: %w", seq, err)
-				}
-				if err := b.Put(seqKey(seq), v); err != nil {
-					return fmt.Errorf("put entry %d: %w", seq, err)
-				}
-				r.es[i] = e
-				entries = append(entries, e)
-			}
-		}
-		if err := tx.Bucket(metaBucket).Put(headKey, seqKey(seq)); err != nil {
-			return fmt.Errorf("put head: %w", err)
-		}
-		return l.expire(b, seq, now)
-	})
+	entries, err := l.commitBatch(batch)
 	if err != nil {
 		err = fmt.Errorf("bolt: append to %s: %w", l.path, err)
 		for _, r := range batch {
@@ -328,6 +313,61 @@ func (l *Log) commit(batch []*request) {
 	for _, r := range batch {
 		close(r.done)
 	}
+}
+
+// commitBatch writes batch's entries in one transaction and commits it.
+func (l *Log) commitBatch(batch []*request) ([]*ssehub.Entry, error) {
+	if l.broken != nil {
+		return nil, l.broken
+	}
+	tx, err := l.db.Begin(true)
+	if err != nil {
+		return nil, err
+	}
+	entries, err := l.write(tx, batch)
+	if err != nil {
+		_ = tx.Rollback()
+		return nil, err
+	}
+	if err := l.commitTx(tx); err != nil {
+		l.broken = fmt.Errorf("a commit failed, so the file's state is unknown; restart to reopen it: %w", err)
+		return nil, l.broken
+	}
+	return entries, nil
+}
+
+// write puts batch's entries, the new head and retention's deletions in tx.
+func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
+	if l.failTx != nil {
+		if err := l.failTx(); err != nil {
+			return nil, err
+		}
+	}
+	now := time.Now().Round(0) // as stored: wall clock only
+	b := tx.Bucket(entriesBucket)
+	b.FillPercent = 0.95 // keys only ever grow: pack the pages
+	seq := l.head
+	var entries []*ssehub.Entry
+	for _, r := range batch {
+		r.es = make([]*ssehub.Entry, len(r.msgs))
+		for i, m := range r.msgs {
+			seq++
+			e := &ssehub.Entry{Seq: seq, Time: now, Message: *m}
+			v, err := e.MarshalBinary()
+			if err != nil {
+				return nil, fmt.Errorf("encode entry %d: %w", seq, err)
+			}
+			if err := b.Put(seqKey(seq), v); err != nil {
+				return nil, fmt.Errorf("put entry %d: %w", seq, err)
+			}
+			r.es[i] = e
+			entries = append(entries, e)
+		}
+	}
+	if err := tx.Bucket(metaBucket).Put(headKey, seqKey(seq)); err != nil {
+		return nil, fmt.Errorf("put head: %w", err)
+	}
+	return entries, l.expire(b, seq, now)
 }
 
 // expire deletes the entries that retention no longer keeps, head being the

@@ -329,6 +329,37 @@ func TestFailedCommit(t *testing.T) {
 	}
 }
 
+// A commit that reports an error may still have reached the disk (an fsync
+// error after the write): the Log must not number later events over it.
+func TestFailedCommitStopsAppends(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	l := mustOpen(t, path, ssehub.Retention{})
+	mustAppend(t, l, "ok")
+	fsyncErr := errors.New("fsync: input/output error")
+	l.commitTx = func(tx *bbolt.Tx) error {
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		return fsyncErr // written, but reported as failed
+	}
+	for _, data := range []string{"uncertain", "after the failure"} {
+		if e, err := l.Append(context.Background(), broadcast(data)); !errors.Is(err, fsyncErr) {
+			t.Errorf("Append(%q) = %v, %v; want an error wrapping %v", data, e, err, fsyncErr)
+		}
+	}
+	mustClose(t, l)
+
+	l = mustOpen(t, path, ssehub.Retention{})
+	defer mustClose(t, l)
+	head, es := readAll(t, l, 0)
+	if head != 2 || len(es) != 2 || string(es[1].Data) != "uncertain" {
+		t.Fatalf("after reopening: head %d, %d entries; want the uncertain commit as entry 2", head, len(es))
+	}
+	if e := mustAppend(t, l, "next"); e.Seq != 3 {
+		t.Errorf("Append after reopening: Seq = %d, want 3", e.Seq)
+	}
+}
+
 func TestAppendCanceledContext(t *testing.T) {
 	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{})
 	defer mustClose(t, l)
