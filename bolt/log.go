@@ -324,9 +324,11 @@ func (l *Log) commitBatch(batch []*request) ([]*ssehub.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	// Rolls back a transaction that write failed (or panicked in), so the
+	// database's writer lock is never left held; after a commit it is a no-op.
+	defer func() { _ = tx.Rollback() }()
 	entries, err := l.write(tx, batch)
 	if err != nil {
-		_ = tx.Rollback()
 		return nil, err
 	}
 	if err := l.commitTx(tx); err != nil {
