@@ -5,7 +5,7 @@ import "sync"
 // An item is one encoded frame in a connection's queue. Frames are shared by
 // every connection an event goes to; nobody writes to them after encoding.
 type item struct {
-	seq   uint64 // 0 for frames outside the event sequence (heartbeats)
+	seq   uint64 // 0 for frames outside the log's sequence (ephemeral events, heartbeats)
 	frame []byte
 }
 
@@ -21,17 +21,16 @@ const (
 // runs only while its queue is not empty (on the standard handler path, the
 // handler goroutine is the writer and waits on wake).
 type conn struct {
-	hub    *Hub
-	client string
-	topics []string
-	out    stream
-	slot   int // index in its registry shard's all; -1 once removed
+	hub  *Hub
+	sub  Subscription
+	out  stream
+	slot int // index in its registry shard's all; -1 once removed
 
 	mu      sync.Mutex
 	state   int
 	queue   []item
 	queued  int    // bytes in queue
-	lastSeq uint64 // newest sequence number queued; older ones are ignored
+	lastSeq uint64 // the stream's position: newest sequence number queued or named; older ones are ignored
 	writing bool   // a writer owns the queue's drain
 	down    bool   // removed from the hub, stream closed (or being)
 	spare   []item // the writer's recycled queue
@@ -42,11 +41,11 @@ type conn struct {
 // network: a connection whose queue would overflow is closed.
 func (c *conn) enqueue(it item, kick func(*conn)) bool {
 	c.mu.Lock()
-	if c.state >= finishing || it.seq <= c.lastSeq {
+	if c.state >= finishing || (it.seq != 0 && it.seq <= c.lastSeq) {
 		c.mu.Unlock()
 		return false
 	}
-	c.lastSeq = it.seq
+	c.lastSeq = max(c.lastSeq, it.seq)
 	if len(c.queue) > 0 && c.queued+len(it.frame) > c.hub.cfg.QueueBytes {
 		c.state = closed
 		c.mu.Unlock()
@@ -65,13 +64,19 @@ func (c *conn) enqueue(it item, kick func(*conn)) bool {
 // startWriter hands c to its stream's writer: the pool, or the handler.
 func startWriter(c *conn) { c.out.kick(c) }
 
-// enqueueComment queues a frame outside the event sequence (a heartbeat) if
-// c is live and has nothing else to write.
-func (c *conn) enqueueComment(frame []byte) {
+// enqueueHeartbeat queues a heartbeat if c is live and has nothing else to
+// write. When c's position is older than pos, a position all of whose
+// events c has queued, the heartbeat is named (it carries "id: pos"), so a
+// quiet stream's Last-Event-ID stays recent; otherwise it is plain.
+func (c *conn) enqueueHeartbeat(pos uint64, named, plain []byte) {
 	c.mu.Lock()
 	if c.state != live || len(c.queue) > 0 {
 		c.mu.Unlock()
 		return
+	}
+	frame := plain
+	if pos > c.lastSeq {
+		frame, c.lastSeq = named, pos
 	}
 	start := c.push(item{frame: frame})
 	c.mu.Unlock()
@@ -104,7 +109,7 @@ func (c *conn) goLive(seq uint64) bool {
 	kept := c.queue[:0]
 	c.queued = 0
 	for _, it := range c.queue {
-		if it.seq > seq {
+		if it.seq > seq || it.seq == 0 { // ephemeral events queued meanwhile are kept
 			kept = append(kept, it)
 			c.queued += len(it.frame)
 		}
@@ -199,6 +204,13 @@ func (c *conn) finish() {
 	if idle {
 		c.close()
 	}
+}
+
+// isDown reports whether c was closed.
+func (c *conn) isDown() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.down
 }
 
 // close ends the stream at once, dropping what is queued; closing twice is

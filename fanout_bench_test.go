@@ -31,7 +31,7 @@ func hubWithSinks(b *testing.B, n int) (*Hub, *atomic.Int64) {
 	written := new(atomic.Int64)
 	for i := range n {
 		s := &sinkStream{hub: h, written: written}
-		h.reg.add(&conn{hub: h, client: fmt.Sprintf("c%d", i), out: s, slot: -1, state: live})
+		h.reg.add(&conn{hub: h, sub: Subscription{Client: fmt.Sprintf("c%d", i)}, out: s, slot: -1, state: live})
 	}
 	return h, written
 }

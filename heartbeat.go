@@ -8,14 +8,26 @@ import (
 
 // heartbeatFrame is a comment line. It carries no blank line: a blank line
 // on a stream that has not yet named an id would reset the browser's last
-// event id (see hello).
+// event id (see hello). Every stream names its id before it is live, so a
+// named heartbeat may end with one.
 var heartbeatFrame = sse.AppendComment(nil, "ping")
 
-// heartbeat queues heartbeatFrame on every idle live stream once a period,
+// namedHeartbeat is a heartbeat that also moves the client's last event id
+// to pos: an "id:" line and a blank line dispatch no event, but set the id a
+// browser sends back as Last-Event-ID.
+func namedHeartbeat(pos uint64) []byte {
+	b := sse.AppendField(append([]byte(nil), heartbeatFrame...), "id", FormatID(pos))
+	return append(b, '\n')
+}
+
+// heartbeat queues a heartbeat on every idle live stream once a period,
 // until Shutdown. Besides keeping proxies from closing idle streams, the
-// write finds peers that vanished without closing their connection. The
-// registry's shards take turns over the period, so that the writers of
-// thousands of streams are not all started at once.
+// write finds peers that vanished without closing their connection, and it
+// tells a quiet stream the newest position it has everything up to, so that
+// a client that hears nothing for a long time does not come back with an id
+// that retention has long dropped. The registry's shards take turns over the
+// period, so that the writers of thousands of streams are not all started
+// at once.
 func (h *Hub) heartbeat() {
 	t := time.NewTicker(h.cfg.Heartbeat / shardCount)
 	defer t.Stop()
@@ -24,7 +36,9 @@ func (h *Hub) heartbeat() {
 		case <-h.stop:
 			return
 		case <-t.C:
-			h.reg.eachIn(i, func(c *conn) { c.enqueueComment(heartbeatFrame) })
+			pos := h.delivered.Load()
+			named := namedHeartbeat(pos)
+			h.reg.eachIn(i, func(c *conn) { c.enqueueHeartbeat(pos, named, heartbeatFrame) })
 		}
 	}
 }

@@ -85,25 +85,27 @@ type Hub struct {
 	reg     registry
 	watch   *closeWatcher
 	writers writerPool
+	pending publications // Publish calls waiting for their entries' fan-out
+	gate    admission    // publishes in flight, and whether Shutdown has begun
 
-	// head is the sequence number of the newest entry delivered. A stream
-	// that opens without Last-Event-ID starts after it.
-	head atomic.Uint64
-
-	// mu is held shared by every publish in flight and exclusively by
-	// Shutdown, so that Shutdown sees every accepted publish delivered.
-	mu      sync.RWMutex
-	closing bool
+	// head is the newest sequence number whose delivery has begun (or was
+	// skipped): a stream that opens without Last-Event-ID starts after it.
+	// delivered is the newest whose fan-out has ended: every stream has
+	// queued what it gets up to there, so it is a safe position to tell a
+	// quiet stream (see heartbeat).
+	head      atomic.Uint64
+	delivered atomic.Uint64
 
 	stop chan struct{} // closed by Shutdown: background goroutines end
 	bg   sync.WaitGroup
 
 	overflows atomic.Uint64
+	skips     atomic.Uint64
 }
 
 // A Receipt tells a publisher what became of its message.
 type Receipt struct {
-	ID          string // the event id, as clients see it
+	ID          string // the event id, as clients see it ("" for an ephemeral event)
 	Connections int    // local connections the event was queued for
 }
 
@@ -112,130 +114,61 @@ func New(cfg Config) *Hub {
 	cfg.setDefaults()
 	h := &Hub{cfg: cfg, stop: make(chan struct{})}
 	h.reg.init()
+	h.pending.init(h)
 	h.writers.start()
 	h.watch = newCloseWatcher(cfg.Logger)
 	h.bg.Go(h.watch.run)
-	cfg.Log.Listen(h.deliver)
+	cfg.Log.Listen(listener{h})
 	// A log reports its head when asked for what follows an id newer than
 	// any it issued; deliveries that raced with this only move head forward.
-	head, _ := cfg.Log.ReadAfter(context.Background(), math.MaxUint64, func(*Entry) error { return nil })
-	h.advanceHead(head)
+	head, _ := cfg.Log.ReadAfter(context.Background(), math.MaxUint64, nil, func(*Entry) error { return nil })
+	advance(&h.head, head)
+	advance(&h.delivered, head)
 	if cfg.Heartbeat > 0 {
 		h.bg.Go(h.heartbeat)
 	}
 	return h
 }
 
-// Publish validates m, appends it to the log and queues it for every local
-// connection it targets. An invalid message returns an error wrapping
-// ErrInvalid and publishes nothing; after Shutdown has begun Publish
-// returns ErrClosed. A nil error means the event is in the log (durable, if
-// the log is) and queued.
-func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
-	if err := m.Validate(); err != nil {
-		return Receipt{}, err
-	}
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	if h.closing {
-		return Receipt{}, ErrClosed
-	}
-	m.inline = true
-	e, err := h.cfg.Log.Append(ctx, &m)
-	if err != nil {
-		return Receipt{}, err
-	}
-	h.writeInline(e)
-	return Receipt{ID: e.ID(), Connections: e.queued}, nil
-}
+// listener is the hub as its Log's Listener.
+type listener struct{ h *Hub }
 
-// maxInlineWrites is how many streams a publisher's goroutine writes itself;
-// the writer pool takes the others. A message to one client reaches it
-// without a hand-over between goroutines: no wake-up to wait for, and no
-// place in the pool's line behind busy publishers when the CPU is saturated.
-const maxInlineWrites = 4
-
-// writeInline writes the streams deliver left to the publisher, with the
-// pool's own non-blocking write.
-func (h *Hub) writeInline(e *Entry) {
-	for _, c := range e.kicks {
-		h.writers.flush(c)
-	}
-	e.kicks = nil
-}
-
-// MaxBatch is the most messages one PublishBatch takes.
-const MaxBatch = 1000
-
-// PublishBatch publishes msgs in order. Every message is validated first: if
-// one is invalid, nothing is published and the error (matching ErrInvalid)
-// names it by its index. With a Log that is a BatchLog (the memory and bolt
-// logs are) the messages are appended all or none, in one commit; with any
-// other Log they are appended one by one, and a failure of the log part way
-// returns the receipts of those already published with the error.
-func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, error) {
-	if len(msgs) > MaxBatch {
-		return nil, invalid("batch of %d messages: at most %d", len(msgs), MaxBatch)
-	}
-	ptrs := make([]*Message, len(msgs))
-	for i := range msgs {
-		if err := msgs[i].Validate(); err != nil {
-			return nil, invalid("message %d: %v", i, err)
-		}
-		m := msgs[i] // the caller's slice stays as it was
-		m.inline = true
-		ptrs[i] = &m
-	}
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	if h.closing {
-		return nil, ErrClosed
-	}
-	var entries []*Entry
-	var err error
-	if bl, ok := h.cfg.Log.(BatchLog); ok {
-		entries, err = bl.AppendBatch(ctx, ptrs)
-	} else {
-		for _, m := range ptrs {
-			var e *Entry
-			if e, err = h.cfg.Log.Append(ctx, m); err != nil {
-				break
-			}
-			entries = append(entries, e)
-		}
-	}
-	receipts := make([]Receipt, len(entries))
-	for i, e := range entries {
-		h.writeInline(e)
-		receipts[i] = Receipt{ID: e.ID(), Connections: e.queued}
-	}
-	return receipts, err
-}
-
-// deliver is the log's listener: it encodes e once and queues the bytes on
-// every local connection e targets. Entries arrive in sequence order.
-func (h *Hub) deliver(e *Entry) {
+// Deliver encodes e once and queues the bytes on every local connection e
+// targets. Entries arrive in sequence order, one at a time.
+func (l listener) Deliver(e *Entry, src *Message) {
+	h := l.h
 	frame := sse.AppendEvent(make([]byte, 0, 32+len(e.Type)+len(e.Data)), e.ID(), e.Type, e.Data)
 	// Advance head before fanning out: a stream registered too late for
 	// this fan-out then reads a head that already counts e, and starts after it.
-	h.advanceHead(e.Seq)
-	kick := startWriter
-	if e.inline {
-		kick = func(c *conn) {
-			if _, pooled := c.out.(pooledStream); pooled && len(e.kicks) < maxInlineWrites {
-				e.kicks = append(e.kicks, c)
-				return
-			}
-			c.out.kick(c)
-		}
-	}
-	e.queued = h.reg.fanOut(e, item{seq: e.Seq, frame: frame}, kick)
+	advance(&h.head, e.Seq)
+	pub := h.pending.lookup(src)
+	n := h.reg.fanOut(&e.Message, item{seq: e.Seq, frame: frame}, pub.kicker())
+	pub.queued(n)
+	advance(&h.delivered, e.Seq)
 }
 
-func (h *Hub) advanceHead(seq uint64) {
+// Skip ends every stream: any of them may have missed an entry up to
+// through. Their clients reconnect and resume from the log, exactly, or get
+// a reset event when the log no longer has what they need. Streams that
+// open from now on start after through.
+func (l listener) Skip(through uint64) {
+	h := l.h
+	advance(&h.head, through)
+	advance(&h.delivered, through)
+	h.skips.Add(1)
+	conns := h.reg.snapshot()
+	h.cfg.Logger.Warn("ssehub: the log lost continuity; ending every stream so that clients resume from the log",
+		"through", through, "streams", len(conns))
+	for _, c := range conns {
+		c.finish()
+	}
+}
+
+// advance moves v forward to seq; it never moves back.
+func advance(v *atomic.Uint64, seq uint64) {
 	for {
-		cur := h.head.Load()
-		if seq <= cur || h.head.CompareAndSwap(cur, seq) {
+		cur := v.Load()
+		if seq <= cur || v.CompareAndSwap(cur, seq) {
 			return
 		}
 	}
@@ -251,6 +184,7 @@ func (h *Hub) Clients() []string { return h.reg.clients() }
 type Stats struct {
 	Connections int    // open streams
 	Overflows   uint64 // streams closed because their queue overflowed
+	Skips       uint64 // times the log lost continuity and every stream was ended
 	Head        uint64 // sequence number of the newest event delivered
 	Closing     bool   // Shutdown has begun
 }
@@ -260,28 +194,35 @@ func (h *Hub) Stats() Stats {
 	return Stats{
 		Connections: h.reg.len(),
 		Overflows:   h.overflows.Load(),
+		Skips:       h.skips.Load(),
 		Head:        h.head.Load(),
-		Closing:     h.isClosing(),
+		Closing:     h.gate.isClosing(),
 	}
 }
 
 // Shutdown stops the hub: new publishes get ErrClosed, new streams are told
-// to come back later, what is already queued is written, and every stream is
-// ended. If ctx ends first, the remaining streams are closed at once and
-// ctx's error is returned. Shutdown does not close the Log.
+// to come back later, the publishes in flight are waited for, what is
+// already queued is written, and every stream is ended. If ctx ends first,
+// the remaining streams are closed at once and ctx's error is returned,
+// even if a publish is stuck in the Log. Shutdown does not close the Log.
 func (h *Hub) Shutdown(ctx context.Context) error {
-	h.mu.Lock() // waits for publishes in flight
-	already := h.closing
-	h.closing = true
-	h.mu.Unlock()
-	if already {
+	idle, first := h.gate.close()
+	if !first {
 		return nil
+	}
+	var err error
+	select {
+	case <-idle:
+	case <-ctx.Done():
+		err = ctx.Err()
 	}
 	close(h.stop)
 	for _, c := range h.reg.snapshot() {
 		c.finish()
 	}
-	err := h.waitDrained(ctx)
+	if err == nil {
+		err = h.waitDrained(ctx)
+	}
 	if err != nil {
 		for _, c := range h.reg.snapshot() {
 			c.close()
@@ -304,10 +245,4 @@ func (h *Hub) waitDrained(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-func (h *Hub) isClosing() bool {
-	h.mu.RLock()
-	defer h.mu.RUnlock()
-	return h.closing
 }

@@ -7,39 +7,81 @@ import (
 )
 
 // A Log is the ordered, retained history of published messages, and the
-// source from which a Hub delivers them.
+// source from which a Hub delivers them. A Hub relies on exactly what this
+// documentation states; internal/logtest checks it for every implementation.
 //
 // Sequence numbers are assigned by the log, start above zero, and increase by
 // one per entry. They are the event ids clients see (in decimal) and send back
 // in Last-Event-ID, so a durable log keeps them increasing across restarts.
 //
+// # Delivery
+//
+// The log hands every entry to its [Listener]'s Deliver exactly once, in
+// sequence order, one call at a time; or, when it cannot (a shared log whose
+// feed lost entries), it calls Skip instead, never silently leaving a gap.
+//
+// # Positions
+//
+// The head ReadAfter reports is at least the sequence number of every entry
+// whose Deliver call has begun, and every number passed to Skip, before
+// ReadAfter was called. That is what makes the hand-over from replay to live
+// delivery exact: a stream registered with the hub before it calls
+// ReadAfter either is reached by an entry's Deliver, or finds the entry
+// within the head. The head may be newer than what has been delivered (an
+// entry recorded but not yet handed to Deliver): the hub ignores a delivery
+// it has already replayed.
+//
 // Implementations must be safe for concurrent use.
 type Log interface {
-	// Listen sets the function the log calls with every appended entry: in
-	// sequence order, one call at a time, each entry once. A Hub calls Listen
-	// once, before its first Append. fn must not block; it only queues.
-	Listen(fn func(*Entry))
+	// Listen sets the listener. A Hub calls Listen once, before its first
+	// Append.
+	Listen(l Listener)
 
 	// Append records m (already validated), assigns it the next sequence
-	// number, and returns the entry once it is durable and has been passed to
-	// the listener. On error nothing was recorded or delivered. The log may
-	// keep m's slices; the caller must not change them afterwards.
+	// number, and returns the entry once it is durable and Deliver has been
+	// called with it (or Skip with a number at least its own). On error
+	// nothing was recorded or delivered. The log may keep m's slices; the
+	// caller must not change them afterwards. The entry returned may be a
+	// different value from the one Deliver received, with the same contents.
 	Append(ctx context.Context, m *Message) (*Entry, error)
 
-	// ReadAfter calls fn, in order, with each retained entry whose sequence
-	// number is greater than after, up to the newest entry at the time of the
-	// call, and returns that newest sequence number (the head). fn is called
-	// without any lock held. An error from fn stops the read and is returned.
+	// ReadAfter calls fn, in order, with each retained entry that sub
+	// receives (see Subscription.Receives; every entry when sub is nil)
+	// whose sequence number is greater than after, up to the newest entry
+	// at the time of the call, and returns that newest sequence number (the
+	// head; see Positions). fn is called without any lock held. An error
+	// from fn stops the read and is returned.
 	//
-	// When entries after `after` are no longer retained, or `after` is newer
-	// than the head, ReadAfter calls fn for nothing and returns the head with
-	// ErrNotRetained. A log that reads in parts may also return
-	// ErrNotRetained after some calls of fn, if retention drops the entries
-	// still to be read while fn is slow.
-	ReadAfter(ctx context.Context, after uint64, fn func(*Entry) error) (head uint64, err error)
+	// If after was never issued by this log (it is newer than the head, or
+	// older than where the log's numbering began), ReadAfter calls fn for
+	// nothing and returns the head with ErrUnknownPosition. If an entry
+	// after `after` that sub receives is no longer retained, it calls fn
+	// for nothing and returns the head with ErrNotRetained; a log that
+	// cannot tell which targets the entries it dropped had (see
+	// DroppedIndex) may report so for any dropped entry. A log that reads in
+	// parts may also return ErrNotRetained after some calls of fn, if
+	// retention drops entries still to be read while fn is slow.
+	ReadAfter(ctx context.Context, after uint64, sub *Subscription, fn func(*Entry) error) (head uint64, err error)
 
 	// Close releases the log. Append and ReadAfter must not be called after.
 	Close() error
+}
+
+// A Listener receives a Log's entries as they are recorded. A Hub is one.
+type Listener interface {
+	// Deliver is called once per entry, in sequence order, one call at a
+	// time. src is the Message passed to the Append or AppendBatch of this
+	// Log value that recorded e, or nil when e was recorded elsewhere (by
+	// another process sharing the log). Deliver must not block: it queues.
+	Deliver(e *Entry, src *Message)
+
+	// Skip says that continuity is broken: the entries numbered up to and
+	// including through that have not been delivered never will be (a
+	// shared log's feed lost them: a dropped connection, entries trimmed
+	// before they were read, a store that restarted empty). The next
+	// entry delivered is numbered above through. The listener must assume
+	// that anything it serves may have missed an entry.
+	Skip(through uint64)
 }
 
 // A BatchLog is a Log that can append several messages at once: all of them
@@ -48,15 +90,19 @@ type Log interface {
 type BatchLog interface {
 	Log
 	// AppendBatch is Append for several messages: it returns their entries,
-	// in order, once all are durable and have been passed to the listener;
-	// on error none was recorded or delivered.
+	// in order, once all are durable and have been delivered; on error none
+	// was recorded or delivered.
 	AppendBatch(ctx context.Context, msgs []*Message) ([]*Entry, error)
 }
 
-// ErrNotRetained is returned by Log.ReadAfter when the entries after the given
-// sequence number cannot all be read: they were dropped by retention, or the
-// number was never issued by this log.
-var ErrNotRetained = errors.New("entries after that id are not retained")
+// ErrNotRetained is returned by Log.ReadAfter when an entry after the given
+// sequence number that the subscription receives is no longer retained.
+var ErrNotRetained = errors.New("entries after that id are no longer retained")
+
+// ErrUnknownPosition is returned by Log.ReadAfter for a sequence number the
+// log never issued: newer than its head, or older than its numbering (a
+// memory log started afresh, say).
+var ErrUnknownPosition = errors.New("that id was never issued by this log")
 
 // Visit calls fn with each entry in order until fn returns an error or ctx
 // ends, and returns that error. Log implementations end ReadAfter with it,

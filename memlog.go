@@ -27,11 +27,13 @@ func (r Retention) MaxEntriesOrDefault() int {
 }
 
 // A MemoryLog is a Log kept in memory: history does not survive the process.
+// It remembers the targets of the entries its retention dropped (see
+// DroppedIndex).
 //
 // So that ids from an earlier process are not mistaken for ids of this one,
 // a MemoryLog numbers its first entry with the microseconds since the Unix
 // epoch at its creation; a client that resumes with an id from before a
-// restart is then told its history is gone (a reset event), not handed
+// restart is then told that id is unknown (a reset event), not handed
 // unrelated events. That holds as long as the earlier process published
 // fewer than a million events a second on average and the clock did not step
 // back; where ids must stay meaningful across restarts, use a durable log.
@@ -42,25 +44,28 @@ type MemoryLog struct {
 	ring    []*Entry // ring[(start+i)%len(ring)] for i < n, oldest first
 	start   int
 	n       int
+	base    uint64 // the head before the first entry: older ids were never issued
 	head    uint64 // sequence number of the newest entry appended
-	listen  func(*Entry)
+	dropped DroppedIndex
+	listen  Listener
 	closed  bool
 	nowFunc func() time.Time // for tests
 }
 
 // NewMemoryLog returns an empty MemoryLog that retains what r allows.
 func NewMemoryLog(r Retention) *MemoryLog {
-	now := time.Now()
+	base := uint64(time.Now().UnixMicro())
 	return &MemoryLog{
 		ret:     r,
 		ring:    make([]*Entry, r.MaxEntriesOrDefault()),
-		head:    uint64(now.UnixMicro()),
+		base:    base,
+		head:    base,
 		nowFunc: time.Now,
 	}
 }
 
 // Listen implements Log.
-func (l *MemoryLog) Listen(fn func(*Entry)) {
+func (l *MemoryLog) Listen(fn Listener) {
 	l.mu.Lock()
 	l.listen = fn
 	l.mu.Unlock()
@@ -100,15 +105,15 @@ func (l *MemoryLog) AppendBatch(ctx context.Context, msgs []*Message) ([]*Entry,
 	}
 	l.expire(now)
 	if l.listen != nil {
-		for _, e := range entries {
-			l.listen(e)
+		for i, e := range entries {
+			l.listen.Deliver(e, msgs[i])
 		}
 	}
 	return entries, nil
 }
 
 // ReadAfter implements Log.
-func (l *MemoryLog) ReadAfter(ctx context.Context, after uint64, fn func(*Entry) error) (uint64, error) {
+func (l *MemoryLog) ReadAfter(ctx context.Context, after uint64, sub *Subscription, fn func(*Entry) error) (uint64, error) {
 	l.mu.Lock()
 	if l.closed {
 		l.mu.Unlock()
@@ -116,14 +121,19 @@ func (l *MemoryLog) ReadAfter(ctx context.Context, after uint64, fn func(*Entry)
 	}
 	l.expire(l.nowFunc())
 	head, first := l.head, l.head-uint64(l.n)+1
-	if after > head || after+1 < first {
+	switch {
+	case after > head || after < l.base:
+		l.mu.Unlock()
+		return head, ErrUnknownPosition
+	case after+1 < first && l.dropped.Lost(sub, after):
 		l.mu.Unlock()
 		return head, ErrNotRetained
 	}
-	skip := int(after + 1 - first)
-	entries := make([]*Entry, 0, l.n-skip)
-	for i := skip; i < l.n; i++ {
-		entries = append(entries, l.ring[(l.start+i)%len(l.ring)])
+	var entries []*Entry
+	for i := int(max(after+1, first) - first); i < l.n; i++ {
+		if e := l.ring[(l.start+i)%len(l.ring)]; sub == nil || sub.Receives(&e.Message) {
+			entries = append(entries, e)
+		}
 	}
 	l.mu.Unlock()
 	return head, Visit(ctx, entries, fn)
@@ -151,6 +161,7 @@ func (l *MemoryLog) expire(now time.Time) {
 }
 
 func (l *MemoryLog) dropOldest() {
+	l.dropped.Drop(l.ring[l.start])
 	l.ring[l.start] = nil
 	l.start = (l.start + 1) % len(l.ring)
 	l.n--

@@ -33,7 +33,15 @@ type Message struct {
 	// breaks; each line break reaches the client as LF, the only one SSE carries.
 	Data []byte
 
-	inline bool // set by Hub.Publish: its goroutine writes the first few streams
+	// Ephemeral marks a live-only event: it goes to the streams open now,
+	// without an "id:" line, and is never recorded in the Log, so it is
+	// never replayed to a client that reconnects (whose Last-Event-ID keeps
+	// naming the last recorded event), costs no write to a durable log, and
+	// takes no room in the history. It is ordered with nothing: a stream
+	// gets recorded events in id order whatever ephemeral ones come between.
+	// Suits a clock, a typing indicator, a progress bar: what is stale once
+	// missed.
+	Ephemeral bool
 }
 
 // ErrInvalid is matched (errors.Is) by every error about input the hub
@@ -107,30 +115,7 @@ type Entry struct {
 	Seq  uint64
 	Time time.Time
 	Message
-
-	queued int     // connections the Hub's listener queued it for (Receipt.Connections)
-	kicks  []*conn // streams the publisher writes itself (see Hub.writeInline)
 }
 
 // ID returns the event id clients see for e.
 func (e *Entry) ID() string { return FormatID(e.Seq) }
-
-// matches reports whether a connection of client with topics receives e.
-func (e *Entry) matches(client string, topics []string) bool {
-	if e.Broadcast {
-		return true
-	}
-	for _, c := range e.Clients {
-		if c == client {
-			return true
-		}
-	}
-	for _, t := range e.Topics {
-		for _, mine := range topics {
-			if t == mine {
-				return true
-			}
-		}
-	}
-	return false
-}

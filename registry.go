@@ -35,14 +35,20 @@ func (r *registry) shardOf(client string) *shard {
 	return &r.shards[maphash.String(r.seed, client)%shardCount]
 }
 
-func (r *registry) add(c *conn) {
-	s := r.shardOf(c.client)
+// add puts c in the registry, unless c was closed already (a hang-up
+// noticed first): a closed conn is never registered, whatever the order in
+// which its watchers got to it. It reports whether c was added.
+func (r *registry) add(c *conn) bool {
+	s := r.shardOf(c.sub.Client)
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if c.isDown() {
+		return false
+	}
 	c.slot = len(s.all)
 	s.all = append(s.all, c)
-	s.clients[c.client] = append(s.clients[c.client], c)
-	for _, t := range c.topics {
+	s.clients[c.sub.Client] = append(s.clients[c.sub.Client], c)
+	for _, t := range c.sub.Topics {
 		set := s.topics[t]
 		if set == nil {
 			set = make(map[*conn]struct{})
@@ -50,11 +56,12 @@ func (r *registry) add(c *conn) {
 		}
 		set[c] = struct{}{}
 	}
+	return true
 }
 
 // remove takes c out of the registry; removing it twice is harmless.
 func (r *registry) remove(c *conn) {
-	s := r.shardOf(c.client)
+	s := r.shardOf(c.sub.Client)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.slot < 0 {
@@ -67,7 +74,7 @@ func (r *registry) remove(c *conn) {
 	s.all = s.all[:last]
 	c.slot = -1
 
-	mine := s.clients[c.client]
+	mine := s.clients[c.sub.Client]
 	for i, other := range mine {
 		if other == c {
 			mine[i] = mine[len(mine)-1]
@@ -77,11 +84,11 @@ func (r *registry) remove(c *conn) {
 		}
 	}
 	if len(mine) == 0 {
-		delete(s.clients, c.client)
+		delete(s.clients, c.sub.Client)
 	} else {
-		s.clients[c.client] = mine
+		s.clients[c.sub.Client] = mine
 	}
-	for _, t := range c.topics {
+	for _, t := range c.sub.Topics {
 		delete(s.topics[t], c)
 		if len(s.topics[t]) == 0 {
 			delete(s.topics, t)
@@ -89,50 +96,72 @@ func (r *registry) remove(c *conn) {
 	}
 }
 
-// fanOut queues it on every connection e targets and returns how many
-// took it; kick starts the writers enqueue says are needed. A connection matching several targets takes it once: conn.enqueue
-// ignores a sequence number it has already seen.
-func (r *registry) fanOut(e *Entry, it item, kick func(*conn)) int {
-	n := 0
-	if e.Broadcast {
+// fanOut queues it on every connection that receives m and returns how
+// many took it; kick starts the writers enqueue says are needed.
+//
+// The shards index connections by the target keys of Subscription.Receives
+// (everyone, client id, topic), so the connections fanOut visits are exactly
+// those Receives names. A connection reached through several keys takes the
+// event once: conn.enqueue ignores a sequence number it has seen, and an
+// ephemeral event (which has none) is deduplicated here.
+func (r *registry) fanOut(m *Message, it item, kick func(*conn)) int {
+	f := fan{it: it, kick: kick}
+	if it.seq == 0 && !m.Broadcast && len(m.Clients)+len(m.Topics) > 1 {
+		f.seen = make(map[*conn]struct{})
+	}
+	if m.Broadcast {
 		for i := range r.shards {
 			s := &r.shards[i]
 			s.mu.RLock()
 			for _, c := range s.all {
-				if c.enqueue(it, kick) {
-					n++
-				}
+				f.take(c)
 			}
 			s.mu.RUnlock()
 		}
-		return n
+		return f.n
 	}
-	for _, client := range e.Clients {
+	for _, client := range m.Clients {
 		s := r.shardOf(client)
 		s.mu.RLock()
 		for _, c := range s.clients[client] {
-			if c.enqueue(it, kick) {
-				n++
-			}
+			f.take(c)
 		}
 		s.mu.RUnlock()
 	}
-	if len(e.Topics) == 0 {
-		return n
+	if len(m.Topics) == 0 {
+		return f.n
 	}
 	for i := range r.shards {
 		s := &r.shards[i]
 		s.mu.RLock()
-		for _, t := range e.Topics {
+		for _, t := range m.Topics {
 			for c := range s.topics[t] {
-				if c.enqueue(it, kick) {
-					n++
-				}
+				f.take(c)
 			}
 		}
 		s.mu.RUnlock()
 	}
-	return n
+	return f.n
+}
+
+// fan is one fanOut's progress.
+type fan struct {
+	it   item
+	kick func(*conn)
+	seen map[*conn]struct{} // connections visited, when one may be reached twice
+	n    int
+}
+
+func (f *fan) take(c *conn) {
+	if f.seen != nil {
+		if _, dup := f.seen[c]; dup {
+			return
+		}
+		f.seen[c] = struct{}{}
+	}
+	if c.enqueue(f.it, f.kick) {
+		f.n++
+	}
 }
 
 // each calls fn for every connection, with its shard's lock held shared.

@@ -13,39 +13,20 @@ import (
 )
 
 // ResetEventType is the type of the event a stream starts with when the
-// client's Last-Event-ID cannot be resumed: the events after it are no longer
-// retained, or the id was never issued by this hub's log. Its data is JSON,
+// client's Last-Event-ID cannot be resumed. Its data is JSON,
 //
 //	{"reason": "expired" | "unknown", "lastEventId": "<the id the client sent>"}
+//
+// "expired": an event after that id that this stream would have received is
+// no longer retained (events for other clients dropped meanwhile do not
+// count). "unknown": the id was never issued by this hub's log (newer than
+// its newest event, from before a memory log started, or not a number).
 //
 // and its id is the newest event id, so the client's next reconnect resumes
 // from there. An application listens for it
 // (source.addEventListener("reset", ...)) and reloads its state; the
 // EventSource onmessage handler does not see it.
 const ResetEventType = "reset"
-
-// A Subscription says what one stream receives: the events published to its
-// client id, to any of its topics, and broadcasts.
-type Subscription struct {
-	Client string
-	Topics []string
-}
-
-// Validate reports whether s can be served; its errors match ErrInvalid.
-func (s *Subscription) Validate() error {
-	if err := ValidateName("client id", s.Client); err != nil {
-		return err
-	}
-	if len(s.Topics) > MaxTargets {
-		return invalid("too many topics: %d, at most %d", len(s.Topics), MaxTargets)
-	}
-	for _, t := range s.Topics {
-		if err := ValidateName("topic", t); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // NewClientID returns a random client id, for streams opened without one.
 func NewClientID() string { return "anon-" + rand.Text() }
@@ -81,31 +62,42 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if r.Method == http.MethodHead || h.isClosing() {
+	if r.Method == http.MethodHead || h.gate.isClosing() {
 		streamHeader(w.Header())
 		w.WriteHeader(http.StatusOK)
 		w.Write(h.hello())
 		return
 	}
 	out, first := h.open(w, r)
-	c := &conn{hub: h, client: sub.Client, topics: sub.Topics, out: out, slot: -1}
+	c := &conn{hub: h, sub: sub, out: out, slot: -1}
+	if testHookOpened != nil {
+		testHookOpened(c)
+	}
+	// Registered before the client sees the response header: a publisher
+	// reacting to the stream's opening cannot publish before it. Registered
+	// before it is watched: a hang-up the watcher reports then always finds
+	// it in the registry, and registry.add refuses a conn already closed.
+	if !h.reg.add(c) {
+		return // closed already, stream and all
+	}
 	if s, ok := out.(*takenStream); ok {
 		h.watch.add(s, c)
 	}
-	// Registered before the client sees the response header: a publisher
-	// reacting to the stream's opening cannot publish before it.
-	h.reg.add(c)
 	if !h.catchUp(r, c, first) {
 		c.close()
 		return
 	}
-	if h.isClosing() {
+	if h.gate.isClosing() {
 		c.finish() // registered too late for Shutdown's own round of finish
 	}
 	if s, ok := out.(*handlerStream); ok {
 		s.serve(c, r.Context().Done())
 	}
 }
+
+// testHookOpened, when set by a test, is called once a stream is prepared
+// and before it is registered.
+var testHookOpened func(*conn)
 
 // hello is what every stream starts with: the reconnection delay. It ends
 // without a blank line, which would dispatch nothing but could reset the
@@ -172,12 +164,9 @@ func (h *Hub) replay(ctx context.Context, c *conn, last string, buf []byte) (uin
 	after, ok := ParseID(last)
 	if !ok {
 		at := h.head.Load()
-		return at, appendReset(buf, at, "unknown", last), nil
+		return at, appendReset(buf, at, resetUnknown, last), nil
 	}
-	head, err := h.cfg.Log.ReadAfter(ctx, after, func(e *Entry) error {
-		if !e.matches(c.client, c.topics) {
-			return nil
-		}
+	head, err := h.cfg.Log.ReadAfter(ctx, after, &c.sub, func(e *Entry) error {
 		buf = sse.AppendEvent(buf, e.ID(), e.Type, e.Data)
 		if len(buf) < replayChunk {
 			return nil
@@ -187,18 +176,24 @@ func (h *Hub) replay(ctx context.Context, c *conn, last string, buf []byte) (uin
 		return err
 	})
 	switch {
-	case errors.Is(err, ErrNotRetained) && after > head:
-		return head, appendReset(buf, head, "unknown", last), nil
+	case errors.Is(err, ErrUnknownPosition):
+		return head, appendReset(buf, head, resetUnknown, last), nil
 	case errors.Is(err, ErrNotRetained):
-		return head, appendReset(buf, head, "expired", last), nil
+		return head, appendReset(buf, head, resetExpired, last), nil
 	case err != nil:
 		if ctx.Err() == nil {
-			h.cfg.Logger.Warn("ssehub: replay failed", "client", c.client, "after", after, "err", err)
+			h.cfg.Logger.Warn("ssehub: replay failed", "client", c.sub.Client, "after", after, "err", err)
 		}
 		return head, buf, err
 	}
 	return head, buf, nil
 }
+
+// The reasons a reset event gives (see ResetEventType).
+const (
+	resetExpired = "expired" // an event the stream would have received is no longer retained
+	resetUnknown = "unknown" // the id was never issued by this hub's log
+)
 
 // replayChunk is how much replayed history is gathered per write.
 const replayChunk = 32 << 10

@@ -5,19 +5,18 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/ssehub/ssehub"
 	bbolt "go.etcd.io/bbolt"
-	bolterrors "go.etcd.io/bbolt/errors"
 )
 
 // formatVersion is the version of the file layout described in the package
-// documentation. Open refuses files with any other version.
-const formatVersion = 1
+// documentation. Open upgrades a file of version 1 (which had no index of
+// dropped entries) and refuses any other version.
+const formatVersion = 2
 
 // maxBatch is the most Appends one transaction commits.
 const maxBatch = 1000
@@ -27,6 +26,7 @@ const lockTimeout = 1 * time.Second
 
 var (
 	entriesBucket = []byte("entries")
+	droppedBucket = []byte("dropped")
 	metaBucket    = []byte("meta")
 	versionKey    = []byte("version")
 	headKey       = []byte("head")
@@ -39,9 +39,11 @@ type Log struct {
 	path string
 	ret  ssehub.Retention
 
-	listen    atomic.Pointer[func(*ssehub.Entry)]
-	delivered atomic.Uint64 // newest entry committed and passed to the listener
-	head      uint64        // newest entry committed; owned by the committer
+	listen atomic.Pointer[ssehub.Listener]
+	head   uint64 // newest entry committed; owned by the committer
+
+	// maxDropped bounds the index of dropped entries' targets (tests lower it).
+	maxDropped int
 
 	reqs      chan *request // to the committer; unbuffered: a send is a hand-over
 	quit      chan struct{} // closed by Close
@@ -104,118 +106,15 @@ func Open(path string, r ssehub.Retention) (*Log, error) {
 		quit: make(chan struct{}),
 		done: make(chan struct{}),
 
-		commitTx: (*bbolt.Tx).Commit,
+		commitTx:   (*bbolt.Tx).Commit,
+		maxDropped: ssehub.DefaultDroppedKeys,
 	}
-	l.delivered.Store(head)
 	go l.run()
 	return l, nil
 }
 
-// openDB opens the bbolt file, turning bbolt's errors (and panics, which
-// bbolt may raise on some corrupt files) into errors that name path.
-func openDB(path string) (db *bbolt.DB, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			db, err = nil, fmt.Errorf("bolt: open %s: not a valid bbolt database (corrupt?): %v", path, p)
-		}
-	}()
-	db, err = bbolt.Open(path, 0o600, &bbolt.Options{Timeout: lockTimeout})
-	switch {
-	case err == nil:
-		return db, nil
-	case errors.Is(err, bolterrors.ErrTimeout):
-		return nil, fmt.Errorf("bolt: open %s: file is locked by another process or Log (waited %v): %w", path, lockTimeout, err)
-	case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum):
-		return nil, fmt.Errorf("bolt: open %s: not a bbolt database, or corrupt: %w", path, err)
-	default:
-		return nil, fmt.Errorf("bolt: open %s: %w", path, err)
-	}
-}
-
-// prepare checks that db holds a log this package can read, or creates the
-// buckets in a database that has none, and returns the head. It writes
-// nothing to a database it refuses.
-func prepare(db *bbolt.DB) (head uint64, err error) {
-	defer func() {
-		if p := recover(); p != nil {
-			err = fmt.Errorf("corrupt bbolt database: %v", p)
-		}
-	}()
-	empty := false
-	err = db.View(func(tx *bbolt.Tx) error {
-		var errs []error
-		for err := range tx.Check() {
-			if len(errs) < 3 {
-				errs = append(errs, err)
-			}
-		}
-		if len(errs) > 0 {
-			return fmt.Errorf("corrupt bbolt database: %w", errors.Join(errs...))
-		}
-		meta := tx.Bucket(metaBucket)
-		if meta == nil {
-			var names []string
-			_ = tx.ForEach(func(name []byte, _ *bbolt.Bucket) error {
-				names = append(names, fmt.Sprintf("%q", name))
-				return nil
-			})
-			if len(names) > 0 {
-				return fmt.Errorf("not an ssehub log: it holds bucket(s) %s but no %q bucket", strings.Join(names, ", "), metaBucket)
-			}
-			empty = true
-			return nil
-		}
-		v := meta.Get(versionKey)
-		switch {
-		case v == nil:
-			return fmt.Errorf("not an ssehub log, or corrupt: no format version in bucket %q", metaBucket)
-		case len(v) != 8:
-			return fmt.Errorf("corrupt ssehub log: format version is %d bytes, want 8", len(v))
-		case binary.BigEndian.Uint64(v) != formatVersion:
-			return fmt.Errorf("unknown ssehub log format version %d (this program reads version %d)", binary.BigEndian.Uint64(v), formatVersion)
-		}
-		h := meta.Get(headKey)
-		if len(h) != 8 {
-			return fmt.Errorf("corrupt ssehub log: head is %d bytes, want 8", len(h))
-		}
-		head = binary.BigEndian.Uint64(h)
-		entries := tx.Bucket(entriesBucket)
-		if entries == nil {
-			return fmt.Errorf("corrupt ssehub log: no %q bucket", entriesBucket)
-		}
-		if k, _ := entries.Cursor().Last(); k != nil {
-			if len(k) != 8 {
-				return fmt.Errorf("corrupt ssehub log: entry key is %d bytes, want 8", len(k))
-			}
-			if last := binary.BigEndian.Uint64(k); last > head {
-				return fmt.Errorf("corrupt ssehub log: entry %d is newer than the head, %d", last, head)
-			}
-		}
-		return nil
-	})
-	if err == nil && empty {
-		err = db.Update(create) // Open holds the file's lock: still empty
-	}
-	return head, err
-}
-
-// create makes the buckets of a new log, whose head is 0.
-func create(tx *bbolt.Tx) error {
-	meta, err := tx.CreateBucket(metaBucket)
-	if err != nil {
-		return err
-	}
-	if _, err := tx.CreateBucket(entriesBucket); err != nil {
-		return err
-	}
-	if err := meta.Put(versionKey, seqKey(formatVersion)); err != nil {
-		return err
-	}
-	return meta.Put(headKey, seqKey(0))
-}
-
 // Listen implements ssehub.Log.
-func (l *Log) Listen(fn func(*ssehub.Entry)) {
+func (l *Log) Listen(fn ssehub.Listener) {
 	l.listen.Store(&fn)
 }
 
@@ -257,6 +156,12 @@ func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message) ([]*ssehu
 func (l *Log) run() {
 	defer close(l.done)
 	batch := make([]*request, 0, maxBatch)
+	var expireTick <-chan time.Time
+	if l.ret.MaxAge > 0 {
+		t := time.NewTicker(min(max(l.ret.MaxAge/8, 50*time.Millisecond), time.Minute))
+		defer t.Stop()
+		expireTick = t.C
+	}
 	for {
 		select {
 		case <-l.quit:
@@ -266,6 +171,9 @@ func (l *Log) run() {
 		select {
 		case r := <-l.reqs:
 			batch = append(batch[:0], r)
+		case <-expireTick:
+			l.expireIdle()
+			continue
 		case <-l.quit:
 			return
 		}
@@ -280,6 +188,23 @@ func (l *Log) run() {
 		}
 		l.commit(batch)
 		clear(batch)
+	}
+}
+
+// expireIdle deletes what age retention no longer keeps while no Append
+// comes to do it, so that expired entries do not pile up for ReadAfter to
+// step over. It commits only when the oldest entry has expired.
+func (l *Log) expireIdle() {
+	expired := false
+	_ = l.db.View(func(tx *bbolt.Tx) error {
+		if k, v := tx.Bucket(entriesBucket).Cursor().First(); k != nil {
+			t, err := entryTime(v)
+			expired = err == nil && t.Before(time.Now().Add(-l.ret.MaxAge))
+		}
+		return nil
+	})
+	if expired {
+		l.commit(nil)
 	}
 }
 
@@ -305,11 +230,12 @@ func (l *Log) commit(batch []*request) {
 	l.head += uint64(len(entries))
 	l.commits.Add(1)
 	if fn := l.listen.Load(); fn != nil && *fn != nil {
-		for _, e := range entries {
-			(*fn)(e)
+		for _, r := range batch {
+			for i, e := range r.es {
+				(*fn).Deliver(e, r.msgs[i])
+			}
 		}
 	}
-	l.delivered.Store(l.head)
 	for _, r := range batch {
 		close(r.done)
 	}
@@ -336,166 +262,6 @@ func (l *Log) commitBatch(batch []*request) ([]*ssehub.Entry, error) {
 		return nil, l.broken
 	}
 	return entries, nil
-}
-
-// write puts batch's entries, the new head and retention's deletions in tx.
-func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
-	if l.failTx != nil {
-		if err := l.failTx(); err != nil {
-			return nil, err
-		}
-	}
-	now := time.Now().Round(0) // as stored: wall clock only
-	b := tx.Bucket(entriesBucket)
-	b.FillPercent = 0.95 // keys only ever grow: pack the pages
-	seq := l.head
-	var entries []*ssehub.Entry
-	for _, r := range batch {
-		r.es = make([]*ssehub.Entry, len(r.msgs))
-		for i, m := range r.msgs {
-			seq++
-			e := &ssehub.Entry{Seq: seq, Time: now, Message: *m}
-			v, err := e.MarshalBinary()
-			if err != nil {
-				return nil, fmt.Errorf("encode entry %d: %w", seq, err)
-			}
-			if err := b.Put(seqKey(seq), v); err != nil {
-				return nil, fmt.Errorf("put entry %d: %w", seq, err)
-			}
-			r.es[i] = e
-			entries = append(entries, e)
-		}
-	}
-	if err := tx.Bucket(metaBucket).Put(headKey, seqKey(seq)); err != nil {
-		return nil, fmt.Errorf("put head: %w", err)
-	}
-	return entries, l.expire(b, seq, now)
-}
-
-// expire deletes the entries that retention no longer keeps, head being the
-// newest entry.
-func (l *Log) expire(b *bbolt.Bucket, head uint64, now time.Time) error {
-	k, _ := b.Cursor().First()
-	if k == nil {
-		return nil
-	}
-	oldest := binary.BigEndian.Uint64(k)
-	first, err := l.firstRetained(b, head, now)
-	if err != nil {
-		return err
-	}
-	for seq := oldest; seq < first; seq++ {
-		if err := b.Delete(seqKey(seq)); err != nil {
-			return fmt.Errorf("delete entry %d: %w", seq, err)
-		}
-	}
-	return nil
-}
-
-// firstRetained returns the sequence number of the oldest entry retention
-// keeps, or head+1 when it keeps none.
-func (l *Log) firstRetained(b *bbolt.Bucket, head uint64, now time.Time) (uint64, error) {
-	k, _ := b.Cursor().First()
-	if k == nil {
-		return head + 1, nil
-	}
-	first := binary.BigEndian.Uint64(k)
-	if n := uint64(l.ret.MaxEntriesOrDefault()); head >= n && head-n+1 > first {
-		first = head - n + 1
-	}
-	if l.ret.MaxAge <= 0 {
-		return first, nil
-	}
-	limit := now.Add(-l.ret.MaxAge)
-	for ; first <= head; first++ {
-		v := b.Get(seqKey(first))
-		if v == nil {
-			return 0, fmt.Errorf("corrupt log: entry %d is missing", first)
-		}
-		t, err := entryTime(v)
-		if err != nil {
-			return 0, fmt.Errorf("corrupt log: entry %d: %w", first, err)
-		}
-		if !t.Before(limit) {
-			break
-		}
-	}
-	return first, nil
-}
-
-// ReadAfter implements ssehub.Log. It decodes the entries in one read-only
-// transaction and calls fn after that transaction has ended. The head it
-// returns is the newest entry already passed to the listener.
-func (l *Log) ReadAfter(ctx context.Context, after uint64, fn func(*ssehub.Entry) error) (uint64, error) {
-	select {
-	case <-l.quit:
-		return 0, ssehub.ErrClosed
-	default:
-	}
-	var head uint64
-	err := l.db.View(func(tx *bbolt.Tx) error {
-		stored := binary.BigEndian.Uint64(tx.Bucket(metaBucket).Get(headKey))
-		// Entries committed but not yet passed to the listener are left
-		// for the listener to deliver.
-		head = min(stored, l.delivered.Load())
-		first, err := l.firstRetained(tx.Bucket(entriesBucket), stored, time.Now())
-		if err != nil {
-			return err
-		}
-		if after > head || after+1 < first {
-			return ssehub.ErrNotRetained
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, ssehub.ErrNotRetained) {
-		err = fmt.Errorf("bolt: read %s: %w", l.path, err)
-	}
-	for next := after + 1; err == nil && next <= head; {
-		var chunk []*ssehub.Entry
-		if chunk, err = l.readRange(next, min(head, next+readChunk-1)); err == nil {
-			err = ssehub.Visit(ctx, chunk, fn)
-			next += uint64(len(chunk))
-		}
-	}
-	return head, err
-}
-
-// readChunk is how many entries ReadAfter decodes per read transaction: a
-// replay holds at most this many in memory, whatever the history size, and
-// no transaction stays open while fn writes to a slow client.
-const readChunk = 256
-
-// readRange decodes the entries from..to in one read transaction. Entries
-// missing at the start were deleted by retention while a long read went on
-// (the reader was slower than the log's turnover): ErrNotRetained.
-func (l *Log) readRange(from, to uint64) ([]*ssehub.Entry, error) {
-	entries := make([]*ssehub.Entry, 0, to-from+1)
-	err := l.db.View(func(tx *bbolt.Tx) error {
-		c := tx.Bucket(entriesBucket).Cursor()
-		want := from
-		for k, v := c.Seek(seqKey(want)); k != nil && want <= to; k, v = c.Next() {
-			if seq := binary.BigEndian.Uint64(k); seq != want {
-				break
-			}
-			e := new(ssehub.Entry)
-			if err := e.UnmarshalBinary(v); err != nil {
-				return fmt.Errorf("corrupt log: entry %d: %w", want, err)
-			}
-			entries = append(entries, e)
-			want++
-		}
-		switch {
-		case want == from:
-			return ssehub.ErrNotRetained
-		case want <= to:
-			return fmt.Errorf("corrupt log: entry %d is missing", want)
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, ssehub.ErrNotRetained) {
-		err = fmt.Errorf("bolt: read %s: %w", l.path, err)
-	}
-	return entries, err
 }
 
 // Close implements ssehub.Log. An Append the committer has already taken is

@@ -37,6 +37,12 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// listenFunc is a Listener that calls itself with every entry.
+type listenFunc func(*ssehub.Entry)
+
+func (f listenFunc) Deliver(e *ssehub.Entry, _ *ssehub.Message) { f(e) }
+func (f listenFunc) Skip(uint64)                                {}
+
 func mustOpen(t testing.TB, path string, r ssehub.Retention) *Log {
 	t.Helper()
 	l, err := Open(path, r)
@@ -70,7 +76,7 @@ func mustAppend(t testing.TB, l *Log, text string) *ssehub.Entry {
 func readAll(t testing.TB, l *Log, after uint64) (uint64, []*ssehub.Entry) {
 	t.Helper()
 	var es []*ssehub.Entry
-	head, err := l.ReadAfter(context.Background(), after, func(e *ssehub.Entry) error {
+	head, err := l.ReadAfter(context.Background(), after, nil, func(e *ssehub.Entry) error {
 		es = append(es, e)
 		return nil
 	})
@@ -147,7 +153,7 @@ func TestReopenKeepsHeadPastRetention(t *testing.T) {
 
 	l = mustOpen(t, path, ssehub.Retention{MaxEntries: 2})
 	defer mustClose(t, l)
-	if _, err := l.ReadAfter(context.Background(), 5, func(*ssehub.Entry) error { return nil }); !errors.Is(err, ssehub.ErrNotRetained) {
+	if _, err := l.ReadAfter(context.Background(), 5, nil, func(*ssehub.Entry) error { return nil }); !errors.Is(err, ssehub.ErrNotRetained) {
 		t.Errorf("ReadAfter(5) with MaxEntries 2, head 8: error %v, want ErrNotRetained", err)
 	}
 	if head, es := readAll(t, l, 6); head != 8 || len(es) != 2 {
@@ -257,12 +263,12 @@ func TestOpenUnknownVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.Update(func(tx *bbolt.Tx) error {
-		return tx.Bucket(metaBucket).Put(versionKey, binary.BigEndian.AppendUint64(nil, 2))
+		return tx.Bucket(metaBucket).Put(versionKey, binary.BigEndian.AppendUint64(nil, formatVersion+1))
 	}); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
-	wantOpenError(t, path, "unknown ssehub log format version 2")
+	wantOpenError(t, path, fmt.Sprintf("unknown ssehub log format version %d", formatVersion+1))
 }
 
 func TestOpenLocked(t *testing.T) {
@@ -299,7 +305,7 @@ func TestFailedCommit(t *testing.T) {
 		return nil
 	}
 	var delivered []uint64
-	l.Listen(func(e *ssehub.Entry) { delivered = append(delivered, e.Seq) })
+	l.Listen(listenFunc(func(e *ssehub.Entry) { delivered = append(delivered, e.Seq) }))
 	mustAppend(t, l, "ok")
 
 	mu.Lock()
@@ -578,7 +584,7 @@ func TestReadAfterAcrossChunks(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []uint64
-	head, err := l.ReadAfter(context.Background(), es[0].Seq-1, func(e *ssehub.Entry) error {
+	head, err := l.ReadAfter(context.Background(), es[0].Seq-1, nil, func(e *ssehub.Entry) error {
 		if string(e.Data) != fmt.Sprint(len(got)) {
 			return fmt.Errorf("entry %d has data %q", e.Seq, e.Data)
 		}
@@ -605,7 +611,7 @@ func TestReadAfterOvertakenByRetention(t *testing.T) {
 		mustAppend(t, l, fmt.Sprint(i))
 	}
 	var got []uint64
-	_, err := l.ReadAfter(context.Background(), first.Seq-1, func(e *ssehub.Entry) error {
+	_, err := l.ReadAfter(context.Background(), first.Seq-1, nil, func(e *ssehub.Entry) error {
 		if len(got) == 0 { // meanwhile, a whole history's worth is published
 			for i := 0; i < 2*readChunk; i++ {
 				mustAppend(t, l, "new")

@@ -66,7 +66,7 @@ func (s *suite) newLog(t *testing.T, r ssehub.Retention) (ssehub.Log, *recorder)
 	t.Helper()
 	l := s.open(t, r)
 	rec := newRecorder(t)
-	l.Listen(rec.listen)
+	l.Listen(rec)
 	t.Cleanup(func() {
 		if err := l.Close(); err != nil {
 			t.Errorf("Close: %v", err)
@@ -84,6 +84,15 @@ type recorder struct {
 	done  bool // t has ended: a late call cannot be reported
 	busy  atomic.Bool
 	last  atomic.Uint64 // Seq of the newest entry delivered
+	begun atomic.Uint64 // Seq of the newest entry whose Deliver call has begun
+
+	// hook, when set before the first Append, is called by Deliver with
+	// each entry, after begun is set: a test makes the listener slow or
+	// blocks it with it.
+	hook func(e *ssehub.Entry)
+	// srcs records Deliver's src argument per entry, for the tests that
+	// check it; guarded by mu.
+	srcs map[uint64]*ssehub.Message
 
 	// Written by the listener without a lock of its own, after busy is
 	// released, so that the race detector reports a log that calls the
@@ -102,16 +111,40 @@ func newRecorder(t *testing.T) *recorder {
 	return r
 }
 
-func (r *recorder) listen(e *ssehub.Entry) {
+// Deliver implements ssehub.Listener.
+func (r *recorder) Deliver(e *ssehub.Entry, src *ssehub.Message) {
 	if !r.busy.CompareAndSwap(false, true) {
 		r.fail("listener called for entry %d while another call was running", e.Seq)
 	}
+	r.begun.Store(e.Seq)
+	if r.hook != nil {
+		r.hook(e)
+	}
+	r.mu.Lock()
+	if r.srcs == nil {
+		r.srcs = make(map[uint64]*ssehub.Message)
+	}
+	r.srcs[e.Seq] = src
+	r.mu.Unlock()
 	r.busy.Store(false)
 	if n := len(r.entries); n > 0 && e.Seq != r.entries[n-1].Seq+1 {
 		r.fail("listener got entry %d after entry %d, want %d", e.Seq, r.entries[n-1].Seq, r.entries[n-1].Seq+1)
 	}
 	r.entries = append(r.entries, e)
 	r.last.Store(e.Seq)
+}
+
+// Skip implements ssehub.Listener. The logs this suite opens hold all their
+// entries: none may skip.
+func (r *recorder) Skip(through uint64) {
+	r.fail("Skip(%d) called: a log that records every entry itself never loses continuity", through)
+}
+
+// src returns Deliver's src argument for entry seq.
+func (r *recorder) src(seq uint64) *ssehub.Message {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.srcs[seq]
 }
 
 // fail reports a failure of the listener's checks, unless the test is over
@@ -166,15 +199,16 @@ func mustAppend(t *testing.T, l ssehub.Log, m *ssehub.Message) *ssehub.Entry {
 	return e
 }
 
-// emptyHead returns the head of a log that has no entries yet.
+// emptyHead returns the head of a log that has no entries yet: the head a
+// ReadAfter of a position never issued reports.
 func emptyHead(t *testing.T, l ssehub.Log) uint64 {
 	t.Helper()
-	head, err := l.ReadAfter(context.Background(), 0, func(e *ssehub.Entry) error {
-		t.Errorf("ReadAfter(0) on an empty log called fn with entry %d", e.Seq)
+	head, err := l.ReadAfter(context.Background(), math.MaxUint64, nil, func(e *ssehub.Entry) error {
+		t.Errorf("ReadAfter(MaxUint64) on an empty log called fn with entry %d", e.Seq)
 		return nil
 	})
-	if err != nil && !errors.Is(err, ssehub.ErrNotRetained) {
-		t.Fatalf("ReadAfter(0) on an empty log: %v", err)
+	if !errors.Is(err, ssehub.ErrUnknownPosition) {
+		t.Fatalf("ReadAfter(MaxUint64) on an empty log: %v, want ErrUnknownPosition", err)
 	}
 	return head
 }
@@ -184,7 +218,7 @@ func emptyHead(t *testing.T, l ssehub.Log) uint64 {
 func read(t *testing.T, l ssehub.Log, after uint64) (uint64, []*ssehub.Entry, error) {
 	t.Helper()
 	var got []*ssehub.Entry
-	head, err := l.ReadAfter(context.Background(), after, func(e *ssehub.Entry) error {
+	head, err := l.ReadAfter(context.Background(), after, nil, func(e *ssehub.Entry) error {
 		got = append(got, e)
 		return nil
 	})
@@ -219,9 +253,21 @@ func wantRead(t *testing.T, l ssehub.Log, after, head uint64, want []*ssehub.Ent
 // ErrNotRetained without calling fn.
 func wantNotRetained(t *testing.T, l ssehub.Log, after, head uint64) {
 	t.Helper()
+	wantReadError(t, l, after, head, ssehub.ErrNotRetained)
+}
+
+// wantUnknown checks that ReadAfter(after) returns head and
+// ErrUnknownPosition without calling fn.
+func wantUnknown(t *testing.T, l ssehub.Log, after, head uint64) {
+	t.Helper()
+	wantReadError(t, l, after, head, ssehub.ErrUnknownPosition)
+}
+
+func wantReadError(t *testing.T, l ssehub.Log, after, head uint64, want error) {
+	t.Helper()
 	gotHead, got, err := read(t, l, after)
-	if !errors.Is(err, ssehub.ErrNotRetained) {
-		t.Errorf("ReadAfter(%d) error = %v, want ErrNotRetained (head %d)", after, err, head)
+	if !errors.Is(err, want) {
+		t.Errorf("ReadAfter(%d) error = %v, want %v (head %d)", after, err, want, head)
 	}
 	if gotHead != head {
 		t.Errorf("ReadAfter(%d) head = %d, want %d", after, gotHead, head)
@@ -446,8 +492,9 @@ func (s *suite) testReadAfter(t *testing.T) {
 	wantRead(t, l, later[2].Seq, head, later[3:])
 	wantRead(t, l, head, head, nil)
 	if first := early[0].Seq; first >= 2 {
-		// Never issued by this log: before its first entry.
-		wantNotRetained(t, l, first-2, head)
+		// Never issued by this log: before its first entry's predecessor,
+		// the empty log's head.
+		wantUnknown(t, l, first-2, head)
 	}
 }
 
@@ -457,7 +504,7 @@ func (s *suite) testReadAfterEmpty(t *testing.T) {
 	l, rec := s.newLog(t, ssehub.Retention{})
 	head := emptyHead(t, l)
 	wantRead(t, l, head, head, nil)
-	wantNotRetained(t, l, head+1, head)
+	wantUnknown(t, l, head+1, head)
 	es := appendN(t, l, rec, "e", 1)
 	if es[0].Seq != head+1 {
 		t.Errorf("first Append: Seq = %d, want %d (the empty log's head + 1)", es[0].Seq, head+1)
@@ -470,7 +517,7 @@ func (s *suite) testReadAfterFuture(t *testing.T) {
 	es := appendN(t, l, rec, "e", 3)
 	head := es[2].Seq
 	for _, after := range []uint64{head + 1, head + 1000, math.MaxUint64 - 1, math.MaxUint64} {
-		wantNotRetained(t, l, after, head)
+		wantUnknown(t, l, after, head)
 	}
 }
 
@@ -480,7 +527,7 @@ func (s *suite) testReadAfterFnError(t *testing.T) {
 	es := appendN(t, l, rec, "e", 5)
 	stop := errors.New("stop here")
 	var calls []uint64
-	_, err := l.ReadAfter(context.Background(), es[0].Seq, func(e *ssehub.Entry) error {
+	_, err := l.ReadAfter(context.Background(), es[0].Seq, nil, func(e *ssehub.Entry) error {
 		calls = append(calls, e.Seq)
 		if len(calls) == 2 {
 			return stop
@@ -502,7 +549,7 @@ func (s *suite) testReadAfterFnUnlocked(t *testing.T) {
 	es := appendN(t, l, rec, "e", 2)
 	var calls []uint64
 	var appended *ssehub.Entry
-	head, err := l.ReadAfter(context.Background(), es[0].Seq-1, func(e *ssehub.Entry) error {
+	head, err := l.ReadAfter(context.Background(), es[0].Seq-1, nil, func(e *ssehub.Entry) error {
 		calls = append(calls, e.Seq)
 		if appended != nil {
 			return nil
@@ -593,7 +640,7 @@ func (s *suite) testRetentionByAge(t *testing.T) {
 func (s *suite) testAppendAfterClose(t *testing.T) {
 	l := s.open(t, ssehub.Retention{})
 	rec := newRecorder(t)
-	l.Listen(rec.listen)
+	l.Listen(rec)
 	appendN(t, l, rec, "e", 2)
 	if err := l.Close(); err != nil {
 		t.Fatalf("Close: %v", err)

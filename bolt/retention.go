@@ -1,0 +1,200 @@
+package bolt
+
+import (
+	"encoding/binary"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/ssehub/ssehub"
+	bbolt "go.etcd.io/bbolt"
+)
+
+// The index of dropped entries (see ssehub.DroppedIndex) lives in the
+// "dropped" bucket, target key → newest entry dropped with it, and in these
+// meta keys.
+const (
+	dropFloorKey = "dropfloor" // positions older than this lost something
+	dropAnyKey   = "dropany"   // newest entry dropped
+	dropCountKey = "dropcount" // keys in the dropped bucket
+)
+
+// write puts batch's entries, the new head and retention's deletions in tx.
+func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
+	if l.failTx != nil {
+		if err := l.failTx(); err != nil {
+			return nil, err
+		}
+	}
+	now := time.Now().Round(0) // as stored: wall clock only
+	b := tx.Bucket(entriesBucket)
+	b.FillPercent = 0.95 // keys only ever grow: pack the pages
+	seq := l.head
+	var entries []*ssehub.Entry
+	for _, r := range batch {
+		r.es = make([]*ssehub.Entry, len(r.msgs))
+		for i, m := range r.msgs {
+			seq++
+			e := &ssehub.Entry{Seq: seq, Time: now, Message: *m}
+			v, err := e.MarshalBinary()
+			if err != nil {
+				return nil, fmt.Errorf("encode entry %d: %w", seq, err)
+			}
+			if err := b.Put(seqKey(seq), v); err != nil {
+				return nil, fmt.Errorf("put entry %d: %w", seq, err)
+			}
+			r.es[i] = e
+			entries = append(entries, e)
+		}
+	}
+	if err := tx.Bucket(metaBucket).Put(headKey, seqKey(seq)); err != nil {
+		return nil, fmt.Errorf("put head: %w", err)
+	}
+	return entries, l.expire(tx, seq, now)
+}
+
+// expire deletes the entries that retention no longer keeps, head being the
+// newest entry, and records their targets in the dropped index.
+func (l *Log) expire(tx *bbolt.Tx, head uint64, now time.Time) error {
+	b := tx.Bucket(entriesBucket)
+	k, _ := b.Cursor().First()
+	if k == nil {
+		return nil
+	}
+	first, err := l.firstRetained(b, head, now)
+	if err != nil || binary.BigEndian.Uint64(k) >= first {
+		return err
+	}
+	idx := loadDropped(tx, l.maxDropped)
+	for seq := binary.BigEndian.Uint64(k); seq < first; seq++ {
+		var e ssehub.Entry
+		if err := e.UnmarshalBinary(b.Get(seqKey(seq))); err != nil {
+			return fmt.Errorf("corrupt log: entry %d: %w", seq, err)
+		}
+		if err := idx.drop(&e); err != nil {
+			return err
+		}
+		if err := b.Delete(seqKey(seq)); err != nil {
+			return fmt.Errorf("delete entry %d: %w", seq, err)
+		}
+	}
+	return idx.save()
+}
+
+// firstRetained returns the sequence number of the oldest entry retention
+// keeps, or head+1 when it keeps none.
+func (l *Log) firstRetained(b *bbolt.Bucket, head uint64, now time.Time) (uint64, error) {
+	k, _ := b.Cursor().First()
+	if k == nil {
+		return head + 1, nil
+	}
+	first := binary.BigEndian.Uint64(k)
+	if n := uint64(l.ret.MaxEntriesOrDefault()); head >= n && head-n+1 > first {
+		first = head - n + 1
+	}
+	if l.ret.MaxAge <= 0 {
+		return first, nil
+	}
+	limit := now.Add(-l.ret.MaxAge)
+	for ; first <= head; first++ {
+		v := b.Get(seqKey(first))
+		if v == nil {
+			return 0, fmt.Errorf("corrupt log: entry %d is missing", first)
+		}
+		t, err := entryTime(v)
+		if err != nil {
+			return 0, fmt.Errorf("corrupt log: entry %d: %w", first, err)
+		}
+		if !t.Before(limit) {
+			break
+		}
+	}
+	return first, nil
+}
+
+// droppedIndex is the stored index of dropped entries within one
+// transaction: ssehub.DroppedIndex's rules over the dropped bucket.
+type droppedIndex struct {
+	keys              *bbolt.Bucket
+	meta              *bbolt.Bucket
+	max               int
+	floor, any, count uint64
+}
+
+func loadDropped(tx *bbolt.Tx, maxKeys int) *droppedIndex {
+	meta := tx.Bucket(metaBucket)
+	get := func(k string) uint64 { return binary.BigEndian.Uint64(meta.Get([]byte(k))) }
+	return &droppedIndex{
+		keys:  tx.Bucket(droppedBucket),
+		meta:  meta,
+		max:   maxKeys,
+		floor: get(dropFloorKey),
+		any:   get(dropAnyKey),
+		count: get(dropCountKey),
+	}
+}
+
+// drop records that entry e was dropped; save writes the counters back.
+func (d *droppedIndex) drop(e *ssehub.Entry) error {
+	d.any = max(d.any, e.Seq)
+	for _, k := range e.TargetKeys() {
+		if d.keys.Get([]byte(k)) == nil {
+			d.count++
+		}
+		if err := d.keys.Put([]byte(k), seqKey(e.Seq)); err != nil {
+			return fmt.Errorf("put dropped target: %w", err)
+		}
+	}
+	if d.count > uint64(d.max) {
+		return d.forgetOlderHalf()
+	}
+	return nil
+}
+
+// forgetOlderHalf keeps the index bounded, as ssehub.DroppedIndex does.
+func (d *droppedIndex) forgetOlderHalf() error {
+	var seqs []uint64
+	_ = d.keys.ForEach(func(_, v []byte) error {
+		seqs = append(seqs, binary.BigEndian.Uint64(v))
+		return nil
+	})
+	slices.Sort(seqs)
+	mid := seqs[len(seqs)/2]
+	var old [][]byte
+	_ = d.keys.ForEach(func(k, v []byte) error {
+		if binary.BigEndian.Uint64(v) <= mid {
+			old = append(old, append([]byte(nil), k...))
+		}
+		return nil
+	})
+	for _, k := range old {
+		if err := d.keys.Delete(k); err != nil {
+			return fmt.Errorf("delete dropped target: %w", err)
+		}
+	}
+	d.count -= uint64(len(old))
+	d.floor = max(d.floor, mid)
+	return nil
+}
+
+func (d *droppedIndex) save() error {
+	for k, v := range map[string]uint64{dropFloorKey: d.floor, dropAnyKey: d.any, dropCountKey: d.count} {
+		if err := d.meta.Put([]byte(k), seqKey(v)); err != nil {
+			return fmt.Errorf("put %s: %w", k, err)
+		}
+	}
+	return nil
+}
+
+// lost reports whether a stream of sub at position after lost a dropped entry.
+func (d *droppedIndex) lost(sub *ssehub.Subscription, after uint64) bool {
+	return ssehub.Lost(sub, after, d.floor, func(key string) uint64 {
+		if key == "" {
+			return d.any
+		}
+		if v := d.keys.Get([]byte(key)); len(v) == 8 {
+			return binary.BigEndian.Uint64(v)
+		}
+		return 0
+	})
+}

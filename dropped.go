@@ -1,0 +1,91 @@
+package ssehub
+
+import "slices"
+
+// DefaultDroppedKeys is how many target keys a DroppedIndex remembers when
+// its MaxKeys is zero: about 10 MiB with short client ids.
+const DefaultDroppedKeys = 100_000
+
+// A DroppedIndex remembers what a log's retention dropped, per target: the
+// newest dropped entry sent to everyone, to each client id and to each topic.
+// With it a stream that resumes from a position before the oldest retained
+// entry is told its history is gone only when an entry it would have
+// received is gone; the events of other clients pushing the window along do
+// not cost it a reset.
+//
+// It remembers at most MaxKeys targets. When it would hold more it forgets
+// the older half and raises its floor to the newest entry it forgot: a
+// position older than the floor counts as having lost something, for every
+// stream. The zero value is ready to use.
+type DroppedIndex struct {
+	MaxKeys int // zero means DefaultDroppedKeys
+
+	floor  uint64
+	any    uint64            // newest entry dropped
+	newest map[string]uint64 // target key → newest entry dropped with it
+}
+
+// Drop records that retention dropped entry e.
+func (d *DroppedIndex) Drop(e *Entry) {
+	if d.newest == nil {
+		d.newest = make(map[string]uint64)
+	}
+	d.any = max(d.any, e.Seq)
+	for _, k := range e.TargetKeys() {
+		d.newest[k] = e.Seq
+	}
+	limit := d.MaxKeys
+	if limit <= 0 {
+		limit = DefaultDroppedKeys
+	}
+	if len(d.newest) > limit {
+		d.forgetOlderHalf()
+	}
+}
+
+func (d *DroppedIndex) forgetOlderHalf() {
+	seqs := make([]uint64, 0, len(d.newest))
+	for _, s := range d.newest {
+		seqs = append(seqs, s)
+	}
+	slices.Sort(seqs)
+	mid := seqs[len(seqs)/2]
+	for k, s := range d.newest {
+		if s <= mid {
+			delete(d.newest, k)
+		}
+	}
+	d.floor = max(d.floor, mid)
+}
+
+// Lost reports whether a stream subscribed with sub (nil: one that receives
+// everything) and positioned at after lost an entry that was dropped.
+func (d *DroppedIndex) Lost(sub *Subscription, after uint64) bool {
+	return Lost(sub, after, d.floor, func(key string) uint64 {
+		if key == "" {
+			return d.any
+		}
+		return d.newest[key]
+	})
+}
+
+// Lost is the rule by which a log decides, from what it remembers of dropped
+// entries, whether a stream subscribed with sub (nil: one that receives
+// everything) and positioned at after lost one: newest(key) is the newest
+// dropped entry with that target key (see Message.TargetKeys; the key ""
+// stands for any entry, 0 if none was dropped), and positions older than
+// floor lost something whatever their targets.
+func Lost(sub *Subscription, after, floor uint64, newest func(key string) uint64) bool {
+	if after < floor {
+		return true
+	}
+	if sub == nil {
+		return newest("") > after
+	}
+	for _, k := range sub.TargetKeys() {
+		if newest(k) > after {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,230 @@
+package ssehub
+
+import (
+	"context"
+	"sync"
+
+	"github.com/ssehub/ssehub/sse"
+)
+
+// MaxBatch is the most messages one PublishBatch takes.
+const MaxBatch = 1000
+
+// Publish validates m, appends it to the log and queues it for every local
+// connection it targets. An invalid message returns an error wrapping
+// ErrInvalid and publishes nothing; after Shutdown has begun Publish
+// returns ErrClosed. A nil error means the event is in the log (durable, if
+// the log is) and queued. An ephemeral message (see Message.Ephemeral) is
+// only queued.
+func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
+	if err := m.Validate(); err != nil {
+		return Receipt{}, err
+	}
+	if !h.gate.enter() {
+		return Receipt{}, ErrClosed
+	}
+	defer h.gate.leave()
+	if m.Ephemeral {
+		return h.publishEphemeral(&m), nil
+	}
+	pubs := h.pending.add(&m)
+	e, err := h.cfg.Log.Append(ctx, &m)
+	n := h.pending.finish(pubs)[0]
+	if err != nil {
+		return Receipt{}, err
+	}
+	return Receipt{ID: e.ID(), Connections: n}, nil
+}
+
+// PublishBatch publishes msgs in order. Every message is validated first: if
+// one is invalid, nothing is published and the error (matching ErrInvalid)
+// names it by its index. With a Log that is a BatchLog (the memory and bolt
+// logs are) the messages are appended all or none, in one commit; with any
+// other Log they are appended one by one, and a failure of the log part way
+// returns the receipts of those already published with the error.
+// Ephemeral messages in a batch are queued once the others are recorded,
+// and have their receipts in their places.
+func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, error) {
+	if len(msgs) > MaxBatch {
+		return nil, invalid("batch of %d messages: at most %d", len(msgs), MaxBatch)
+	}
+	for i := range msgs {
+		if err := msgs[i].Validate(); err != nil {
+			return nil, invalid("message %d: %v", i, err)
+		}
+	}
+	if !h.gate.enter() {
+		return nil, ErrClosed
+	}
+	defer h.gate.leave()
+	var recorded []*Message
+	for i := range msgs {
+		if !msgs[i].Ephemeral {
+			m := msgs[i] // the caller's slice stays as it was
+			recorded = append(recorded, &m)
+		}
+	}
+	pubs := h.pending.add(recorded...)
+	entries, err := h.appendAll(ctx, recorded)
+	counts := h.pending.finish(pubs)
+	receipts := make([]Receipt, 0, len(msgs))
+	next := 0 // the next recorded message's entry
+	for i := range msgs {
+		switch {
+		case msgs[i].Ephemeral && err == nil:
+			receipts = append(receipts, h.publishEphemeral(&msgs[i]))
+		case msgs[i].Ephemeral:
+		case next < len(entries):
+			receipts = append(receipts, Receipt{ID: entries[next].ID(), Connections: counts[next]})
+			next++
+		default:
+			return receipts, err
+		}
+	}
+	return receipts, err
+}
+
+// appendAll appends msgs in one batch when the log can, one by one if not.
+func (h *Hub) appendAll(ctx context.Context, msgs []*Message) ([]*Entry, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	if bl, ok := h.cfg.Log.(BatchLog); ok {
+		return bl.AppendBatch(ctx, msgs)
+	}
+	var entries []*Entry
+	for _, m := range msgs {
+		e, err := h.cfg.Log.Append(ctx, m)
+		if err != nil {
+			return entries, err
+		}
+		entries = append(entries, e)
+	}
+	return entries, nil
+}
+
+// publishEphemeral queues m, outside the sequence of the log, on the
+// connections open now.
+func (h *Hub) publishEphemeral(m *Message) Receipt {
+	frame := sse.AppendEvent(make([]byte, 0, 16+len(m.Type)+len(m.Data)), "", m.Type, m.Data)
+	p := &publication{hub: h}
+	p.queued(h.reg.fanOut(m, item{frame: frame}, p.kicker()))
+	return Receipt{Connections: p.finish()}
+}
+
+// maxInlineWrites is how many streams a publisher's goroutine writes itself;
+// the writer pool takes the others. A message to one client reaches it
+// without a hand-over between goroutines: no wake-up to wait for, and no
+// place in the pool's line behind busy publishers when the CPU is saturated.
+const maxInlineWrites = 4
+
+// A publication is one published message's share of its fan-out: how many
+// streams took it, and the first few of them that need a writer, which the
+// publisher's goroutine writes once the log has returned. The fan-out may
+// run on another goroutine (a durable log's committer), so the hand-over is
+// guarded: once the publisher has finished, writers go to the pool.
+type publication struct {
+	hub *Hub
+
+	mu     sync.Mutex
+	done   bool
+	count  int
+	inline []*conn
+}
+
+// kicker returns the function the fan-out calls for a stream that needs a
+// writer: the publication's, or the pool's for a nil publication (an entry
+// published elsewhere, or its publisher gone).
+func (p *publication) kicker() func(*conn) {
+	if p == nil {
+		return startWriter
+	}
+	return p.kick
+}
+
+func (p *publication) kick(c *conn) {
+	if _, pooled := c.out.(pooledStream); pooled {
+		p.mu.Lock()
+		if !p.done && len(p.inline) < maxInlineWrites {
+			p.inline = append(p.inline, c)
+			p.mu.Unlock()
+			return
+		}
+		p.mu.Unlock()
+	}
+	c.out.kick(c)
+}
+
+func (p *publication) queued(n int) {
+	if p == nil {
+		return
+	}
+	p.mu.Lock()
+	p.count += n
+	p.mu.Unlock()
+}
+
+// finish writes the streams left to the publisher, with the pool's own
+// non-blocking write, and returns how many streams took the message.
+func (p *publication) finish() int {
+	p.mu.Lock()
+	p.done = true
+	inline, n := p.inline, p.count
+	p.inline = nil
+	p.mu.Unlock()
+	for _, c := range inline {
+		p.hub.writers.flush(c)
+	}
+	return n
+}
+
+// publications finds, for the Log's listener, the publication of a message
+// by the address the hub passed to Append: the Log hands the listener that
+// address back (Listener.Deliver's src), whatever entry value it made.
+type publications struct {
+	hub *Hub
+	mu  sync.Mutex
+	m   map[*Message]*publication
+}
+
+func (ps *publications) init(h *Hub) {
+	ps.hub = h
+	ps.m = make(map[*Message]*publication)
+}
+
+// add registers a publication for each message, before it is appended.
+func (ps *publications) add(msgs ...*Message) []*Message {
+	ps.mu.Lock()
+	for _, m := range msgs {
+		ps.m[m] = &publication{hub: ps.hub}
+	}
+	ps.mu.Unlock()
+	return msgs
+}
+
+func (ps *publications) lookup(src *Message) *publication {
+	if src == nil {
+		return nil
+	}
+	ps.mu.Lock()
+	defer ps.mu.Unlock()
+	return ps.m[src]
+}
+
+// finish unregisters the publications of msgs once their Append returned,
+// writes what was left to the publisher, and returns how many streams each
+// message was queued for.
+func (ps *publications) finish(msgs []*Message) []int {
+	ps.mu.Lock()
+	pubs := make([]*publication, len(msgs))
+	for i, m := range msgs {
+		pubs[i] = ps.m[m]
+		delete(ps.m, m)
+	}
+	ps.mu.Unlock()
+	counts := make([]int, len(msgs))
+	for i, p := range pubs {
+		counts[i] = p.finish()
+	}
+	return counts
+}
