@@ -51,6 +51,12 @@ func Run(t *testing.T, open func(t *testing.T, r ssehub.Retention) ssehub.Log) {
 		{"RetentionByAge", s.testRetentionByAge},
 		{"AppendAfterClose", s.testAppendAfterClose},
 		{"AppendBatch", s.testAppendBatch},
+		{"DeliverGetsTheAppendedMessage", s.testDeliverSrc},
+		{"HeadCoversDeliveryInProgress", s.testHeadCoversDeliveryInProgress},
+		{"ResumeAtEveryPosition", s.testResumeAtEveryPosition},
+		{"ConcurrentResumesSlowListener", s.testConcurrentResumes},
+		{"ReadAfterBySubscription", s.testReadAfterBySubscription},
+		{"RetentionByTarget", s.testRetentionByTarget},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, tt.fn)
@@ -689,4 +695,298 @@ func (s *suite) testAppendBatch(t *testing.T) {
 	after := mustAppend(t, l, msg("after"))
 	want := append(append([]*ssehub.Entry{}, batch...), after)
 	wantRead(t, l, before[len(before)-1].Seq, after.Seq, want)
+}
+
+// appendSome appends msgs, as one batch if l is a BatchLog (several entries
+// then reach the listener from one call), else one by one.
+func appendSome(l ssehub.Log, msgs []*ssehub.Message) ([]*ssehub.Entry, error) {
+	if bl, ok := l.(ssehub.BatchLog); ok {
+		return bl.AppendBatch(context.Background(), msgs)
+	}
+	var es []*ssehub.Entry
+	for _, m := range msgs {
+		e, err := l.Append(context.Background(), m)
+		if err != nil {
+			return es, err
+		}
+		es = append(es, e)
+	}
+	return es, nil
+}
+
+func mustAppendSome(t *testing.T, l ssehub.Log, msgs []*ssehub.Message) []*ssehub.Entry {
+	t.Helper()
+	es, err := appendSome(l, msgs)
+	if err != nil {
+		t.Fatalf("appending %d messages: %v", len(msgs), err)
+	}
+	return es
+}
+
+// testDeliverSrc: Deliver's src is the very *Message passed to Append or
+// AppendBatch (the hub finds its publisher's state by it).
+func (s *suite) testDeliverSrc(t *testing.T) {
+	l, rec := s.newLog(t, ssehub.Retention{})
+	m := msg("single")
+	e := mustAppend(t, l, m)
+	if got := rec.src(e.Seq); got != m {
+		t.Errorf("Deliver(entry %d) src = %p, want the *Message passed to Append (%p)", e.Seq, got, m)
+	}
+	batch := []*ssehub.Message{msg("b0"), msg("b1"), msg("b2")}
+	for i, e := range mustAppendSome(t, l, batch) {
+		if got := rec.src(e.Seq); got != batch[i] {
+			t.Errorf("Deliver(entry %d) src = %p, want message %d of the batch (%p)", e.Seq, got, i, batch[i])
+		}
+	}
+}
+
+// testHeadCoversDeliveryInProgress: while the listener is blocked in the
+// middle of a batch, a ReadAfter from another goroutine reports a head at
+// least the entry being delivered (Log: Positions). A stream that registers
+// with the hub after that entry's fan-out passed it, and reads a head short
+// of it, would never receive it.
+func (s *suite) testHeadCoversDeliveryInProgress(t *testing.T) {
+	l, rec := s.newLog(t, ssehub.Retention{})
+	before := appendN(t, l, rec, "before", 2)
+	blocked := make(chan uint64, 1)
+	release := make(chan struct{})
+	var once sync.Once
+	rec.hook = func(e *ssehub.Entry) {
+		if string(e.Data) == "b1" {
+			once.Do(func() {
+				blocked <- e.Seq
+				<-release
+			})
+		}
+	}
+	appended := make(chan []*ssehub.Entry, 1)
+	go func() {
+		es, err := appendSome(l, []*ssehub.Message{msg("b0"), msg("b1"), msg("b2")})
+		if err != nil {
+			t.Errorf("appending a batch: %v", err)
+		}
+		appended <- es
+	}()
+	var inProgress uint64
+	select {
+	case inProgress = <-blocked:
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("the listener was not called with the batch's second entry within 5s")
+	}
+	type result struct {
+		head uint64
+		err  error
+	}
+	read := make(chan result, 1)
+	go func() {
+		head, err := l.ReadAfter(context.Background(), before[1].Seq, nil, func(*ssehub.Entry) error { return nil })
+		read <- result{head, err}
+	}()
+	var r result
+	select {
+	case r = <-read: // a log whose reads do not wait for its listener
+		close(release)
+	case <-time.After(200 * time.Millisecond): // a log whose reads do
+		close(release)
+		select {
+		case r = <-read:
+		case <-time.After(5 * time.Second):
+			t.Fatal("ReadAfter did not return within 5s of the listener's release")
+		}
+	}
+	select {
+	case <-appended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("AppendBatch did not return within 5s of the listener's release")
+	}
+	if r.err != nil {
+		t.Fatalf("ReadAfter during a delivery: %v", r.err)
+	}
+	if r.head < inProgress {
+		t.Errorf("ReadAfter during the delivery of entry %d reported head %d: an entry whose Deliver has begun must be within the head", inProgress, r.head)
+	}
+}
+
+// testResumeAtEveryPosition: around batch boundaries, ReadAfter from every
+// position reads exactly the entries after it.
+func (s *suite) testResumeAtEveryPosition(t *testing.T) {
+	l, rec := s.newLog(t, ssehub.Retention{})
+	start := emptyHead(t, l)
+	var all []*ssehub.Entry
+	all = append(all, appendN(t, l, rec, "a", 2)...)
+	all = append(all, mustAppendSome(t, l, []*ssehub.Message{msg("b0"), msg("b1"), msg("b2"), msg("b3")})...)
+	all = append(all, appendN(t, l, rec, "c", 1)...)
+	all = append(all, mustAppendSome(t, l, []*ssehub.Message{msg("d0"), msg("d1")})...)
+	head := all[len(all)-1].Seq
+	wantRead(t, l, start, head, all)
+	for i, e := range all {
+		wantRead(t, l, e.Seq, head, all[i+1:])
+	}
+}
+
+// testConcurrentResumes: appends from several goroutines, a listener that
+// is sometimes slow, and readers resuming all the while, as streams do. Each
+// reader notes the newest entry whose delivery had begun, then reads: the
+// head must cover it, and the entries read must be exactly those after the
+// position, none missing, none twice.
+func (s *suite) testConcurrentResumes(t *testing.T) {
+	const appenders, perAppender, readers = 4, 60, 4
+	l, rec := s.newLog(t, ssehub.Retention{})
+	start := emptyHead(t, l)
+	rec.hook = func(e *ssehub.Entry) {
+		if e.Seq%7 == 0 {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	var appending sync.WaitGroup
+	for a := range appenders {
+		appending.Go(func() {
+			for i := range perAppender {
+				m := msg(fmt.Sprintf("%d-%d", a, i))
+				var err error
+				if i%5 == 0 {
+					_, err = appendSome(l, []*ssehub.Message{m, msg("batch"), msg("batch")})
+				} else {
+					_, err = l.Append(context.Background(), m)
+				}
+				if err != nil {
+					t.Errorf("Append: %v", err)
+					return
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { appending.Wait(); close(done) }()
+	var reading sync.WaitGroup
+	for range readers {
+		reading.Go(func() {
+			pos := start
+			for round := 0; ; round++ {
+				begun := rec.begun.Load()
+				head, got, err := read(t, l, pos)
+				if err != nil {
+					t.Errorf("ReadAfter(%d): %v", pos, err)
+					return
+				}
+				if head < begun {
+					t.Errorf("ReadAfter(%d) reported head %d, but the delivery of entry %d had begun before the call", pos, head, begun)
+					return
+				}
+				for i, e := range got {
+					if e.Seq != pos+1+uint64(i) {
+						t.Errorf("ReadAfter(%d): entry %d of the read is %d, want %d", pos, i, e.Seq, pos+1+uint64(i))
+						return
+					}
+				}
+				if uint64(len(got)) != head-pos {
+					t.Errorf("ReadAfter(%d): read %d entries up to head %d, want %d", pos, len(got), head, head-pos)
+					return
+				}
+				pos = head - uint64(round%3) // resume from a little behind too
+				select {
+				case <-done:
+					return
+				default:
+				}
+			}
+		})
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("appends did not finish within 30s")
+	}
+	reading.Wait()
+}
+
+// testReadAfterBySubscription: with a subscription, ReadAfter reads exactly
+// the entries Subscription.Receives, and the head is the log's.
+func (s *suite) testReadAfterBySubscription(t *testing.T) {
+	l, _ := s.newLog(t, ssehub.Retention{})
+	start := emptyHead(t, l)
+	msgs := []*ssehub.Message{
+		{Clients: []string{"alice"}, Data: []byte("to alice")},
+		{Clients: []string{"bob"}, Data: []byte("to bob")},
+		{Topics: []string{"news"}, Data: []byte("news")},
+		{Topics: []string{"sport"}, Data: []byte("sport")},
+		{Broadcast: true, Data: []byte("everyone")},
+		{Clients: []string{"bob", "alice"}, Topics: []string{"news"}, Data: []byte("alice twice over")},
+	}
+	es := mustAppendSome(t, l, msgs)
+	head := es[len(es)-1].Seq
+	for _, sub := range []ssehub.Subscription{
+		{Client: "alice"},
+		{Client: "alice", Topics: []string{"news", "sport"}},
+		{Client: "carol", Topics: []string{"sport"}},
+		{Client: "dave"},
+	} {
+		var want []*ssehub.Entry
+		for _, e := range es {
+			if sub.Receives(&e.Message) {
+				want = append(want, e)
+			}
+		}
+		var got []*ssehub.Entry
+		gotHead, err := l.ReadAfter(context.Background(), start, &sub, func(e *ssehub.Entry) error {
+			got = append(got, e)
+			return nil
+		})
+		if err != nil || gotHead != head {
+			t.Errorf("ReadAfter(%d, %+v) = head %d, %v; want %d, nil", start, sub, gotHead, err, head)
+		}
+		if !slices.Equal(seqs(got), seqs(want)) {
+			t.Errorf("ReadAfter(%d, %+v) read %s, want %s", start, sub, fmtSeqs(seqs(got)), fmtSeqs(seqs(want)))
+		}
+	}
+}
+
+// testRetentionByTarget: a stream is told it lost history only when an
+// entry it would have received was dropped, not when other clients'
+// entries pushed the window along.
+func (s *suite) testRetentionByTarget(t *testing.T) {
+	l, _ := s.newLog(t, ssehub.Retention{MaxEntries: 4})
+	to := func(client string) *ssehub.Message {
+		return &ssehub.Message{Clients: []string{client}, Data: []byte("to " + client)}
+	}
+	alice := mustAppend(t, l, to("alice"))
+	news := mustAppend(t, l, &ssehub.Message{Topics: []string{"news"}, Data: []byte("news")})
+	var bobs []*ssehub.Entry
+	for range 6 {
+		bobs = append(bobs, mustAppend(t, l, to("bob")))
+	}
+	head := bobs[len(bobs)-1].Seq
+	type check struct {
+		sub   ssehub.Subscription
+		after uint64
+		lost  bool
+	}
+	for _, c := range []check{
+		{ssehub.Subscription{Client: "alice"}, alice.Seq, false},    // only bob's and the topic's entries dropped since
+		{ssehub.Subscription{Client: "alice"}, alice.Seq - 1, true}, // her own entry is gone
+		{ssehub.Subscription{Client: "carol", Topics: []string{"news"}}, alice.Seq, true},
+		{ssehub.Subscription{Client: "carol", Topics: []string{"news"}}, news.Seq, false},
+		{ssehub.Subscription{Client: "bob"}, alice.Seq, true},
+		{ssehub.Subscription{Client: "bob"}, bobs[1].Seq, false}, // bobs[2:] are the four retained
+		{ssehub.Subscription{Client: "bob"}, bobs[0].Seq, true},
+	} {
+		var got []*ssehub.Entry
+		gotHead, err := l.ReadAfter(context.Background(), c.after, &c.sub, func(e *ssehub.Entry) error {
+			got = append(got, e)
+			return nil
+		})
+		switch {
+		case gotHead != head:
+			t.Errorf("ReadAfter(%d, %+v): head %d, want %d", c.after, c.sub, gotHead, head)
+		case c.lost && !errors.Is(err, ssehub.ErrNotRetained):
+			t.Errorf("ReadAfter(%d, %+v) = %v, want ErrNotRetained: an entry it receives was dropped", c.after, c.sub, err)
+		case c.lost && len(got) > 0:
+			t.Errorf("ReadAfter(%d, %+v) called fn with %s and returned ErrNotRetained, want no call", c.after, c.sub, fmtSeqs(seqs(got)))
+		case !c.lost && err != nil:
+			t.Errorf("ReadAfter(%d, %+v) = %v, want no error: nothing it receives was dropped", c.after, c.sub, err)
+		}
+	}
+	// Without a subscription, any dropped entry counts.
+	wantNotRetained(t, l, alice.Seq, head)
 }
