@@ -884,7 +884,8 @@ func (s *suite) testConcurrentResumes(t *testing.T) {
 					t.Errorf("ReadAfter(%d): read %d entries up to head %d, want %d", pos, len(got), head, head-pos)
 					return
 				}
-				pos = head - uint64(round%3) // resume from a little behind too
+				back := min(uint64(round%3), head-start) // resume from a little behind too
+				pos = head - back
 				select {
 				case <-done:
 					return
