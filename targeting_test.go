@@ -1,0 +1,87 @@
+package ssehub
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"sync/atomic"
+	"testing"
+)
+
+// For random subscriptions and messages, the streams a live publish reaches
+// are exactly those whose replay includes the event, and both are exactly
+// those Subscription.Receives names: one definition of targeting.
+func TestLiveAndReplayReachTheSameStreams(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	names := func(prefix string, max int) []string {
+		var s []string
+		for range rng.IntN(max + 1) {
+			s = append(s, fmt.Sprintf("%s%d", prefix, rng.IntN(6)))
+		}
+		return s
+	}
+	for round := range 200 {
+		log := NewMemoryLog(Retention{})
+		h := New(Config{Heartbeat: -1, Log: log})
+		var subs []Subscription
+		var conns []*conn
+		for range 1 + rng.IntN(12) {
+			sub := Subscription{Client: fmt.Sprintf("c%d", rng.IntN(6)), Topics: names("t", 3)}
+			// Replaying: events are queued and not written, so the queue
+			// shows what the fan-out reached.
+			c := &conn{hub: h, sub: sub, out: &sinkStream{hub: h, written: new(atomic.Int64)}, slot: -1, state: replaying}
+			h.reg.add(c)
+			subs, conns = append(subs, sub), append(conns, c)
+		}
+		start := h.head.Load()
+		m := Message{Clients: names("c", 3), Topics: names("t", 3), Broadcast: rng.IntN(8) == 0, Data: []byte("x")}
+		if m.Validate() != nil {
+			m.Broadcast = true
+		}
+		m.Ephemeral = round%2 == 1
+		r, err := h.Publish(context.Background(), m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, c := range conns {
+			c.mu.Lock()
+			queued := len(c.queue)
+			c.mu.Unlock()
+			want := subs[i].Receives(&m)
+			if live := queued > 0; live != want {
+				t.Fatalf("round %d: %+v reached live: %v (%d frames), Receives: %v, for %+v", round, subs[i], live, queued, want, m)
+			}
+			if queued > 1 {
+				t.Fatalf("round %d: %+v got the event %d times", round, subs[i], queued)
+			}
+			if m.Ephemeral {
+				continue
+			}
+			var replayed []uint64
+			if _, err := log.ReadAfter(context.Background(), start, &subs[i], func(e *Entry) error {
+				replayed = append(replayed, e.Seq)
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			seq, _ := ParseID(r.ID)
+			if inReplay := slices.Contains(replayed, seq); inReplay != want {
+				t.Fatalf("round %d: %+v in replay: %v, Receives: %v, for %+v", round, subs[i], inReplay, want, m)
+			}
+		}
+		n := 0
+		for i := range subs {
+			if subs[i].Receives(&m) {
+				n++
+			}
+		}
+		if r.Connections != n {
+			t.Fatalf("round %d: receipt says %d connections, Receives names %d", round, r.Connections, n)
+		}
+		for _, c := range conns {
+			c.close()
+		}
+		h.Shutdown(context.Background())
+	}
+}
