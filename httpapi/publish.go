@@ -18,6 +18,7 @@ type publishRequest struct {
 	Clients   []string `json:"clients"`
 	Topics    []string `json:"topics"`
 	Broadcast bool     `json:"broadcast"`
+	Ephemeral bool     `json:"ephemeral"` // live only: not recorded, no id (see ssehub.Message)
 	Event     string   `json:"event"`
 	// Data is sent as is when it is a JSON string, and as its compact JSON
 	// text when it is any other value.
@@ -25,7 +26,7 @@ type publishRequest struct {
 }
 
 type publishResponse struct {
-	ID          string `json:"id"`
+	ID          string `json:"id,omitempty"` // none for an ephemeral event
 	Connections int    `json:"connections"`
 }
 
@@ -146,6 +147,7 @@ func decodeJSON(body io.Reader) ([]ssehub.Message, bool, error) {
 			Clients:   req.Clients,
 			Topics:    req.Topics,
 			Broadcast: req.Broadcast,
+			Ephemeral: req.Ephemeral,
 			Type:      req.Event,
 			Data:      data,
 		}
@@ -182,7 +184,7 @@ func decodeForm(r *http.Request) (ssehub.Message, error) {
 		return ssehub.Message{}, fmt.Errorf("malformed form body: %v", err)
 	}
 	f := r.PostForm
-	for _, name := range []string{"event", "data", "broadcast"} {
+	for _, name := range []string{"event", "data", "broadcast", "ephemeral"} {
 		if n := len(f[name]); n > 1 {
 			return ssehub.Message{}, fmt.Errorf("form field %q given %d times: give it at most once", name, n)
 		}
@@ -193,16 +195,18 @@ func decodeForm(r *http.Request) (ssehub.Message, error) {
 		Type:    f.Get("event"),
 		Data:    []byte(f.Get("data")),
 	}
-	if v := f.Get("broadcast"); v != "" {
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			return ssehub.Message{}, fmt.Errorf("broadcast must be true or false, not %q", v)
+	for name, flag := range map[string]*bool{"broadcast": &m.Broadcast, "ephemeral": &m.Ephemeral} {
+		if v := f.Get(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return ssehub.Message{}, fmt.Errorf("%s must be true or false, not %q", name, v)
+			}
+			*flag = b
 		}
-		m.Broadcast = b
 	}
 	for name := range f {
 		switch name {
-		case "client", "topic", "event", "data", "broadcast":
+		case "client", "topic", "event", "data", "broadcast", "ephemeral":
 		default:
 			return ssehub.Message{}, fmt.Errorf("unknown form field %q", name)
 		}

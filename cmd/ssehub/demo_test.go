@@ -35,10 +35,12 @@ func TestDemoWalkthrough(t *testing.T) {
 }
 
 // checkTicks reads n events from s, each a tick: a message whose data is the
-// current local time in the demo's layout, with consecutive ids.
-func checkTicks(t *testing.T, s *ssetest.Stream, n int) {
+// current local time in the demo's layout. Ticks are ephemeral: they carry
+// no id (the stream's last event id stays where it was) and take none, so
+// the next recorded event follows the stream's position directly.
+func checkTicks(t *testing.T, r *running, s *ssetest.Stream, n int) {
 	t.Helper()
-	var prev uint64
+	var pos string
 	for i := range n {
 		ev := s.Next(t)
 		if ev.Type != "message" {
@@ -51,15 +53,24 @@ func checkTicks(t *testing.T, s *ssetest.Stream, n int) {
 		if d := time.Since(at); d < -2*time.Second || d > 5*time.Second {
 			t.Errorf("tick %d says %s, %v away from now", i, ev.Data, d)
 		}
-		id, err := strconv.ParseUint(ev.ID, 10, 64)
-		if err != nil {
-			t.Fatalf("tick %d id %q: %v", i, ev.ID, err)
+		if i > 0 && ev.ID != pos {
+			t.Errorf("tick %d moved the last event id from %q to %q: ticks carry no id", i, pos, ev.ID)
 		}
-		if prev != 0 && id != prev+1 {
-			t.Errorf("tick %d id %d after %d: not the next id", i, id, prev)
-		}
-		prev = id
+		pos = ev.ID
 	}
+	p := r.publish(t, `{"broadcast": true, "data": "not a tick"}`)
+	if want := strconv.FormatUint(mustParse(t, pos)+1, 10); p.ID != want {
+		t.Errorf("the event after %d ticks has id %s, want %s: ticks must not take ids", n, p.ID, want)
+	}
+}
+
+func mustParse(t *testing.T, id string) uint64 {
+	t.Helper()
+	n, err := strconv.ParseUint(id, 10, 64)
+	if err != nil {
+		t.Fatalf("id %q: %v", id, err)
+	}
+	return n
 }
 
 // checkNoTicks requires s to receive nothing for 500ms, then the event p
@@ -76,11 +87,11 @@ func checkNoTicks(t *testing.T, r *running, s *ssetest.Stream) {
 func TestTick(t *testing.T) {
 	t.Run("flag", func(t *testing.T) {
 		r := startRun(t, nil, "-addr", "127.0.0.1:0", "-tick", "100ms")
-		checkTicks(t, ssetest.OpenRegistered(t, r.client, r.url+"/sse?id=ticker", nil), 3)
+		checkTicks(t, r, ssetest.OpenRegistered(t, r.client, r.url+"/sse?id=ticker", nil), 3)
 	})
 	t.Run("env", func(t *testing.T) {
 		r := startRun(t, map[string]string{"SSEHUB_ADDR": "127.0.0.1:0", "SSEHUB_TICK": "100ms"})
-		checkTicks(t, ssetest.OpenRegistered(t, r.client, r.url+"/sse", nil), 3)
+		checkTicks(t, r, ssetest.OpenRegistered(t, r.client, r.url+"/sse", nil), 3)
 	})
 	t.Run("off", func(t *testing.T) {
 		r := startRun(t, nil, "-addr", "127.0.0.1:0", "-tick", "0")
