@@ -2,19 +2,31 @@ package ssehub
 
 import (
 	"context"
+	"math"
 	"sync"
 	"time"
 )
 
-// DefaultHistorySize is how many entries a log keeps when Retention.MaxEntries
-// is zero.
-const DefaultHistorySize = 10_000
+// Defaults for the zero values of Retention.
+const (
+	DefaultHistorySize  = 100_000
+	DefaultHistoryBytes = 64 << 20
+)
 
-// Retention bounds what a Log keeps: the newest MaxEntries entries (zero means
-// DefaultHistorySize), and of those only the ones younger than MaxAge (zero
-// means no age limit).
+// Retention bounds what a Log keeps: the newest entries, at most MaxEntries
+// of them (zero means DefaultHistorySize) and at most MaxBytes in all (the
+// sum of Entry.Size; zero means DefaultHistoryBytes, negative no limit), and
+// of those only the ones younger than MaxAge (zero means no age limit). The
+// newest entry is kept whatever its size.
+//
+// A client can resume after being away as long as no entry it would have
+// received was dropped meanwhile (see DroppedIndex): at R events a second
+// overall, that is MaxEntries/R seconds, or MaxBytes/(R × size) for events of
+// a given size, or MaxAge, whichever is shortest. Size for the longest
+// absence clients should survive at the peak rate.
 type Retention struct {
 	MaxEntries int
+	MaxBytes   int64
 	MaxAge     time.Duration
 }
 
@@ -24,6 +36,18 @@ func (r Retention) MaxEntriesOrDefault() int {
 		return DefaultHistorySize
 	}
 	return r.MaxEntries
+}
+
+// MaxBytesOrDefault returns MaxBytes, DefaultHistoryBytes when it is zero,
+// or math.MaxInt64 when it is negative (no limit).
+func (r Retention) MaxBytesOrDefault() int64 {
+	switch {
+	case r.MaxBytes == 0:
+		return DefaultHistoryBytes
+	case r.MaxBytes < 0:
+		return math.MaxInt64
+	}
+	return r.MaxBytes
 }
 
 // A MemoryLog is a Log kept in memory: history does not survive the process.
@@ -46,6 +70,7 @@ type MemoryLog struct {
 	n       int
 	base    uint64 // the head before the first entry: older ids were never issued
 	head    uint64 // sequence number of the newest entry appended
+	bytes   int64  // sum of the retained entries' Size
 	dropped DroppedIndex
 	listen  Listener
 	closed  bool
@@ -100,8 +125,12 @@ func (l *MemoryLog) AppendBatch(ctx context.Context, msgs []*Message) ([]*Entry,
 		}
 		l.ring[(l.start+l.n)%len(l.ring)] = e
 		l.n++
+		l.bytes += int64(e.Size())
 		l.head = e.Seq
 		entries[i] = e
+	}
+	for limit := l.ret.MaxBytesOrDefault(); l.bytes > limit && l.n > 1; {
+		l.dropOldest()
 	}
 	l.expire(now)
 	if l.listen != nil {
@@ -144,7 +173,7 @@ func (l *MemoryLog) Close() error {
 	l.mu.Lock()
 	l.closed = true
 	clear(l.ring)
-	l.n = 0
+	l.n, l.bytes = 0, 0
 	l.mu.Unlock()
 	return nil
 }
@@ -161,7 +190,9 @@ func (l *MemoryLog) expire(now time.Time) {
 }
 
 func (l *MemoryLog) dropOldest() {
-	l.dropped.Drop(l.ring[l.start])
+	e := l.ring[l.start]
+	l.dropped.Drop(e)
+	l.bytes -= int64(e.Size())
 	l.ring[l.start] = nil
 	l.start = (l.start + 1) % len(l.ring)
 	l.n--

@@ -119,3 +119,20 @@ type Entry struct {
 
 // ID returns the event id clients see for e.
 func (e *Entry) ID() string { return FormatID(e.Seq) }
+
+// entryOverhead is about what an entry costs a log besides its bytes: the
+// struct, slice headers, pointers, an index slot.
+const entryOverhead = 160
+
+// Size is about the bytes e takes in a log: its data, type and targets and
+// a fixed overhead. Retention.MaxBytes bounds the sum.
+func (e *Entry) Size() int {
+	n := entryOverhead + len(e.Type) + len(e.Data)
+	for _, c := range e.Clients {
+		n += 16 + len(c)
+	}
+	for _, t := range e.Topics {
+		n += 16 + len(t)
+	}
+	return n
+}

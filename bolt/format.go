@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/ssehub/ssehub"
 	bbolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
@@ -100,8 +101,15 @@ func check(tx *bbolt.Tx) (version, head uint64, err error) {
 	if entries == nil {
 		return 0, 0, fmt.Errorf("corrupt ssehub log: no %q bucket", entriesBucket)
 	}
-	if version >= 2 && tx.Bucket(droppedBucket) == nil {
-		return 0, 0, fmt.Errorf("corrupt ssehub log: no %q bucket", droppedBucket)
+	if version >= 2 {
+		if tx.Bucket(droppedBucket) == nil {
+			return 0, 0, fmt.Errorf("corrupt ssehub log: no %q bucket", droppedBucket)
+		}
+		for _, k := range []string{dropFloorKey, dropAnyKey, dropCountKey, string(bytesKey)} {
+			if v := meta.Get([]byte(k)); len(v) != 8 {
+				return 0, 0, fmt.Errorf("corrupt ssehub log: %q is %d bytes, want 8", k, len(v))
+			}
+		}
 	}
 	if k, _ := entries.Cursor().Last(); k != nil {
 		if len(k) != 8 {
@@ -126,30 +134,37 @@ func create(tx *bbolt.Tx) error {
 	if err := meta.Put(headKey, seqKey(0)); err != nil {
 		return err
 	}
-	return addDroppedIndex(tx, 0)
+	return addVersion2(tx, 0, 0)
 }
 
-// upgradeFrom1 adds the index of dropped entries to a log of version 1,
-// which deleted entries without remembering their targets: a position
-// before the oldest entry left counts as having lost something, for every
-// stream (the index's floor).
+// upgradeFrom1 adds to a log of version 1 the index of dropped entries and
+// the size of the stored entries. Version 1 deleted entries without
+// remembering their targets: a position before the oldest entry left counts
+// as having lost something, for every stream (the index's floor).
 func upgradeFrom1(tx *bbolt.Tx) error {
 	head := binary.BigEndian.Uint64(tx.Bucket(metaBucket).Get(headKey))
 	floor := head
-	if k, _ := tx.Bucket(entriesBucket).Cursor().First(); k != nil {
-		floor = binary.BigEndian.Uint64(k) - 1
+	var total uint64
+	c := tx.Bucket(entriesBucket).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		var e ssehub.Entry
+		if err := e.UnmarshalBinary(v); err != nil {
+			return fmt.Errorf("corrupt log: entry %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		floor = min(floor, e.Seq-1)
+		total += uint64(e.Size())
 	}
-	return addDroppedIndex(tx, floor)
+	return addVersion2(tx, floor, total)
 }
 
-// addDroppedIndex creates the dropped bucket with the given floor and sets
-// the format version.
-func addDroppedIndex(tx *bbolt.Tx, floor uint64) error {
+// addVersion2 creates what version 2 adds, the dropped bucket (with the
+// given floor) and the size of the stored entries, and sets the version.
+func addVersion2(tx *bbolt.Tx, floor, total uint64) error {
 	if _, err := tx.CreateBucket(droppedBucket); err != nil {
 		return err
 	}
 	meta := tx.Bucket(metaBucket)
-	for k, v := range map[string]uint64{dropFloorKey: floor, dropAnyKey: floor, dropCountKey: 0, string(versionKey): formatVersion} {
+	for k, v := range map[string]uint64{dropFloorKey: floor, dropAnyKey: floor, dropCountKey: 0, string(bytesKey): total, string(versionKey): formatVersion} {
 		if err := meta.Put([]byte(k), seqKey(v)); err != nil {
 			return err
 		}

@@ -65,7 +65,7 @@ func (l *Log) startRead(tx *bbolt.Tx, after uint64, sub *ssehub.Subscription) (h
 	// Entries still stored that retention no longer keeps (expired by age
 	// since the last commit, or beyond a count lowered since the file was
 	// written) are dropped entries too.
-	first, err := l.firstRetained(b, head, time.Now())
+	first, err := l.firstRetained(b, head, getUint(tx.Bucket(metaBucket), bytesKey), time.Now())
 	if err != nil {
 		return head, 0, err
 	}

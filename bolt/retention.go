@@ -19,6 +19,12 @@ const (
 	dropCountKey = "dropcount" // keys in the dropped bucket
 )
 
+// bytesKey holds, in the meta bucket, the sum of the stored entries'
+// ssehub.Entry.Size, for Retention.MaxBytes.
+var bytesKey = []byte("bytes")
+
+func getUint(b *bbolt.Bucket, key []byte) uint64 { return binary.BigEndian.Uint64(b.Get(key)) }
+
 // write puts batch's entries, the new head and retention's deletions in tx.
 func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
 	if l.failTx != nil {
@@ -30,6 +36,8 @@ func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
 	b := tx.Bucket(entriesBucket)
 	b.FillPercent = 0.95 // keys only ever grow: pack the pages
 	seq := l.head
+	meta := tx.Bucket(metaBucket)
+	total := getUint(meta, bytesKey)
 	var entries []*ssehub.Entry
 	for _, r := range batch {
 		r.es = make([]*ssehub.Entry, len(r.msgs))
@@ -45,10 +53,14 @@ func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
 			}
 			r.es[i] = e
 			entries = append(entries, e)
+			total += uint64(e.Size())
 		}
 	}
-	if err := tx.Bucket(metaBucket).Put(headKey, seqKey(seq)); err != nil {
+	if err := meta.Put(headKey, seqKey(seq)); err != nil {
 		return nil, fmt.Errorf("put head: %w", err)
+	}
+	if err := meta.Put(bytesKey, seqKey(total)); err != nil {
+		return nil, fmt.Errorf("put bytes: %w", err)
 	}
 	return entries, l.expire(tx, seq, now)
 }
@@ -61,41 +73,69 @@ func (l *Log) expire(tx *bbolt.Tx, head uint64, now time.Time) error {
 	if k == nil {
 		return nil
 	}
-	first, err := l.firstRetained(b, head, now)
+	meta := tx.Bucket(metaBucket)
+	total := getUint(meta, bytesKey)
+	first, err := l.firstRetained(b, head, total, now)
 	if err != nil || binary.BigEndian.Uint64(k) >= first {
 		return err
 	}
 	idx := loadDropped(tx, l.maxDropped)
 	for seq := binary.BigEndian.Uint64(k); seq < first; seq++ {
-		var e ssehub.Entry
-		if err := e.UnmarshalBinary(b.Get(seqKey(seq))); err != nil {
-			return fmt.Errorf("corrupt log: entry %d: %w", seq, err)
+		e, err := getEntry(b, seq)
+		if err != nil {
+			return err
 		}
-		if err := idx.drop(&e); err != nil {
+		if err := idx.drop(e); err != nil {
 			return err
 		}
 		if err := b.Delete(seqKey(seq)); err != nil {
 			return fmt.Errorf("delete entry %d: %w", seq, err)
 		}
+		total -= min(total, uint64(e.Size()))
+	}
+	if err := meta.Put(bytesKey, seqKey(total)); err != nil {
+		return fmt.Errorf("put bytes: %w", err)
 	}
 	return idx.save()
 }
 
+// getEntry decodes entry seq.
+func getEntry(b *bbolt.Bucket, seq uint64) (*ssehub.Entry, error) {
+	v := b.Get(seqKey(seq))
+	if v == nil {
+		return nil, fmt.Errorf("corrupt log: entry %d is missing", seq)
+	}
+	e := new(ssehub.Entry)
+	if err := e.UnmarshalBinary(v); err != nil {
+		return nil, fmt.Errorf("corrupt log: entry %d: %w", seq, err)
+	}
+	return e, nil
+}
+
 // firstRetained returns the sequence number of the oldest entry retention
-// keeps, or head+1 when it keeps none.
-func (l *Log) firstRetained(b *bbolt.Bucket, head uint64, now time.Time) (uint64, error) {
+// keeps, or head+1 when it keeps none; total is the stored entries' size.
+func (l *Log) firstRetained(b *bbolt.Bucket, head, total uint64, now time.Time) (uint64, error) {
 	k, _ := b.Cursor().First()
 	if k == nil {
 		return head + 1, nil
 	}
 	first := binary.BigEndian.Uint64(k)
+	byCount := first
 	if n := uint64(l.ret.MaxEntriesOrDefault()); head >= n && head-n+1 > first {
-		first = head - n + 1
+		byCount = head - n + 1
+	}
+	limit := uint64(l.ret.MaxBytesOrDefault())
+	for ; first < head && (first < byCount || total > limit); first++ {
+		e, err := getEntry(b, first)
+		if err != nil {
+			return 0, err
+		}
+		total -= min(total, uint64(e.Size()))
 	}
 	if l.ret.MaxAge <= 0 {
 		return first, nil
 	}
-	limit := now.Add(-l.ret.MaxAge)
+	oldest := now.Add(-l.ret.MaxAge)
 	for ; first <= head; first++ {
 		v := b.Get(seqKey(first))
 		if v == nil {
@@ -105,7 +145,7 @@ func (l *Log) firstRetained(b *bbolt.Bucket, head uint64, now time.Time) (uint64
 		if err != nil {
 			return 0, fmt.Errorf("corrupt log: entry %d: %w", first, err)
 		}
-		if !t.Before(limit) {
+		if !t.Before(oldest) {
 			break
 		}
 	}

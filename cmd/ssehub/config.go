@@ -25,6 +25,7 @@ type config struct {
 	shutdownTimeout time.Duration
 	store           string
 	historySize     int
+	historyBytes    byteSize
 	historyTTL      time.Duration
 	allowOrigin     string
 }
@@ -34,7 +35,7 @@ var errHelp = flag.ErrHelp
 // parseConfig reads the flags, each defaulting to its SSEHUB_<NAME>
 // environment variable when set.
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	c := config{queueBytes: ssehub.DefaultQueueBytes}
+	c := config{queueBytes: ssehub.DefaultQueueBytes, historyBytes: ssehub.DefaultHistoryBytes}
 	fs := flag.NewFlagSet("ssehub", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", ":3020", "listen address")
@@ -45,7 +46,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.writeTimeout, "write-timeout", ssehub.DefaultWriteTimeout, "a client that takes longer to accept one write is disconnected")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown may take to flush and end streams")
 	fs.StringVar(&c.store, "store", "memory", "event history: memory, or bolt:<path> for a durable file")
-	fs.IntVar(&c.historySize, "history-size", ssehub.DefaultHistorySize, "events kept for Last-Event-ID resumption")
+	fs.IntVar(&c.historySize, "history-size", ssehub.DefaultHistorySize, "most events kept for Last-Event-ID resumption")
+	fs.Var(&c.historyBytes, "history-bytes", "most bytes of events kept (data, type, targets and about 160 bytes each; suffixes KiB, MiB, GiB)")
 	fs.DurationVar(&c.historyTTL, "history-ttl", 24*time.Hour, "how long events are kept (0: no age limit)")
 	fs.StringVar(&c.allowOrigin, "allow-origin", "", "comma-separated origins (https://app.example.com) whose browser pages may open streams, or * for any")
 	fs.Usage = func() {
@@ -89,6 +91,8 @@ func (c *config) validate() error {
 		return errors.New("-shutdown-timeout must be positive")
 	case c.historySize < 1:
 		return errors.New("-history-size must be at least 1")
+	case c.historyBytes < 64<<10:
+		return errors.New("-history-bytes must be at least 64KiB")
 	case c.historyTTL < 0:
 		return errors.New("-history-ttl must not be negative")
 	}
@@ -135,7 +139,7 @@ func (c *config) storeKind() (kind, path string, err error) {
 
 // openLog opens the event history -store names.
 func openLog(c config) (ssehub.Log, error) {
-	ret := ssehub.Retention{MaxEntries: c.historySize, MaxAge: c.historyTTL}
+	ret := ssehub.Retention{MaxEntries: c.historySize, MaxBytes: int64(c.historyBytes), MaxAge: c.historyTTL}
 	kind, path, _ := c.storeKind()
 	if kind == "bolt" {
 		return bolt.Open(path, ret)
@@ -143,22 +147,22 @@ func openLog(c config) (ssehub.Log, error) {
 	return ssehub.NewMemoryLog(ret), nil
 }
 
-// byteSize is a flag holding a number of bytes, with an optional KiB or MiB
-// suffix.
+// byteSize is a flag holding a number of bytes, with an optional KiB, MiB
+// or GiB suffix.
 type byteSize int64
 
 func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
 
 func (b *byteSize) Set(s string) error {
 	mult := int64(1)
-	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20} {
+	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
 		if n, ok := strings.CutSuffix(s, suffix); ok {
 			s, mult = n, m
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
 	if err != nil || n < 0 || n > (1<<40)/mult {
-		return errors.New("want a number of bytes, such as 262144 or 256KiB")
+		return errors.New("want a number of bytes, such as 262144, 256KiB or 64MiB")
 	}
 	*b = byteSize(n * mult)
 	return nil

@@ -14,7 +14,7 @@ import (
 // allFlags is every flag the server has; -h must list each.
 var allFlags = []string{
 	"addr", "tick", "heartbeat", "retry", "queue-size", "write-timeout",
-	"shutdown-timeout", "store", "history-size", "history-ttl", "allow-origin",
+	"shutdown-timeout", "store", "history-size", "history-bytes", "history-ttl", "allow-origin",
 }
 
 // runToExit runs run(args, env), which must return on its own without ever
@@ -84,6 +84,8 @@ func TestBadConfigExits2(t *testing.T) {
 		{"origin without a scheme", nil, []string{"-allow-origin", "app.example"}, []string{"-allow-origin"}},
 		{"history size not a number", nil, []string{"-history-size", "many"}, []string{`"many"`, "-history-size"}},
 		{"zero history size", nil, []string{"-history-size", "0"}, []string{"-history-size"}},
+		{"history bytes not a size", nil, []string{"-history-bytes", "lots"}, []string{`"lots"`, "-history-bytes"}},
+		{"history bytes too small", nil, []string{"-history-bytes", "1KiB"}, []string{"-history-bytes", "64KiB"}},
 		{"negative tick", nil, []string{"-tick=-1s"}, []string{"-tick"}},
 		{"negative heartbeat", nil, []string{"-heartbeat", "-1s"}, []string{"-heartbeat"}},
 		{"negative retry", nil, []string{"-retry", "-1s"}, []string{"-retry"}},

@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T, r ssehub.Retention) ssehub.Log) {
 		{"ReadAfterFnUnlocked", s.testReadAfterFnUnlocked},
 		{"RetentionByCount", s.testRetentionByCount},
 		{"RetentionByAge", s.testRetentionByAge},
+		{"RetentionByBytes", s.testRetentionByBytes},
 		{"AppendAfterClose", s.testAppendAfterClose},
 		{"AppendBatch", s.testAppendBatch},
 		{"DeliverGetsTheAppendedMessage", s.testDeliverSrc},
@@ -990,4 +991,23 @@ func (s *suite) testRetentionByTarget(t *testing.T) {
 	}
 	// Without a subscription, any dropped entry counts.
 	wantNotRetained(t, l, alice.Seq, head)
+}
+
+// testRetentionByBytes: with MaxBytes room for about four entries, only the
+// newest four are read; an entry larger than MaxBytes alone is still kept.
+func (s *suite) testRetentionByBytes(t *testing.T) {
+	data := bytes.Repeat([]byte("x"), 1000)
+	size := (&ssehub.Entry{Message: ssehub.Message{Broadcast: true, Data: data}}).Size()
+	l, _ := s.newLog(t, ssehub.Retention{MaxBytes: int64(4*size + size/2)})
+	var es []*ssehub.Entry
+	for range 10 {
+		es = append(es, mustAppend(t, l, &ssehub.Message{Broadcast: true, Data: data}))
+	}
+	head := es[9].Seq
+	wantRead(t, l, es[5].Seq, head, es[6:])
+	wantNotRetained(t, l, es[4].Seq, head)
+
+	huge := mustAppend(t, l, &ssehub.Message{Broadcast: true, Data: bytes.Repeat([]byte("y"), 10*size)})
+	wantRead(t, l, es[9].Seq, huge.Seq, []*ssehub.Entry{huge})
+	wantNotRetained(t, l, es[8].Seq, huge.Seq)
 }
