@@ -45,6 +45,8 @@ type Log struct {
 	// maxDropped bounds the index of dropped entries' targets (tests lower it).
 	maxDropped int
 
+	recent *recent // the newest entries, decoded
+
 	reqs      chan *request // to the committer; unbuffered: a send is a hand-over
 	quit      chan struct{} // closed by Close
 	done      chan struct{} // closed when the committer has returned
@@ -108,6 +110,7 @@ func Open(path string, r ssehub.Retention) (*Log, error) {
 
 		commitTx:   (*bbolt.Tx).Commit,
 		maxDropped: ssehub.DefaultDroppedKeys,
+		recent:     newRecent(r.MaxEntriesOrDefault()),
 	}
 	go l.run()
 	return l, nil
@@ -229,6 +232,7 @@ func (l *Log) commit(batch []*request) {
 	}
 	l.head += uint64(len(entries))
 	l.commits.Add(1)
+	l.recent.add(entries)
 	if fn := l.listen.Load(); fn != nil && *fn != nil {
 		for _, r := range batch {
 			for i, e := range r.es {

@@ -37,6 +37,19 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// The same, with every read going to the file: the recent entries kept in
+// memory are only a cache of it.
+func TestConformanceFromFile(t *testing.T) {
+	logtest.Run(t, func(t *testing.T, r ssehub.Retention) ssehub.Log {
+		l, err := Open(filepath.Join(t.TempDir(), "log.db"), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		l.recent = newRecent(1)
+		return l
+	})
+}
+
 // listenFunc is a Listener that calls itself with every entry.
 type listenFunc func(*ssehub.Entry)
 
@@ -606,6 +619,7 @@ func TestReadAfterAcrossChunks(t *testing.T) {
 func TestReadAfterOvertakenByRetention(t *testing.T) {
 	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{MaxEntries: 2 * readChunk})
 	defer mustClose(t, l)
+	l.recent = newRecent(1) // read from the file
 	first := mustAppend(t, l, "0")
 	for i := 1; i < 2*readChunk; i++ {
 		mustAppend(t, l, fmt.Sprint(i))

@@ -19,8 +19,9 @@ const readChunk = 256
 // ReadAfter implements ssehub.Log. The head it returns is the newest entry
 // committed, which Deliver may not have been called with yet (see
 // ssehub.Log: Positions). It decides in one read transaction whether the
-// stream lost anything, then reads and decodes the entries in chunks, each
-// in a transaction of its own, calling fn between transactions.
+// stream lost anything, then reads the entries: the newest ones from memory
+// (see recent), older ones from the file, decoded in chunks, each in a
+// transaction of its own, calling fn between transactions.
 //
 // Entries that retention no longer keeps but no commit has deleted yet
 // count as dropped.
@@ -39,10 +40,14 @@ func (l *Log) ReadAfter(ctx context.Context, after uint64, sub *ssehub.Subscript
 		err = fmt.Errorf("bolt: read %s: %w", l.path, err)
 	}
 	for err == nil && next <= head {
-		var chunk []*ssehub.Entry
-		if chunk, next, err = l.readRange(next, min(head, next+readChunk-1), sub); err == nil {
+		chunk, after := l.recent.read(next, head, sub)
+		if after == next { // not in memory: from the file
+			chunk, after, err = l.readRange(next, min(head, next+readChunk-1), sub)
+		}
+		if err == nil {
 			err = ssehub.Visit(ctx, chunk, fn)
 		}
+		next = after
 	}
 	return head, err
 }

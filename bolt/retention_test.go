@@ -170,3 +170,25 @@ func downgrade(t *testing.T, path string) {
 		t.Fatal(err)
 	}
 }
+
+// A replay that starts in the file and ends among the recent entries kept in
+// memory comes back whole, in order, once each.
+func TestReadAcrossFileAndMemory(t *testing.T) {
+	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{})
+	defer mustClose(t, l)
+	l.recent = newRecent(10)
+	var want []uint64
+	for i := range 25 {
+		want = append(want, mustAppend(t, l, fmt.Sprint(i)).Seq)
+	}
+	for _, after := range []uint64{0, 14, 15, 16, 24} {
+		head, es := readAll(t, l, after)
+		var got []uint64
+		for _, e := range es {
+			got = append(got, e.Seq)
+		}
+		if head != 25 || fmt.Sprint(got) != fmt.Sprint(want[after:]) {
+			t.Errorf("ReadAfter(%d): head %d, %v; want 25, %v", after, head, got, want[after:])
+		}
+	}
+}
