@@ -21,6 +21,19 @@ func appendTo(t *testing.T, l *Log, client string) *ssehub.Entry {
 	return e
 }
 
+// keyCount returns how many keys a bucket of l's file holds.
+func keyCount(t *testing.T, l *Log, bucket []byte) int {
+	t.Helper()
+	var n int
+	if err := l.db.View(func(tx *bbolt.Tx) error {
+		n = tx.Bucket(bucket).Stats().KeyN
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // readAs reads after `after` as a stream of client would.
 func readAs(l *Log, client string, after uint64) error {
 	_, err := l.ReadAfter(context.Background(), after, &ssehub.Subscription{Client: client}, func(*ssehub.Entry) error { return nil })
@@ -60,14 +73,7 @@ func TestDroppedTargetsBounded(t *testing.T) {
 	for i := range 12 {
 		es = append(es, appendTo(t, l, fmt.Sprintf("c%d", i)))
 	}
-	var keys int
-	if err := l.db.View(func(tx *bbolt.Tx) error {
-		keys = tx.Bucket(droppedBucket).Stats().KeyN
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	if keys > 5 { // 4, plus the one that made it forget
+	if keys := keyCount(t, l, droppedBucket); keys > 5 { // 4, plus the one that made it forget
 		t.Errorf("dropped index holds %d keys, want at most 5 with a bound of 4", keys)
 	}
 	// c0's entry was forgotten long ago: any position before the floor is lost,
@@ -91,13 +97,7 @@ func TestIdleExpiry(t *testing.T) {
 	}
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		var n int
-		if err := l.db.View(func(tx *bbolt.Tx) error {
-			n = tx.Bucket(entriesBucket).Stats().KeyN
-			return nil
-		}); err != nil {
-			t.Fatal(err)
-		}
+		n := keyCount(t, l, entriesBucket)
 		if n == 0 {
 			return
 		}
