@@ -33,6 +33,7 @@ func run() (exit int) {
 	flag.DurationVar(&cfg.Duration, "duration", 0, "publishing time of latency, targeted and churn (0: 20s); idle: hold time")
 	flag.IntVar(&cfg.Clients, "clients", 0, "distinct client ids; stream i is client c<i mod clients> (0: one per stream)")
 	flag.Float64Var(&cfg.Churn, "churn", 0.1, "churn: fraction of the streams closed and reopened per second")
+	flag.StringVar(&cfg.To, "to", "", "churn: events to everyone (broadcast) or each to one pseudo-random client (targeted); default broadcast")
 	flag.IntVar(&cfg.Size, "size", 64, "event data bytes")
 	flag.DurationVar(&cfg.Settle, "settle", 3*time.Second, "wait after opening before reading memory")
 	flag.DurationVar(&cfg.Drain, "drain", 30*time.Second, "wait for outstanding deliveries after the last publish")
@@ -44,7 +45,7 @@ func run() (exit int) {
 	jsonPath := flag.String("json", "", "also write the figures as JSON to this file")
 	procs := flag.Int("procs", 0, "GOMAXPROCS of the tool (0: runtime default)")
 	quiet := flag.Bool("q", false, "no progress lines on stderr")
-	strict := flag.Bool("strict", false, "exit 1 unless every stream connected and nothing was lost or refused (for CI)")
+	strict := flag.Bool("strict", false, "exit 1 unless every stream connected and nothing was lost or refused (for CI); churn: nor silently lost, duplicated or out of order")
 	cpuProfile := flag.String("cpuprofile", "", "write the tool's CPU profile to this file")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: ssebench -scenario idle|fanout|latency|targeted|churn -target ssehub|yardstick -url http://127.0.0.1:PORT [-pid P] [flags]\n")
