@@ -29,16 +29,18 @@ type Config struct {
 	DialConcurrency int // dials in flight at most
 	BufSize         int // read buffer bytes per stream (HTTP layer plus SSE parser)
 
-	Events     int           // fanout: broadcasts to publish
-	Publishers int           // concurrent publishing requests
-	Rate       float64       // events per second (latency, targeted, churn, storm)
-	Duration   time.Duration // publishing time (latency, targeted, churn, storm); idle: hold time
-	Clients    int           // distinct client ids; connection i uses c<i mod Clients>
-	Churn      float64       // fraction of the streams closed and reopened per second
-	To         string        // events to everyone (toBroadcast) or each to one client (toTargeted); "": the scenario's
-	Size       int           // bytes of event data
-	NetHTTP    bool          // publish with net/http's client instead of the raw one
-	Batch      int           // events per publish request (ssehub only above 1); 0: 1
+	Events      int           // fanout: broadcasts to publish
+	Publishers  int           // concurrent publishing requests
+	Rate        float64       // events per second (latency, targeted, churn, storm)
+	Duration    time.Duration // publishing time (latency, targeted, churn, storm); idle: hold time
+	Clients     int           // distinct client ids; connection i uses c<i mod Clients>
+	Churn       float64       // fraction of the streams closed and reopened per second
+	To          string        // events to everyone (toBroadcast) or each to one client (toTargeted); "": the scenario's
+	StormEvery  time.Duration // storm: period of the cuts of every open stream; 0: 5s
+	StormJitter time.Duration // delay of a reconnect after the tool's cut, uniform in [0, StormJitter); 0: at once
+	Size        int           // bytes of event data
+	NetHTTP     bool          // publish with net/http's client instead of the raw one
+	Batch       int           // events per publish request (ssehub only above 1); 0: 1
 
 	Settle  time.Duration // wait after all streams are open, before measuring memory
 	Drain   time.Duration // wait for outstanding deliveries after the last publish
@@ -49,7 +51,7 @@ type Config struct {
 	Log  io.Writer // progress lines; nil: none
 }
 
-var scenarioNames = []string{"idle", "fanout", "latency", "targeted", "churn"}
+var scenarioNames = []string{"idle", "fanout", "latency", "targeted", "churn", "storm"}
 
 // Where events go (-to).
 const (
@@ -139,6 +141,9 @@ func (c *Config) normalize() error {
 	if err := c.normalizeTo(); err != nil {
 		return err
 	}
+	if err := c.normalizeStorm(); err != nil {
+		return err
+	}
 	if c.Settle < 0 {
 		c.Settle = 0
 	}
@@ -168,6 +173,21 @@ func (c *Config) normalizeTo() error {
 		return usageError{fmt.Sprintf("-to %q: want %s or %s", c.To, toBroadcast, toTargeted)}
 	case fixed != "" && c.To != fixed:
 		return usageError{fmt.Sprintf("-to %s: the %s scenario publishes %s events; -to chooses for churn and storm", c.To, c.Scenario, fixed)}
+	}
+	return nil
+}
+
+// normalizeStorm checks the storm flags. The yardstick cannot resume a
+// stream, so a storm against it would only measure that.
+func (c *Config) normalizeStorm() error {
+	if c.Scenario == "storm" && c.Target != targetSSEHub {
+		return usageError{fmt.Sprintf("-scenario storm: only -target ssehub resumes a stream after Last-Event-ID; the %s target cannot", c.Target)}
+	}
+	if c.StormEvery <= 0 {
+		c.StormEvery = 5 * time.Second
+	}
+	if c.StormJitter < 0 {
+		c.StormJitter = 0
 	}
 	return nil
 }

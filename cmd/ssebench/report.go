@@ -62,6 +62,10 @@ func writeTable(w io.Writer, r *Result) error {
 		row("churned streams", "%d: %s %d of %d, duplicates %d, unknown seqs %d",
 			c.ChurnedConns, what, c.ChurnedMissing, c.ChurnedExpected, c.Duplicates, c.OutOfRange)
 	}
+	if st := r.Storm; st != nil {
+		row("storm", "%d storms every %.1fs (reconnect jitter %.1fs): %d streams cut, %d reconnects (%d cut by the stop), %d streams reconnected",
+			st.Storms, st.EverySeconds, st.JitterSeconds, st.Cuts, st.Reconnects, st.ReconnectsCut, st.StreamsReconnected)
+	}
 	if c := r.Checks; c != nil {
 		writeChecks(row, c)
 	}
@@ -95,8 +99,12 @@ func writeChecks(row func(label, format string, args ...any), c *StreamChecks) {
 	row("order", "duplicates %d (%d streams), out of order %d (%d streams), misdelivered %d (%d streams), unknown seqs %d",
 		c.Duplicates, c.StreamsDuplicates, c.OutOfOrder, c.StreamsOutOfOrder, c.Misdelivered, c.StreamsMisdelivered, c.UnknownSeqs)
 	for _, p := range c.Problems {
-		row("problem stream", "#%d (%s, %d reconnects): %d of %d received, silent %d (first seq %d), announced %d, duplicates %d, out of order %d, misdelivered %d, resets %d",
-			p.Stream, p.Client, p.Reconnects, p.Received, p.Expected, p.SilentMissing, p.FirstSilentSeq,
+		first := ""
+		if p.FirstSilentSeq >= 0 {
+			first = fmt.Sprintf(" (first seq %d)", p.FirstSilentSeq)
+		}
+		row("problem stream", "#%d (%s, %d reconnects): %d of %d received, silent %d%s, announced %d, duplicates %d, out of order %d, misdelivered %d, resets %d",
+			p.Stream, p.Client, p.Reconnects, p.Received, p.Expected, p.SilentMissing, first,
 			p.AnnouncedLost, p.Duplicates, p.OutOfOrder, p.Misdelivered, p.ResetEvents)
 	}
 }

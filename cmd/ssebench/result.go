@@ -64,6 +64,7 @@ type Result struct {
 	LatencyGrew  *bool    `json:"latency_grew,omitempty"`
 
 	Churn  *ChurnResult  `json:"churn,omitempty"`
+	Storm  *StormResult  `json:"storm,omitempty"`
 	Checks *StreamChecks `json:"stream_checks,omitempty"`
 
 	Drops       int            `json:"streams_ended_by_server"`
@@ -104,6 +105,17 @@ type ChurnResult struct {
 	Duplicates      uint64 `json:"duplicates"`
 	OutOfRange      uint64 `json:"unknown_seqs"`
 	Resumed         bool   `json:"resumed_with_last_event_id"`
+}
+
+// StormResult is what the storm scenario's cuts did.
+type StormResult struct {
+	EverySeconds       float64 `json:"every_seconds"`
+	JitterSeconds      float64 `json:"jitter_seconds"` // reconnects delayed uniformly in [0, jitter)
+	Storms             int     `json:"storms"`         // times every open stream was cut at once
+	Cuts               int     `json:"cuts"`           // streams cut, over all storms
+	Reconnects         int     `json:"reconnects"`     // successful reconnects (also after ends by the server)
+	StreamsReconnected int     `json:"streams_reconnected"`
+	ReconnectsCut      int     `json:"reconnects_cut_by_stop"` // cuts not reconnected because the run ended
 }
 
 // StreamChecks compares, stream by stream, what every opened logical stream

@@ -94,6 +94,9 @@ func (b *bench) reopen(s *stream) bool {
 	churned := s.churnReq.Swap(false)
 	if churned {
 		s.closes++
+		if j := b.cfg.StormJitter; j > 0 {
+			sleepCtx(b.ctx, rand.N(j))
+		}
 	} else {
 		s.drops++
 		if !b.resume || s.drops > maxDrops {
