@@ -238,30 +238,31 @@ func (b *bench) onEvent(s *stream, ev sse.Event) {
 			b.latLast.Record(lat)
 		}
 	}
-	if s.seen != nil {
-		s.track(seq, ev.ID)
-	}
 	s.received++
 	s.lastRecv = now
-	b.delivered.Add(1)
+	// A duplicate does not count towards the deliveries drain waits for,
+	// or it would stop waiting before the last events arrived.
+	if s.seen == nil || !s.track(seq, ev.ID) {
+		b.delivered.Add(1)
+	}
 }
 
 // track records the delivery of event seq with hub id id for the delivery
-// checks: a seq beyond the bitset, a duplicate, or the first delivery of an
-// event. Order is judged by the hub's id, not by seq: concurrent publishers
+// checks: a seq beyond the bitset, a duplicate (reported true), or the first
+// delivery of an event. Order is judged by the hub's id, not by seq: concurrent publishers
 // (and bolt's group commits) let the hub log seq n+1 before seq n, and the
 // hub promises its log's order. Events without a numeric id (the yardstick)
 // are not judged.
-func (s *stream) track(seq uint64, id string) {
+func (s *stream) track(seq uint64, id string) (dup bool) {
 	w := seq / 64
 	if w >= uint64(len(s.seen)) {
 		s.outOfRange++
-		return
+		return false
 	}
 	bit := uint64(1) << (seq % 64)
 	if s.seen[w]&bit != 0 {
 		s.dups++
-		return
+		return true
 	}
 	s.seen[w] |= bit
 	if v, ok := parseID(id); ok {
@@ -270,6 +271,7 @@ func (s *stream) track(seq uint64, id string) {
 		}
 		s.lastHubID = max(s.lastHubID, v)
 	}
+	return false
 }
 
 // noteReset records the span of hub ids a reset event announces lost: after
