@@ -249,10 +249,10 @@ func (b *bench) onEvent(s *stream, ev sse.Event) {
 
 // track records the delivery of event seq with hub id id for the delivery
 // checks: a seq beyond the bitset, a duplicate (reported true), or the first
-// delivery of an event. Order is judged by the hub's id, not by seq: concurrent publishers
-// (and bolt's group commits) let the hub log seq n+1 before seq n, and the
-// hub promises its log's order. Events without a numeric id (the yardstick)
-// are not judged.
+// delivery of an event. Order is judged by the hub's id, not by seq:
+// concurrent publishers (and bolt's group commits) let the hub log seq n+1
+// before seq n, and what the hub promises is its log's order. Events
+// without a numeric id (the yardstick's) are not judged.
 func (s *stream) track(seq uint64, id string) (dup bool) {
 	w := seq / 64
 	if w >= uint64(len(s.seen)) {
