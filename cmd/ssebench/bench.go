@@ -66,10 +66,14 @@ func newBench(ctx context.Context, cfg Config) (*bench, error) {
 	if n := uint64(cfg.plannedEvents()); n >= 4 && cfg.Scenario != "fanout" {
 		b.quarters, b.firstQ, b.lastQ = true, n/4, n-n/4
 	}
-	if cfg.Scenario == "churn" {
+	if cfg.checksDeliveries() {
 		b.trackSeen = cfg.plannedEvents()
-		if words := (b.trackSeen + 63) / 64; words*8*cfg.Conns > 1<<30 {
-			return nil, fmt.Errorf("churn: %d events x %d streams need more than 1 GiB of bitsets", b.trackSeen, cfg.Conns)
+		sets := cfg.Conns // one per stream, and targeted one per client (checks.go)
+		if cfg.To == toTargeted {
+			sets += min(cfg.Clients, cfg.Conns)
+		}
+		if words := (b.trackSeen + 63) / 64; words*8*sets > 1<<30 {
+			return nil, fmt.Errorf("%s: %d events x %d streams need more than 1 GiB of bitsets", cfg.Scenario, b.trackSeen, cfg.Conns)
 		}
 	}
 	return b, nil

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"math/bits"
 	"math/rand/v2"
 	"time"
 )
@@ -10,39 +9,48 @@ import (
 // churnTick is how often the churn controller closes a batch of streams.
 const churnTick = 100 * time.Millisecond
 
-// runChurn broadcasts at cfg.Rate for cfg.Duration while closing and
-// reopening cfg.Churn of the streams per second. Every stream is open before
-// the first event, so every stream should receive every published event:
-// those never closed directly, the reopened ones on ssehub through
-// Last-Event-ID replay. It reports the loss of the former and the gaps and
-// duplicates of the latter.
+// runChurn publishes at cfg.Rate for cfg.Duration (broadcasts, or with -to
+// targeted each event to one client) while closing and reopening cfg.Churn
+// of the streams per second. Every stream is open before the first event,
+// so every stream should receive every event meant for it: those never
+// closed directly, the reopened ones on ssehub through Last-Event-ID replay.
+// It reports the loss of the former and the gaps and duplicates of the
+// latter.
 func runChurn(ctx context.Context, b *bench, res *Result) error {
-	cfg := b.cfg
-	closes := make(chan int, 1)
-	cctx, cancel := context.WithTimeout(ctx, cfg.Duration)
-	defer cancel()
-	go func() { closes <- b.churnLoop(cctx) }()
 	quiet := time.Duration(0)
 	if !b.resume {
 		quiet = 2 * time.Second // reopened yardstick streams never get what they missed
 	}
-	st := b.runPublishing(ctx, res, pubPlan{
-		events:     cfg.plannedEvents(),
-		rate:       cfg.Rate,
-		workers:    cfg.Publishers,
-		maxWorkers: maxPacedPublishers,
-		to:         broadcast,
-		trackOK:    true,
-	}, cfg.Duration+rateSlack, quiet)
-	cancel()
-	c := b.churnReport(st)
-	c.Closes = <-closes
+	var closes int
+	checks := b.publishWhileCutting(ctx, res, quiet, func(ctx context.Context) { closes = b.churnLoop(ctx) })
+	c := churnReport(checks, b.resume)
+	c.Closes = closes
 	res.Churn = c
 	res.Loss = int64(c.StableLoss + c.ChurnedMissing)
 	if exp := c.StableExpected + c.ChurnedExpected; exp > 0 {
 		res.LossPercent = 100 * float64(res.Loss) / float64(exp)
 	}
 	return nil
+}
+
+// publishWhileCutting runs cut, which closes streams for their goroutines to
+// reopen until its context ends after cfg.Duration, while publishing the
+// paced plan; then it waits for the deliveries (quiet as in drain), stops
+// the streams and checks each against what it was owed. cut has returned
+// when it returns.
+func (b *bench) publishWhileCutting(ctx context.Context, res *Result, quiet time.Duration, cut func(context.Context)) []streamCheck {
+	cctx, cancel := context.WithTimeout(ctx, b.cfg.Duration)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { defer close(done); cut(cctx) }()
+	plan := b.pacedPlan()
+	plan.trackIDs = true
+	st := b.runPublishing(ctx, res, plan, b.cfg.Duration+rateSlack, quiet)
+	cancel()
+	<-done
+	checks := b.checkStreams(st)
+	res.Checks = b.summarize(checks)
+	return checks
 }
 
 // churnLoop closes about cfg.Churn*conns streams per second, spread over
@@ -73,37 +81,22 @@ func (b *bench) churnLoop(ctx context.Context) int {
 	return closed
 }
 
-// churnReport compares every opened stream's received seqs with the
-// successfully published ones; call it after the streams stopped.
-func (b *bench) churnReport(st *pubStats) *ChurnResult {
-	ok := make([]uint64, (len(st.okSeq)+63)/64)
-	var okCount uint64
-	for i := range st.okSeq {
-		if st.okSeq[i].Load() {
-			ok[i/64] |= 1 << (i % 64)
-			okCount++
-		}
-	}
-	c := &ChurnResult{Resumed: b.resume}
-	for _, s := range b.streams {
-		if !s.opened {
-			continue
-		}
-		var got uint64
-		for i, w := range s.seen {
-			got += uint64(bits.OnesCount64(w & ok[i]))
-		}
-		if s.closes == 0 && s.drops == 0 {
+// churnReport splits the streams' checks between the streams never closed
+// and those closed and reopened (by the tool or the server).
+func churnReport(checks []streamCheck, resumed bool) *ChurnResult {
+	c := &ChurnResult{Resumed: resumed}
+	for _, k := range checks {
+		if k.s.closes == 0 && k.s.drops == 0 {
 			c.StableConns++
-			c.StableExpected += okCount
-			c.StableLoss += okCount - got
+			c.StableExpected += k.expected
+			c.StableLoss += k.missing()
 		} else {
 			c.ChurnedConns++
-			c.ChurnedExpected += okCount
-			c.ChurnedMissing += okCount - got
+			c.ChurnedExpected += k.expected
+			c.ChurnedMissing += k.missing()
 		}
-		c.Duplicates += s.dups
-		c.OutOfRange += s.outOfRange
+		c.Duplicates += k.s.dups
+		c.OutOfRange += k.s.outOfRange
 	}
 	return c
 }

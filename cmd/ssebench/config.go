@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -21,22 +22,25 @@ const (
 type Config struct {
 	URL      string // base URL of the hub, e.g. http://127.0.0.1:3090
 	Target   string // targetSSEHub or targetYardstick
-	Scenario string // idle, fanout, latency, targeted, churn
+	Scenario string // idle, fanout, latency, targeted, churn, storm
 
 	Conns           int // streams to open
 	Sources         int // source addresses 127.0.0.1..127.0.0.K; 0: ceil(Conns/20000)
 	DialConcurrency int // dials in flight at most
 	BufSize         int // read buffer bytes per stream (HTTP layer plus SSE parser)
 
-	Events     int           // fanout: broadcasts to publish
-	Publishers int           // concurrent publishing requests
-	Rate       float64       // events per second (latency, targeted, churn)
-	Duration   time.Duration // publishing time (latency, targeted, churn); idle: hold time
-	Clients    int           // distinct client ids; connection i uses c<i mod Clients>
-	Churn      float64       // fraction of the streams closed and reopened per second
-	Size       int           // bytes of event data
-	NetHTTP    bool          // publish with net/http's client instead of the raw one
-	Batch      int           // events per publish request (ssehub only above 1); 0: 1
+	Events      int           // fanout: broadcasts to publish
+	Publishers  int           // concurrent publishing requests
+	Rate        float64       // events per second (latency, targeted, churn, storm)
+	Duration    time.Duration // publishing time (latency, targeted, churn, storm); idle: hold time
+	Clients     int           // distinct client ids; connection i uses c<i mod Clients>
+	Churn       float64       // fraction of the streams closed and reopened per second
+	To          string        // events to everyone (toBroadcast) or each to one client (toTargeted); "": the scenario's
+	StormEvery  time.Duration // storm: period of the cuts of every open stream; 0: 5s
+	StormJitter time.Duration // delay of a reconnect after the tool's cut, uniform in [0, StormJitter); 0: at once
+	Size        int           // bytes of event data
+	NetHTTP     bool          // publish with net/http's client instead of the raw one
+	Batch       int           // events per publish request (ssehub only above 1); 0: 1
 
 	Settle  time.Duration // wait after all streams are open, before measuring memory
 	Drain   time.Duration // wait for outstanding deliveries after the last publish
@@ -47,7 +51,17 @@ type Config struct {
 	Log  io.Writer // progress lines; nil: none
 }
 
-var scenarioNames = []string{"idle", "fanout", "latency", "targeted", "churn"}
+var scenarioNames = []string{"idle", "fanout", "latency", "targeted", "churn", "storm"}
+
+// Where events go (-to).
+const (
+	toBroadcast = "broadcast" // every event to every stream
+	toTargeted  = "targeted"  // each event to one pseudo-random client id
+)
+
+// checksDeliveries tells the scenarios whose streams are all open before
+// the first event and checked stream by stream at the end (checks.go).
+func (c *Config) checksDeliveries() bool { return c.Scenario == "churn" || c.Scenario == "storm" }
 
 // maxBatch is the most events ssehub accepts in one batch publish.
 const maxBatch = 1000
@@ -124,6 +138,12 @@ func (c *Config) normalize() error {
 	if c.Churn > 10 {
 		return errors.New("-churn: at most 10 (every stream ten times a second)")
 	}
+	if err := c.normalizeTo(); err != nil {
+		return err
+	}
+	if err := c.normalizeStorm(); err != nil {
+		return err
+	}
 	if c.Settle < 0 {
 		c.Settle = 0
 	}
@@ -138,6 +158,36 @@ func (c *Config) normalize() error {
 	}
 	if n := c.plannedEvents(); n > 1<<26 {
 		return fmt.Errorf("%d events planned: at most %d", n, 1<<26)
+	}
+	return nil
+}
+
+// normalizeTo checks -to: churn and storm publish either kind of event, the
+// other scenarios their own.
+func (c *Config) normalizeTo() error {
+	fixed := map[string]string{"idle": toBroadcast, "fanout": toBroadcast, "latency": toBroadcast, "targeted": toTargeted}[c.Scenario]
+	switch {
+	case c.To == "":
+		c.To = cmp.Or(fixed, toBroadcast)
+	case c.To != toBroadcast && c.To != toTargeted:
+		return usageError{fmt.Sprintf("-to %q: want %s or %s", c.To, toBroadcast, toTargeted)}
+	case fixed != "" && c.To != fixed:
+		return usageError{fmt.Sprintf("-to %s: the %s scenario publishes %s events; -to chooses for churn and storm", c.To, c.Scenario, fixed)}
+	}
+	return nil
+}
+
+// normalizeStorm checks the storm flags. The yardstick cannot resume a
+// stream, so a storm against it would only measure that.
+func (c *Config) normalizeStorm() error {
+	if c.Scenario == "storm" && c.Target != targetSSEHub {
+		return usageError{fmt.Sprintf("-scenario storm: only -target ssehub resumes a stream after Last-Event-ID; the %s target cannot", c.Target)}
+	}
+	if c.StormEvery <= 0 {
+		c.StormEvery = 5 * time.Second
+	}
+	if c.StormJitter < 0 {
+		c.StormJitter = 0
 	}
 	return nil
 }

@@ -25,10 +25,32 @@
 //	          loss, and whether latency grew (p99 of the first vs last quarter)
 //	targeted  connection i uses client c<i mod -clients>; -rate publishes/s, each
 //	          to one pseudo-random client: latency, loss
-//	churn     broadcast at -rate for -duration while closing and reopening a
+//	churn     publish at -rate for -duration while closing and reopening a
 //	          fraction -churn of the streams per second (with Last-Event-ID on
 //	          ssehub): loss of the streams that never closed, and gaps and
 //	          duplicates across reconnects
+//	storm     publish at -rate for -duration and every -storm-every (default
+//	          5s) cut every open stream at once, each reconnecting at once
+//	          with Last-Event-ID (or after a uniform random delay in
+//	          [0, -storm-jitter)); ssehub only: the yardstick cannot resume
+//
+// churn and storm publish broadcasts, or with -to targeted each event to
+// one pseudo-random client as the targeted scenario does. Their streams are
+// all open before the first event, so each logical stream, across its
+// reconnects, is checked against the events it was owed: those published
+// with a 200 answer to everyone or to its client (recomputed from the seq,
+// not stored). The report gives, summed over the streams and as the number
+// of streams concerned: expected, received, missing, split into silent and
+// announced (lost in the span of hub ids a reset event announced: after its
+// lastEventId, up to its id), duplicates, out of order (a first delivery
+// whose hub id is not above the previous one's: the hub promises its log's
+// order, which concurrent publishers make differ from the seq order),
+// events meant for another client, and reset events, with the first few
+// streams that failed. The publishers note each event's hub id from its
+// receipt, which places it against the reset spans. -strict fails a run
+// with silent missing, duplicate, out-of-order or misdelivered events;
+// announced loss is the hub keeping its promise when its history no longer
+// holds a stream's position.
 //
 // With -batch N (ssehub only, at most 1000) the publishing scenarios send N
 // events per request: the event rate stays -rate, so -rate 10000 -batch 10

@@ -4,12 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -18,10 +21,16 @@ import (
 // testHub is a minimal in-process SSE hub. By default it speaks the
 // yardstick's API (raw body, ?to=, count reply); with ssehub set it speaks
 // ssehub's (JSON publish and reply, a first "retry"/"id" frame, replay after
-// Last-Event-ID).
+// Last-Event-ID). Its faults prove that the delivery checks see each defect.
 type testHub struct {
 	ssehub     bool
 	failStatus int // when not 0, every publish is answered with it
+
+	// Faults of the ssehub kind's streams.
+	drop          func(client string, id int) bool // never send event id to client's streams, live or replayed
+	resetOnResume bool                             // answer every Last-Event-ID with a reset event at the head, not a replay
+	replayLast    bool                             // replay from the last id, inclusive (one duplicate per resume)
+	reverseReplay bool                             // replay the missed events newest first (out of order)
 
 	mu          sync.Mutex
 	subs        map[*testSub]struct{}
@@ -55,14 +64,7 @@ func (h *testHub) serveSSE(w http.ResponseWriter, r *http.Request) {
 	var backlog []byte
 	h.mu.Lock()
 	if h.ssehub {
-		backlog = fmt.Appendf(nil, "retry: 1000\nid: %d\n\n", len(h.log))
-		if last, err := strconv.Atoi(r.Header.Get("Last-Event-ID")); err == nil && last >= 0 && last <= len(h.log) {
-			for _, e := range h.log[last:] {
-				if e.to == "" || e.to == s.client {
-					backlog = append(backlog, e.frame...)
-				}
-			}
-		}
+		backlog = h.resume(s.client, r.Header.Get("Last-Event-ID"))
 	}
 	h.subs[s] = struct{}{}
 	h.mu.Unlock()
@@ -86,6 +88,41 @@ func (h *testHub) serveSSE(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// resume returns a stream's first bytes: the retry field, the events after
+// the client's last id (or a reset event), and the head's id. Call it with
+// h.mu held.
+func (h *testHub) resume(client, lastID string) []byte {
+	out := []byte("retry: 1000\n")
+	last, err := strconv.Atoi(lastID)
+	switch {
+	case err != nil || last < 0 || last > len(h.log):
+	case h.resetOnResume:
+		out = fmt.Appendf(out, "id: %d\nevent: reset\ndata: {\"reason\":\"expired\",\"lastEventId\":%q}\n\n", len(h.log), lastID)
+	default:
+		from := last
+		if h.replayLast && from > 0 {
+			from--
+		}
+		var frames [][]byte
+		for i, e := range h.log[from:] {
+			if h.sends(client, from+i+1, e.to) {
+				frames = append(frames, e.frame)
+			}
+		}
+		if h.reverseReplay {
+			slices.Reverse(frames)
+		}
+		out = append(out, bytes.Join(frames, nil)...)
+	}
+	return fmt.Appendf(out, "id: %d\n\n", len(h.log))
+}
+
+// sends reports whether event id, to client to ("": everyone), goes to a
+// stream of client.
+func (h *testHub) sends(client string, id int, to string) bool {
+	return (to == "" || to == client) && (h.drop == nil || !h.drop(client, id))
 }
 
 // testPublish is one element of an ssehub publish body.
@@ -147,7 +184,7 @@ func (h *testHub) publish(w http.ResponseWriter, r *http.Request) {
 		h.log = append(h.log, testEntry{to, frame})
 		n := 0
 		for s := range h.subs {
-			if to == "" || s.client == to {
+			if h.sends(s.client, id, to) {
 				select {
 				case s.ch <- frame:
 					n++
@@ -291,5 +328,133 @@ func TestConnectErrorsCounted(t *testing.T) {
 	_, err := Run(context.Background(), Config{URL: url, Target: targetYardstick, Scenario: "idle", Conns: 3, Timeout: 10 * time.Second})
 	if err == nil {
 		t.Fatal("no error with the server down")
+	}
+}
+
+// stormTest runs a small storm against h: 40 streams, 100 events/s for
+// 1.5 s, every stream cut every 0.4 s (three storms).
+func stormTest(t *testing.T, h *testHub, to string, jitter time.Duration) *Result {
+	t.Helper()
+	srv := newTestServer(t, h)
+	res := runTest(t, Config{
+		URL: srv.URL, Target: targetSSEHub, Scenario: "storm", To: to,
+		Conns: 40, Clients: 10, Rate: 100, Duration: 1500 * time.Millisecond,
+		StormEvery: 400 * time.Millisecond, StormJitter: jitter, Drain: 5 * time.Second,
+	})
+	st, c := res.Storm, res.Checks
+	if st == nil || c == nil {
+		t.Fatalf("no storm or checks: %+v", res)
+	}
+	if st.Storms != 3 || st.Cuts < 100 || st.StreamsReconnected != 40 || st.Reconnects+st.ReconnectsCut < st.Cuts {
+		t.Fatalf("storm %+v", st)
+	}
+	if c.Streams != 40 || res.Published != 150 || c.To != to {
+		t.Fatalf("%d streams checked, %d published, to %s", c.Streams, res.Published, c.To)
+	}
+	return res
+}
+
+func TestStormEndToEnd(t *testing.T) {
+	for _, to := range []string{toBroadcast, toTargeted} {
+		t.Run(to, func(t *testing.T) {
+			res := stormTest(t, &testHub{ssehub: true}, to, 0)
+			c := res.Checks
+			want := uint64(150 * 40)
+			if to == toTargeted {
+				want = 150 * 4 // each event to one client of 10, each client 4 streams
+			}
+			if c.Expected != want || c.Received != want || c.Missing != 0 || res.Loss != 0 {
+				t.Errorf("received %d of %d expected (want %d), missing %d", c.Received, c.Expected, want, c.Missing)
+			}
+			if p := res.failure(); p != "" || c.Duplicates+c.OutOfOrder+c.Misdelivered+c.ResetEvents != 0 {
+				t.Errorf("failure %q, checks %+v", p, c)
+			}
+		})
+	}
+}
+
+// A hub that never sends one event to a client loses it silently: the check
+// names the streams and -strict fails.
+func TestStormSilentLoss(t *testing.T) {
+	res := stormTest(t, &testHub{ssehub: true, drop: func(client string, id int) bool { return id == 5 }}, toTargeted, 0)
+	c := res.Checks
+	if c.SilentMissing != 4 || c.StreamsSilentMissing != 4 || c.AnnouncedLost != 0 || len(c.Problems) != 4 {
+		t.Fatalf("silent %d on %d streams, announced %d, problems %+v", c.SilentMissing, c.StreamsSilentMissing, c.AnnouncedLost, c.Problems)
+	}
+	if p := c.Problems[0]; p.SilentMissing != 1 || p.FirstSilentSeq < 0 || p.Received != p.Expected-1 {
+		t.Errorf("problem stream %+v", p)
+	}
+	if p := res.failure(); !strings.Contains(p, "4 silent missing") {
+		t.Errorf("failure %q", p)
+	}
+}
+
+// A hub that answers every resume with a reset event announces what the
+// streams missed while reconnecting: announced, not silent, and no failure.
+func TestStormAnnouncedLoss(t *testing.T) {
+	res := stormTest(t, &testHub{ssehub: true, resetOnResume: true}, toBroadcast, 100*time.Millisecond)
+	c := res.Checks
+	if c.AnnouncedLost == 0 || c.SilentMissing != 0 || c.Missing != c.AnnouncedLost || c.StreamsReset != 40 || c.ResetEvents < 100 {
+		t.Fatalf("checks %+v", c)
+	}
+	if p := res.failure(); p != "" || c.OutOfOrder != 0 {
+		t.Errorf("failure %q, %d out of order", p, c.OutOfOrder)
+	}
+}
+
+// Replaying from the last id inclusive, the mistake the README warns of,
+// duplicates an event on every resume.
+func TestStormDuplicates(t *testing.T) {
+	res := stormTest(t, &testHub{ssehub: true, replayLast: true}, toBroadcast, 0)
+	c := res.Checks
+	if c.Duplicates < 100 || c.StreamsDuplicates != 40 || c.Missing != 0 || c.OutOfOrder != 0 {
+		t.Fatalf("checks %+v", c)
+	}
+	if p := res.failure(); !strings.Contains(p, "duplicates") {
+		t.Errorf("failure %q", p)
+	}
+}
+
+// A replay newest first delivers the events a stream missed out of the
+// hub's order.
+func TestStormOutOfOrder(t *testing.T) {
+	res := stormTest(t, &testHub{ssehub: true, reverseReplay: true}, toBroadcast, 100*time.Millisecond)
+	c := res.Checks
+	if c.OutOfOrder == 0 || c.Missing != 0 || c.Duplicates != 0 {
+		t.Fatalf("checks %+v", c)
+	}
+	if p := res.failure(); !strings.Contains(p, "out of order") {
+		t.Errorf("failure %q", p)
+	}
+}
+
+func TestStormUsage(t *testing.T) {
+	for _, cfg := range []Config{
+		{Scenario: "storm", Target: targetYardstick},
+		{Scenario: "latency", To: toTargeted},
+		{Scenario: "targeted", To: toBroadcast},
+		{Scenario: "churn", To: "some"},
+	} {
+		cfg.URL, cfg.Conns = "http://127.0.0.1:1", 1
+		_, err := Run(context.Background(), cfg)
+		if ue := (usageError{}); !errors.As(err, &ue) {
+			t.Errorf("%s -target %q -to %q: %v, want a usage error", cfg.Scenario, cfg.Target, cfg.To, err)
+		}
+	}
+}
+
+// Churn with targeted events checks each stream against its client's events.
+func TestChurnTargeted(t *testing.T) {
+	srv := newTestServer(t, &testHub{ssehub: true})
+	res := runTest(t, Config{
+		URL: srv.URL, Target: targetSSEHub, Scenario: "churn", To: toTargeted,
+		Conns: 40, Clients: 10, Rate: 100, Duration: time.Second, Churn: 1,
+	})
+	c, k := res.Churn, res.Checks
+	if c == nil || k == nil || c.Closes == 0 || k.To != toTargeted {
+		t.Fatalf("churn %+v, checks %+v", c, k)
+	}
+	if k.Expected != 100*4 || k.Received != k.Expected || res.failure() != "" {
+		t.Fatalf("received %d of %d (want 400: 4 streams per client), failure %q", k.Received, k.Expected, res.failure())
 	}
 }

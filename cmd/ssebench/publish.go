@@ -82,8 +82,9 @@ func (s *pubSession) close() {
 }
 
 // publish sends data to client, or to everyone when client is "", and
-// returns the number of connections the hub says it reached.
-func (s *pubSession) publish(ctx context.Context, client string, data []byte) (int, error) {
+// returns the hub's receipt: the number of connections it says it reached
+// and, on ssehub, the event's id.
+func (s *pubSession) publish(ctx context.Context, client string, data []byte) (receipt, error) {
 	p := s.p
 	path, body, ctype := "/publish", data, "application/octet-stream"
 	if p.kind == targetSSEHub {
@@ -93,29 +94,25 @@ func (s *pubSession) publish(ctx context.Context, client string, data []byte) (i
 	}
 	reply, err := s.send(ctx, path, ctype, body)
 	if err != nil {
-		return 0, err
+		return receipt{}, err
 	}
 	return parseReply(p.kind, reply)
 }
 
 // publishBatch sends body, the JSON array of n ssehub publish objects made
-// by a batchBody, as one request and returns the number of connections the
-// hub's n receipts add up to. An error means none of the n counts as
-// published.
-func (s *pubSession) publishBatch(ctx context.Context, body []byte, n int) (int, error) {
+// by a batchBody, as one request and returns the hub's n receipts, in the
+// order of the events (valid until the session's next batch). An error
+// means none of the n counts as published.
+func (s *pubSession) publishBatch(ctx context.Context, body []byte, n int) ([]receipt, error) {
 	reply, err := s.send(ctx, "/publish", "application/json", body)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	s.receipts, err = parseReceipts(reply, n, s.receipts)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	total := 0
-	for _, r := range s.receipts {
-		total += max(r.Connections, 0)
-	}
-	return total, nil
+	return s.receipts, nil
 }
 
 // send posts body and returns the reply of a 200, or an error.
@@ -205,27 +202,27 @@ func (s *pubSession) post(ctx context.Context, path, ctype string, body []byte) 
 	return resp.StatusCode, reply, err
 }
 
-// parseReply returns the number of connections a successful publish reached.
-func parseReply(kind string, reply []byte) (int, error) {
+// parseReply returns the receipt of a successful publish. The yardstick
+// answers with the number of connections only: its receipts have no id.
+func parseReply(kind string, reply []byte) (receipt, error) {
 	if kind == targetSSEHub {
-		var r struct {
-			Connections int `json:"connections"`
-		}
+		var r receipt
 		if err := json.Unmarshal(reply, &r); err != nil {
-			return 0, fmt.Errorf("publish reply %q: %v", reply, err)
+			return receipt{}, fmt.Errorf("publish reply %q: %v", reply, err)
 		}
-		return r.Connections, nil
+		return r, nil
 	}
 	n, err := strconv.Atoi(strings.TrimSpace(string(reply)))
 	if err != nil {
-		return 0, fmt.Errorf("publish reply %q: %v", reply, err)
+		return receipt{}, fmt.Errorf("publish reply %q: %v", reply, err)
 	}
-	return n, nil
+	return receipt{Connections: n}, nil
 }
 
 // receipt is the part of an ssehub publish receipt the tool uses.
 type receipt struct {
-	Connections int `json:"connections"`
+	ID          string `json:"id"` // the event's id in the hub's log, as streams see it
+	Connections int    `json:"connections"`
 }
 
 // parseReceipts parses the reply to a batch of n events, a JSON array of n

@@ -17,7 +17,7 @@ func writeTable(w io.Writer, r *Result) error {
 	row := func(label, format string, args ...any) {
 		fmt.Fprintf(tw, "%s\t%s\n", label, fmt.Sprintf(format, args...))
 	}
-	row("scenario", "%s against %s at %s", r.Scenario, r.Target, r.URL)
+	row("scenario", "%s (%s events) against %s at %s", r.Scenario, r.To, r.Target, r.URL)
 	row("streams", "%d over %d source address(es), %d client ids, %d B buffers, GOMAXPROCS %d",
 		r.Conns, r.Sources, r.Clients, r.BufSize, r.GOMAXPROCS)
 	row("connect", "%d/%d open in %.2fs (%.0f conns/s)%s",
@@ -62,6 +62,13 @@ func writeTable(w io.Writer, r *Result) error {
 		row("churned streams", "%d: %s %d of %d, duplicates %d, unknown seqs %d",
 			c.ChurnedConns, what, c.ChurnedMissing, c.ChurnedExpected, c.Duplicates, c.OutOfRange)
 	}
+	if st := r.Storm; st != nil {
+		row("storm", "%d storms every %.1fs (reconnect jitter %.1fs): %d streams cut, %d reconnects (%d cut by the stop), %d streams reconnected",
+			st.Storms, st.EverySeconds, st.JitterSeconds, st.Cuts, st.Reconnects, st.ReconnectsCut, st.StreamsReconnected)
+	}
+	if c := r.Checks; c != nil {
+		writeChecks(row, c)
+	}
 	if r.Drops > 0 || r.Reopens > 0 || r.OtherEvents > 0 || len(r.ReopenErrs) > 0 {
 		row("stream events", "%d ended by server, %d reopened (%d churn reopens cut by the stop)%s, %d other events (%d reset)",
 			r.Drops, r.Reopens, r.ReopensCut, kinds(" reopen errors", r.ReopenErrs), r.OtherEvents, r.ResetEvents)
@@ -81,6 +88,25 @@ func writeTable(w io.Writer, r *Result) error {
 		row("note", "%s", n)
 	}
 	return tw.Flush()
+}
+
+// writeChecks prints the stream-by-stream checks of churn and storm runs.
+func writeChecks(row func(label, format string, args ...any), c *StreamChecks) {
+	row("stream checks", "%d streams, %s events: %d of %d expected received, %d missing",
+		c.Streams, c.To, c.Received, c.Expected, c.Missing)
+	row("missing", "silent %d (%d streams), announced by reset %d (%d streams); %d reset events on %d streams",
+		c.SilentMissing, c.StreamsSilentMissing, c.AnnouncedLost, c.StreamsAnnouncedLost, c.ResetEvents, c.StreamsReset)
+	row("order", "duplicates %d (%d streams), out of order %d (%d streams), misdelivered %d (%d streams), unknown seqs %d",
+		c.Duplicates, c.StreamsDuplicates, c.OutOfOrder, c.StreamsOutOfOrder, c.Misdelivered, c.StreamsMisdelivered, c.UnknownSeqs)
+	for _, p := range c.Problems {
+		first := ""
+		if p.FirstSilentSeq >= 0 {
+			first = fmt.Sprintf(" (first seq %d)", p.FirstSilentSeq)
+		}
+		row("problem stream", "#%d (%s, %d reconnects): %d of %d received, silent %d%s, announced %d, duplicates %d, out of order %d, misdelivered %d, resets %d",
+			p.Stream, p.Client, p.Reconnects, p.Received, p.Expected, p.SilentMissing, first,
+			p.AnnouncedLost, p.Duplicates, p.OutOfOrder, p.Misdelivered, p.ResetEvents)
+	}
 }
 
 func fmtLatency(l *Latency) string {

@@ -15,6 +15,7 @@ type Result struct {
 	Conns      int    `json:"conns"`
 	Sources    int    `json:"sources"`
 	Clients    int    `json:"clients"`
+	To         string `json:"events_to"` // broadcast or targeted
 	BufSize    int    `json:"buf_size"`
 	GOMAXPROCS int    `json:"gomaxprocs"`
 
@@ -62,7 +63,9 @@ type Result struct {
 	LatencyLast  *Latency `json:"latency_last_quarter,omitempty"`
 	LatencyGrew  *bool    `json:"latency_grew,omitempty"`
 
-	Churn *ChurnResult `json:"churn,omitempty"`
+	Churn  *ChurnResult  `json:"churn,omitempty"`
+	Storm  *StormResult  `json:"storm,omitempty"`
+	Checks *StreamChecks `json:"stream_checks,omitempty"`
 
 	Drops       int            `json:"streams_ended_by_server"`
 	Reopens     int            `json:"streams_reopened"`
@@ -104,6 +107,74 @@ type ChurnResult struct {
 	Resumed         bool   `json:"resumed_with_last_event_id"`
 }
 
+// StormResult is what the storm scenario's cuts did.
+type StormResult struct {
+	EverySeconds       float64 `json:"every_seconds"`
+	JitterSeconds      float64 `json:"jitter_seconds"` // reconnects delayed uniformly in [0, jitter)
+	Storms             int     `json:"storms"`         // times every open stream was cut at once
+	Cuts               int     `json:"cuts"`           // streams cut, over all storms
+	Reconnects         int     `json:"reconnects"`     // successful reconnects (also after ends by the server)
+	StreamsReconnected int     `json:"streams_reconnected"`
+	ReconnectsCut      int     `json:"reconnects_cut_by_stop"` // cuts not reconnected because the run ended
+}
+
+// StreamChecks compares, stream by stream, what every opened logical stream
+// received across its reconnects with what it was owed: the events
+// published with a 200 answer to everyone or to its client. Counts are
+// summed over the streams; Streams* count the streams concerned.
+type StreamChecks struct {
+	Streams       int    `json:"streams"`   // streams checked: every one that opened
+	To            string `json:"events_to"` // broadcast or targeted
+	Expected      uint64 `json:"expected"`
+	Received      uint64 `json:"received"`       // expected events received at least once
+	Missing       uint64 `json:"missing"`        // expected and never received
+	SilentMissing uint64 `json:"silent_missing"` // missing with no reset event announcing it
+	AnnouncedLost uint64 `json:"announced_lost"` // missing in the span a reset event announced lost
+	Duplicates    uint64 `json:"duplicates"`     // deliveries of an event the stream already had
+	OutOfOrder    uint64 `json:"out_of_order"`   // first deliveries whose hub id is not above an earlier one's
+	Misdelivered  uint64 `json:"misdelivered"`   // events received that were owed to another client
+	UnknownSeqs   uint64 `json:"unknown_seqs"`   // seqs the tool never planned
+	ResetEvents   uint64 `json:"reset_events"`
+
+	StreamsSilentMissing int `json:"streams_with_silent_missing"`
+	StreamsAnnouncedLost int `json:"streams_with_announced_lost"`
+	StreamsDuplicates    int `json:"streams_with_duplicates"`
+	StreamsOutOfOrder    int `json:"streams_out_of_order"`
+	StreamsMisdelivered  int `json:"streams_misdelivered"`
+	StreamsReset         int `json:"streams_reset"`
+
+	Problems []StreamProblem `json:"problem_streams,omitempty"` // the first few streams that failed a check
+}
+
+// StreamProblem is one stream that failed a check: silent loss, a duplicate,
+// an event out of order or one meant for another client.
+type StreamProblem struct {
+	Stream         int    `json:"stream"`
+	Client         string `json:"client"`
+	Reconnects     int    `json:"reconnects"`
+	Expected       uint64 `json:"expected"`
+	Received       uint64 `json:"received"`
+	SilentMissing  uint64 `json:"silent_missing"`
+	AnnouncedLost  uint64 `json:"announced_lost"`
+	Duplicates     uint64 `json:"duplicates"`
+	OutOfOrder     uint64 `json:"out_of_order"`
+	Misdelivered   uint64 `json:"misdelivered"`
+	ResetEvents    uint64 `json:"reset_events"`
+	FirstSilentSeq int64  `json:"first_silent_seq"` // -1: none
+}
+
+// problem says what makes the checks fail -strict, or "": loss no reset
+// announced, a duplicate, an event out of the hub's order, or an event
+// delivered to a client it was not for. Announced loss is the hub doing what
+// it promises when its history no longer holds a stream's position.
+func (c *StreamChecks) problem() string {
+	if c.SilentMissing+c.Duplicates+c.OutOfOrder+c.Misdelivered == 0 {
+		return ""
+	}
+	return fmt.Sprintf("stream checks: %d silent missing (%d streams), %d duplicates, %d out of order, %d misdelivered",
+		c.SilentMissing, c.StreamsSilentMissing, c.Duplicates, c.OutOfOrder, c.Misdelivered)
+}
+
 func newResult(cfg Config) *Result {
 	return &Result{
 		Scenario:   cfg.Scenario,
@@ -116,6 +187,7 @@ func newResult(cfg Config) *Result {
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 		Planned:    cfg.plannedEvents(),
 		Batch:      cfg.Batch,
+		To:         cfg.To,
 	}
 }
 
@@ -198,18 +270,23 @@ func (r *Result) setCPU(m cpuMeter) {
 
 // failure says what makes a run unacceptable for -strict, or "" if nothing:
 // a stream that did not connect, a refused publish, a lost event, or (on
-// ssehub, which resumes) a gap or duplicate across reconnects.
+// ssehub, which resumes) a gap or duplicate across reconnects. Runs checked
+// stream by stream (churn, storm) are judged by their checks instead of the
+// total loss, so that loss a reset event announced does not fail a storm.
 func (r *Result) failure() string {
 	switch {
 	case r.Connected < r.Conns:
 		return fmt.Sprintf("%d of %d streams connected", r.Connected, r.Conns)
 	case r.PublishErrors > 0:
 		return fmt.Sprintf("%d publishes failed", r.PublishErrors)
-	case r.Loss != 0:
+	case r.Checks == nil && r.Loss != 0:
 		return fmt.Sprintf("loss %d", r.Loss)
 	}
 	if c := r.Churn; c != nil && (c.StableLoss > 0 || (c.Resumed && (c.ChurnedMissing > 0 || c.Duplicates > 0))) {
 		return fmt.Sprintf("churn: stable loss %d, gaps %d, duplicates %d", c.StableLoss, c.ChurnedMissing, c.Duplicates)
+	}
+	if c := r.Checks; c != nil {
+		return c.problem()
 	}
 	return ""
 }

@@ -45,6 +45,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		err = runTargeted(ctx, b, res)
 	case "churn":
 		err = runChurn(ctx, b, res)
+	case "storm":
+		err = runStorm(ctx, b, res)
 	}
 	if e := b.stop(); e != nil {
 		res.Notes = append(res.Notes, e.Error())

@@ -44,13 +44,14 @@ func runFanout(ctx context.Context, b *bench, res *Result) error {
 
 // runLatency broadcasts at cfg.Rate for cfg.Duration.
 func runLatency(ctx context.Context, b *bench, res *Result) error {
-	b.runPublishing(ctx, res, pubPlan{
-		events:     b.cfg.plannedEvents(),
-		rate:       b.cfg.Rate,
-		workers:    b.cfg.Publishers,
-		maxWorkers: maxPacedPublishers,
-		to:         broadcast,
-	}, b.cfg.Duration+rateSlack, 0)
+	b.runPublishing(ctx, res, b.pacedPlan(), b.cfg.Duration+rateSlack, 0)
+	return nil
+}
+
+// runTargeted publishes at cfg.Rate for cfg.Duration, each event to one
+// pseudo-random client id.
+func runTargeted(ctx context.Context, b *bench, res *Result) error {
+	b.runPublishing(ctx, res, b.pacedPlan(), b.cfg.Duration+rateSlack, 0)
 	return nil
 }
 
@@ -58,21 +59,33 @@ func runLatency(ctx context.Context, b *bench, res *Result) error {
 // to sustain: 4 ms per round trip leaves room on a loaded machine.
 const targetedPerWorker = 250
 
-// runTargeted publishes at cfg.Rate for cfg.Duration, each event to one
-// pseudo-random client id, over enough concurrent requests to hold the rate
-// of requests (cfg.Rate/cfg.Batch); the pool grows if they take longer.
-func runTargeted(ctx context.Context, b *bench, res *Result) error {
+// pacedPlan publishes cfg.Rate events/s for cfg.Duration to cfg.To.
+// Targeted events start with enough concurrent requests to hold the rate of
+// requests (cfg.Rate/cfg.Batch); the pool grows if they take longer.
+func (b *bench) pacedPlan() pubPlan {
 	cfg := b.cfg
-	workers := max(cfg.Publishers, int(math.Ceil(cfg.Rate/float64(max(cfg.Batch, 1))/targetedPerWorker)))
-	seed, clients := cfg.Seed, uint64(cfg.Clients)
-	b.runPublishing(ctx, res, pubPlan{
+	workers := cfg.Publishers
+	if cfg.To == toTargeted {
+		workers = max(workers, int(math.Ceil(cfg.Rate/float64(max(cfg.Batch, 1))/targetedPerWorker)))
+	}
+	return pubPlan{
 		events:     cfg.plannedEvents(),
 		rate:       cfg.Rate,
 		workers:    workers,
 		maxWorkers: max(workers, maxPacedPublishers),
-		to:         func(seq uint64) int { return int(mix64(seed^seq) % clients) },
-	}, cfg.Duration+rateSlack, 0)
-	return nil
+		to:         cfg.eventTarget(),
+	}
+}
+
+// eventTarget returns the target of each event seq: -1 (everyone) or, for
+// -to targeted, a pseudo-random client. It is a pure function of the seed
+// and seq, so the delivery checks recompute it instead of storing it.
+func (c *Config) eventTarget() func(seq uint64) int {
+	if c.To != toTargeted {
+		return broadcast
+	}
+	seed, clients := c.Seed, uint64(c.Clients)
+	return func(seq uint64) int { return int(mix64(seed^seq) % clients) }
 }
 
 // mix64 is SplitMix64's finalizer: a well-spread hash of x.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +25,7 @@ type pubPlan struct {
 	workers    int
 	maxWorkers int
 	to         func(seq uint64) int
-	trackOK    bool // record which seqs were published (churn)
+	trackIDs   bool // record which seqs were published, with their hub ids (churn, storm)
 }
 
 // pubStats is what publishing did.
@@ -32,13 +33,13 @@ type pubStats struct {
 	ok, failed, unsent  int // events
 	requests, reqFailed int // publish requests sent, and those that failed
 	errKinds            map[string]int
-	okSeq               []atomic.Bool // when trackOK
-	expected            atomic.Uint64 // deliveries owed by successful publishes
-	reported            atomic.Uint64 // connections the hub said it reached
-	first, last         time.Time     // first publish start, last publish end
-	maxLag              time.Duration // worst start behind schedule
-	late                int           // events whose request started over 10 ms behind schedule
-	workers             int           // publishers in use at the end
+	ids                 []atomic.Uint64 // when trackIDs: per seq, its hub id (hubID); 0: not published
+	expected            atomic.Uint64   // deliveries owed by successful publishes
+	reported            atomic.Uint64   // connections the hub said it reached
+	first, last         time.Time       // first publish start, last publish end
+	maxLag              time.Duration   // worst start behind schedule
+	late                int             // events whose request started over 10 ms behind schedule
+	workers             int             // publishers in use at the end
 }
 
 // growAfter is how long a due request waits for a busy publisher before a
@@ -60,8 +61,8 @@ type pubJob struct {
 // all its events as failed.
 func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPlan) *pubStats {
 	st := &pubStats{errKinds: map[string]int{}}
-	if plan.trackOK {
-		st.okSeq = make([]atomic.Bool, plan.events)
+	if plan.trackIDs {
+		st.ids = make([]atomic.Uint64, plan.events)
 	}
 	var (
 		mu      sync.Mutex
@@ -78,6 +79,7 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 		errs := map[string]int{}
 		buf := make([]byte, 0, b.cfg.Size+48)
 		var body batchBody
+		var one [1]receipt
 		sess := p.session()
 		defer sess.close()
 		for j := range jobs {
@@ -94,13 +96,15 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 			// The deliveries owed are counted from the streams open now,
 			// before the request, as the hub will count them.
 			var want uint64
-			var n int
+			var recs []receipt
 			var err error
 			if batch == 1 {
 				to := plan.to(j.seq)
 				want = b.expectFor(to)
 				buf = appendPayload(buf[:0], j.seq, now.UnixNano(), b.cfg.Size)
-				n, err = sess.publish(runCtx, nameOf(to), buf)
+				var r receipt
+				r, err = sess.publish(runCtx, nameOf(to), buf)
+				recs = append(one[:0], r)
 			} else {
 				body.reset()
 				for seq := j.seq; seq < j.seq+uint64(j.n); seq++ {
@@ -109,7 +113,7 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 					buf = appendPayload(buf[:0], seq, now.UnixNano(), b.cfg.Size)
 					body.add(nameOf(to), buf)
 				}
-				n, err = sess.publishBatch(runCtx, body.bytes(), j.n)
+				recs, err = sess.publishBatch(runCtx, body.bytes(), j.n)
 			}
 			last = time.Now()
 			reqs++
@@ -121,10 +125,10 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 			}
 			ok += j.n
 			st.expected.Add(want)
-			st.reported.Add(uint64(max(n, 0)))
-			if st.okSeq != nil {
-				for seq := j.seq; seq < j.seq+uint64(j.n); seq++ {
-					st.okSeq[seq].Store(true)
+			for k, r := range recs {
+				st.reported.Add(uint64(max(r.Connections, 0)))
+				if st.ids != nil {
+					st.ids[j.seq+uint64(k)].Store(hubID(r.ID))
 				}
 			}
 		}
@@ -215,6 +219,27 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 			fmt.Fprintf(b.cfg.Log, "ssebench: %d/%d events sent, %d deliveries\n", sent.Load(), plan.events, b.delivered.Load())
 		}
 	}
+}
+
+// noHubID is the hub id recorded for an event published with a 200 answer
+// whose receipt named no id (the yardstick's): owed, but no reset event can
+// announce it lost.
+const noHubID = math.MaxUint64
+
+// hubID is the id of a published event for pubStats.ids: its number in the
+// hub's log, or noHubID. It is never 0, which means "not published".
+func hubID(id string) uint64 {
+	if v, ok := parseID(id); ok && v != 0 {
+		return v
+	}
+	return noHubID
+}
+
+// parseID returns the log sequence number in an ssehub event id (a decimal
+// number); ok is false for anything else.
+func parseID(id string) (uint64, bool) {
+	v, end, ok := parseDigits(id, 0)
+	return v, ok && end == len(id)
 }
 
 // nameOf is the client id of target to, or "" for a broadcast (to < 0).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -36,9 +37,20 @@ type stream struct {
 	other      uint64
 	resets     uint64
 	dups       uint64
-	seen       []uint64 // churn: bitset of received seqs
+	seen       []uint64 // churn, storm: bitset of received seqs
 	outOfRange uint64   // seqs beyond the bitset
+
+	// Delivery order and announced loss (churn, storm), over every
+	// connection of the logical stream, in the order events arrived.
+	lastHubID  uint64     // highest hub id received (events or reset), 0: none
+	outOfOrder uint64     // first deliveries whose hub id was not above lastHubID
+	resetWins  []idWindow // the spans of hub ids reset events announced lost
 }
+
+// idWindow is a span of hub ids (after, upTo] a reset event announced lost:
+// after is the Last-Event-ID the stream resumed from, upTo the reset event's
+// id, where the hub resumed the stream instead.
+type idWindow struct{ after, upTo uint64 }
 
 // maxDrops bounds how often one stream is reopened after the server ended it.
 const maxDrops = 20
@@ -82,6 +94,9 @@ func (b *bench) reopen(s *stream) bool {
 	churned := s.churnReq.Swap(false)
 	if churned {
 		s.closes++
+		if j := b.cfg.StormJitter; j > 0 {
+			sleepCtx(b.ctx, rand.N(j))
+		}
 	} else {
 		s.drops++
 		if !b.resume || s.drops > maxDrops {
@@ -192,20 +207,23 @@ func (b *bench) read(s *stream, body io.Reader, direct bool) {
 		if err != nil {
 			return
 		}
-		b.onEvent(s, ev.Type, ev.Data)
+		b.onEvent(s, ev)
 	}
 }
 
 // onEvent records one dispatched event: its latency and its sequence number.
-func (b *bench) onEvent(s *stream, typ, data string) {
-	if typ != "message" {
-		if typ == "reset" {
+func (b *bench) onEvent(s *stream, ev sse.Event) {
+	if ev.Type != "message" {
+		if ev.Type == "reset" {
 			s.resets++
+			if s.seen != nil {
+				s.noteReset(ev)
+			}
 		}
 		s.other++
 		return
 	}
-	seq, sent, ok := parsePayload(data)
+	seq, sent, ok := parsePayload(ev.Data)
 	if !ok {
 		s.other++
 		return
@@ -220,18 +238,72 @@ func (b *bench) onEvent(s *stream, typ, data string) {
 			b.latLast.Record(lat)
 		}
 	}
-	if s.seen != nil {
-		if w := seq / 64; w < uint64(len(s.seen)) {
-			bit := uint64(1) << (seq % 64)
-			if s.seen[w]&bit != 0 {
-				s.dups++
-			}
-			s.seen[w] |= bit
-		} else {
-			s.outOfRange++
-		}
-	}
 	s.received++
 	s.lastRecv = now
-	b.delivered.Add(1)
+	// A duplicate does not count towards the deliveries drain waits for,
+	// or it would stop waiting before the last events arrived.
+	if s.seen == nil || !s.track(seq, ev.ID) {
+		b.delivered.Add(1)
+	}
+}
+
+// track records the delivery of event seq with hub id id for the delivery
+// checks: a seq beyond the bitset, a duplicate (reported true), or the first
+// delivery of an event. Order is judged by the hub's id, not by seq:
+// concurrent publishers (and bolt's group commits) let the hub log seq n+1
+// before seq n, and what the hub promises is its log's order. Events
+// without a numeric id (the yardstick's) are not judged.
+func (s *stream) track(seq uint64, id string) (dup bool) {
+	w := seq / 64
+	if w >= uint64(len(s.seen)) {
+		s.outOfRange++
+		return false
+	}
+	bit := uint64(1) << (seq % 64)
+	if s.seen[w]&bit != 0 {
+		s.dups++
+		return true
+	}
+	s.seen[w] |= bit
+	if v, ok := parseID(id); ok {
+		if v <= s.lastHubID {
+			s.outOfOrder++
+		}
+		s.lastHubID = max(s.lastHubID, v)
+	}
+	return false
+}
+
+// noteReset records the span of hub ids a reset event announces lost: after
+// the id the stream resumed from (the data's lastEventId) up to the reset's
+// own id, the position the hub resumes it from. A lastEventId the hub could
+// not place (reason "unknown": not a number, or newer than its head) leaves
+// everything before the reset's id announced. Events after the reset must
+// have higher ids.
+func (s *stream) noteReset(ev sse.Event) {
+	upTo, ok := parseID(ev.ID)
+	if !ok {
+		return // no position: nothing is announced
+	}
+	var d struct {
+		LastEventID string `json:"lastEventId"`
+	}
+	_ = json.Unmarshal([]byte(ev.Data), &d)
+	after, ok := parseID(d.LastEventID)
+	if !ok || after > upTo {
+		after = 0
+	}
+	s.resetWins = append(s.resetWins, idWindow{after, upTo})
+	s.lastHubID = max(s.lastHubID, upTo)
+}
+
+// announcedLost reports whether a reset event on the stream announced the
+// event with hub id id lost.
+func (s *stream) announcedLost(id uint64) bool {
+	for _, w := range s.resetWins {
+		if id > w.after && id <= w.upTo {
+			return true
+		}
+	}
+	return false
 }
