@@ -227,3 +227,7 @@ func (c *conn) close() {
 		c.out.close()
 	}
 }
+
+// HangUp closes c: its client hung up. (A taken-over stream's conn is the
+// socket.HangUpper its socket is watched for.)
+func (c *conn) HangUp() { c.close() }
