@@ -19,45 +19,6 @@ type stream interface {
 	close()
 }
 
-// writeBatch writes the frames of a batch with one write.
-func writeBatch(s stream, batch []item) error {
-	p, buf := coalesce(batch)
-	err := s.write(p)
-	putBuf(buf)
-	return err
-}
-
-// coalesce returns the bytes of a batch for one write: one frame as is,
-// several copied into a pooled buffer, returned too for putBuf (nil if none).
-func coalesce(batch []item) ([]byte, *[]byte) {
-	if len(batch) == 1 {
-		return batch[0].frame, nil
-	}
-	bp := getBuf()
-	for _, it := range batch {
-		*bp = append(*bp, it.frame...)
-	}
-	return *bp, bp
-}
-
-const maxPooledBuf = 256 << 10
-
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
-
-// getBuf returns an empty pooled buffer.
-func getBuf() *[]byte {
-	bp := bufPool.Get().(*[]byte)
-	*bp = (*bp)[:0]
-	return bp
-}
-
-// putBuf returns a buffer from getBuf to the pool, unless it grew large.
-func putBuf(bp *[]byte) {
-	if bp != nil && cap(*bp) <= maxPooledBuf {
-		bufPool.Put(bp)
-	}
-}
-
 // takenStream is an HTTP/1.x connection taken over from net/http (see
 // package socket). The hub's writer pool writes to it while the client keeps
 // up; a client that does not gets a goroutine of its own (see
