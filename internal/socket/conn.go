@@ -9,8 +9,8 @@ import (
 )
 
 // A Conn is a connection taken over from net/http: a socket and nothing
-// else. Write, TryWrite and Close may be called from one goroutine at a
-// time; Watcher calls may come from any.
+// else. Write and TryWrite may be called by one goroutine at a time; Close
+// may be called from any, and ends a Write in progress.
 type Conn struct {
 	nc    net.Conn
 	raw   syscall.RawConn // nc's file descriptor, shared by TryWrite and the Watcher; nil if nc is not a socket
