@@ -12,9 +12,7 @@ import (
 // owner.
 func TestReusedFDIsNotTheOldRegistration(t *testing.T) {
 	w := running(t)
-	old, oldPeer := pair(t)
-	r1 := newRecorder()
-	w.Watch(old, r1)
+	old, oldPeer, r1 := watchedPair(t, w)
 	w.mu.Lock()
 	stale := old.watch.tok
 	w.mu.Unlock()

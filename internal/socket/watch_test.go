@@ -2,6 +2,7 @@ package socket
 
 import (
 	"log/slog"
+	"net"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +25,16 @@ type recorder struct {
 }
 
 func newRecorder() *recorder { return &recorder{reports: make(chan time.Time, 16)} }
+
+// watchedPair returns our end of a loopback connection, watched by w for a
+// new recorder, and the peer's end.
+func watchedPair(t *testing.T, w *Watcher) (*Conn, net.Conn, *recorder) {
+	t.Helper()
+	c, peer := pair(t)
+	r := newRecorder()
+	w.Watch(c, r)
+	return c, peer, r
+}
 
 func (r *recorder) HangUp() {
 	r.reports <- time.Now()
@@ -59,9 +70,7 @@ func (r *recorder) expectNone(t *testing.T, d time.Duration) {
 // reset).
 func TestWatcherReportsHangUpOnce(t *testing.T) {
 	w := running(t)
-	c, peer := pair(t)
-	r := newRecorder()
-	w.Watch(c, r)
+	c, peer, r := watchedPair(t, w)
 	hungUp := time.Now()
 	peer.Close()
 	if d := r.expect(t).Sub(hungUp); d > time.Second {
@@ -87,9 +96,7 @@ func TestWatcherHangUpMayUnwatch(t *testing.T) {
 	peer.Close()
 	r.expect(t)
 	// The Watcher still serves others.
-	c2, peer2 := pair(t)
-	r2 := newRecorder()
-	w.Watch(c2, r2)
+	_, peer2, r2 := watchedPair(t, w)
 	peer2.Close()
 	r2.expect(t)
 }
@@ -98,9 +105,7 @@ func TestWatcherHangUpMayUnwatch(t *testing.T) {
 // its socket afterwards.
 func TestUnwatchStopsReports(t *testing.T) {
 	w := running(t)
-	c, peer := pair(t)
-	r := newRecorder()
-	w.Watch(c, r)
+	c, peer, r := watchedPair(t, w)
 	w.Unwatch(c)
 	peer.Close()
 	r.expectNone(t, 200*time.Millisecond)
