@@ -31,9 +31,9 @@ type conn struct {
 	queue   []item
 	queued  int    // bytes in queue
 	lastSeq uint64 // the stream's position: newest sequence number queued or named; older ones are ignored
-	writing bool   // a writer owns the queue's drain
+	writing bool   // a writer owns the queue's drain (see writers.go)
 	down    bool   // removed from the hub, stream closed (or being)
-	spare   []item // the writer's recycled queue
+	spare   []item // the writer's recycled queue, its alone while writing
 }
 
 // enqueue adds it to c's queue and reports whether c took it; if c needs a
@@ -61,9 +61,6 @@ func (c *conn) enqueue(it item, kick func(*conn)) bool {
 	return true
 }
 
-// startWriter hands c to its stream's writer: the pool, or the handler.
-func startWriter(c *conn) { c.out.kick(c) }
-
 // enqueueHeartbeat queues a heartbeat if c is live and has nothing else to
 // write. When c's position is older than pos, a position all of whose
 // events c has queued, the heartbeat is named (it carries "id: pos"), so a
@@ -81,7 +78,7 @@ func (c *conn) enqueueHeartbeat(pos uint64, named, plain []byte) {
 	start := c.push(item{frame: frame})
 	c.mu.Unlock()
 	if start {
-		c.out.kick(c)
+		startWriter(c)
 	}
 }
 
@@ -122,7 +119,7 @@ func (c *conn) goLive(seq uint64) bool {
 	}
 	if len(c.queue) > 0 {
 		c.writing = true // a finishing conn is closed by its writer, once drained
-		c.out.kick(c)
+		startWriter(c)
 	} else if c.state == finishing {
 		c.mu.Unlock()
 		c.close()
@@ -130,63 +127,6 @@ func (c *conn) goLive(seq uint64) bool {
 	}
 	c.mu.Unlock()
 	return true
-}
-
-// takeBatch hands the writer everything queued, or returns nil when there is
-// nothing (see stopIfIdle). Only the writer that set c.writing calls it.
-func (c *conn) takeBatch() []item {
-	if !c.stopIfIdle() {
-		return nil
-	}
-	c.mu.Lock()
-	batch := c.queue
-	c.queue, c.queued, c.spare = c.spare, 0, nil
-	c.mu.Unlock()
-	return batch
-}
-
-// stopIfIdle reports whether c has something queued. If not, the writer's
-// turn ends (c.writing is false again) and a finishing conn is closed.
-func (c *conn) stopIfIdle() bool {
-	c.mu.Lock()
-	if len(c.queue) > 0 && c.state != closed {
-		c.mu.Unlock()
-		return true
-	}
-	c.writing = false
-	done := c.state == finishing
-	c.mu.Unlock()
-	if done {
-		c.close()
-	}
-	return false
-}
-
-// recycle keeps a written batch's array as the next queue, unless a burst
-// made it large. The spare is the writer's alone: c.writing hands it over.
-func (c *conn) recycle(batch []item) {
-	clear(batch)
-	if cap(batch) <= 64 {
-		c.spare = batch[:0]
-	}
-}
-
-// drain writes everything queued, batch after batch, waiting for the client
-// as long as the write timeout allows, until the queue is empty or the stream
-// fails. Only the writer that set c.writing calls it.
-func (c *conn) drain() {
-	for {
-		batch := c.takeBatch()
-		if batch == nil {
-			return
-		}
-		err := writeBatch(c.out, batch)
-		c.recycle(batch)
-		if err != nil {
-			c.close()
-			return
-		}
-	}
 }
 
 // finish asks c to write what it has queued and then close (Shutdown).
@@ -227,3 +167,7 @@ func (c *conn) close() {
 		c.out.close()
 	}
 }
+
+// HangUp closes c: its client hung up. (A taken-over stream's conn is the
+// socket.HangUpper its socket is watched for.)
+func (c *conn) HangUp() { c.close() }

@@ -37,4 +37,13 @@
 // goroutine of its own until it has caught up. One goroutine watches every
 // such socket for the client hanging up (epoll, on Linux). HTTP/2 streams,
 // and all streams with Config.KeepHandler, stay on net/http's handler path.
+//
+// # The source
+//
+// This package is the domain: messages and entries, the Log contract and
+// the memory log, the hub, the registry of open streams, and each stream's
+// queue with the writers that drain it (writers.go states the hand-off
+// between a queue and its writer). The socket machinery of taken-over
+// streams (the take-over itself, non-blocking writes, the hang-up watcher)
+// is in internal/socket. docs/ARCHITECTURE.md maps the files.
 package ssehub

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ssehub/ssehub/internal/socket"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -83,7 +84,7 @@ func (c *Config) setDefaults() {
 type Hub struct {
 	cfg     Config
 	reg     registry
-	watch   *closeWatcher
+	watch   *socket.Watcher // hang-ups of taken-over streams
 	writers writerPool
 	pending publications // Publish calls waiting for their entries' fan-out
 	gate    admission    // publishes in flight, and whether Shutdown has begun
@@ -116,8 +117,8 @@ func New(cfg Config) *Hub {
 	h.reg.init()
 	h.pending.init(h)
 	h.writers.start()
-	h.watch = newCloseWatcher(cfg.Logger)
-	h.bg.Go(h.watch.run)
+	h.watch = socket.NewWatcher(cfg.Logger)
+	h.bg.Go(h.watch.Run)
 	cfg.Log.Listen(listener{h})
 	// A log reports its head when asked for what follows an id newer than
 	// any it issued; deliveries that raced with this only move head forward.
@@ -229,7 +230,7 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 		}
 	}
 	h.writers.stop()
-	h.watch.stop()
+	h.watch.Stop()
 	h.bg.Wait()
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/ssehub/ssehub/internal/socket"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -81,7 +82,7 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 		return // closed already, stream and all
 	}
 	if s, ok := out.(*takenStream); ok {
-		h.watch.add(s, c)
+		h.watch.Watch(s.sock, c)
 	}
 	if !h.catchUp(r, c, first) {
 		c.close()
@@ -114,9 +115,9 @@ func (h *Hub) hello() []byte {
 // header, if net/http will not write it, and hello), to be written by catchUp.
 func (h *Hub) open(w http.ResponseWriter, r *http.Request) (stream, []byte) {
 	if r.ProtoMajor == 1 && !h.cfg.KeepHandler {
-		nc, header, err := takeOver(w, r)
+		sock, header, err := socket.TakeOver(w, r)
 		if err == nil {
-			return newTakenStream(h, nc), append(header, h.hello()...)
+			return &takenStream{hub: h, sock: sock}, append(header, h.hello()...)
 		}
 	}
 	s := &handlerStream{

@@ -1,33 +1,29 @@
 //go:build unix
 
-package ssehub
+package socket
 
 import "syscall"
 
 // nonblocking writes to a socket without waiting: what the kernel's send
-// buffer takes now. Go's own Write waits for room, which would hold a pool
-// writer hostage to one slow client.
+// buffer takes now. Go's own Write waits for room, which would hold a
+// writer that serves many connections hostage to one slow peer.
 type nonblocking struct {
-	raw syscall.RawConn
 	fn  func(fd uintptr) bool // writeFD, bound once so that write allocates nothing
 	p   []byte
 	n   int
 	err error
 }
 
-func (w *nonblocking) init(raw syscall.RawConn) {
-	w.raw = raw
-	w.fn = w.writeFD
-}
+func (w *nonblocking) init() { w.fn = w.writeFD }
 
-// write writes what the socket takes of p now; n < len(p) with a nil error
+// write writes what raw's socket takes of p now; n < len(p) with a nil error
 // means the socket is full.
-func (w *nonblocking) write(p []byte) (int, error) {
-	if w.raw == nil {
+func (w *nonblocking) write(raw syscall.RawConn, p []byte) (int, error) {
+	if raw == nil {
 		return 0, nil // not a socket: every write takes the slow path
 	}
 	w.p = p
-	err := w.raw.Write(w.fn)
+	err := raw.Write(w.fn)
 	n, werr := w.n, w.err
 	w.p, w.err = nil, nil
 	if err != nil {

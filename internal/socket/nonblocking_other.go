@@ -1,6 +1,6 @@
 //go:build !unix
 
-package ssehub
+package socket
 
 import "syscall"
 
@@ -9,5 +9,5 @@ import "syscall"
 // stream, writing with Go's blocking Write).
 type nonblocking struct{}
 
-func (w *nonblocking) init(syscall.RawConn)        {}
-func (w *nonblocking) write(p []byte) (int, error) { return 0, nil }
+func (w *nonblocking) init()                                      {}
+func (w *nonblocking) write(syscall.RawConn, []byte) (int, error) { return 0, nil }
