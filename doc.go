@@ -16,9 +16,16 @@
 // A client that reconnects sends the id of the last event it saw in the
 // Last-Event-ID header. The hub first replays the retained entries after that id
 // that the connection would have received, then switches to live delivery, with
-// no gap and no duplicate at the switch. When the id is no longer retained (or
-// was never issued by this log) the hub sends a "reset" event instead: see
-// [ResetEventType].
+// no gap and no duplicate at the switch. When an entry the connection would
+// have received is no longer retained (or the id was never issued by this
+// log) the hub sends a "reset" event instead: see [ResetEventType]. Who
+// receives what has one definition, [Subscription.Receives]; the [Log]
+// documentation states everything else the hub relies on a log for, and a
+// log that loses continuity says so ([Listener].Skip) rather than leaving a
+// gap.
+//
+// An ephemeral message ([Message].Ephemeral) skips the log: it goes to the
+// connections open now, without an id, and is never replayed.
 //
 // # Slow clients
 //
