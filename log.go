@@ -31,6 +31,12 @@ import (
 // entry recorded but not yet handed to Deliver): the hub ignores a delivery
 // it has already replayed.
 //
+// (The other way to close that gap, a hub that trusts no head beyond the
+// entries it has itself delivered, would make every resuming stream wait on
+// the hub's own fan-out, and on a shared log on the slowest node's feed. A
+// log knows its own head at once; the rule asks only that it not report one
+// older than what its listener is already handling.)
+//
 // Implementations must be safe for concurrent use.
 type Log interface {
 	// Listen sets the listener. A Hub calls Listen once, before its first
