@@ -39,7 +39,7 @@ type conn struct {
 // enqueue adds it to c's queue and reports whether c took it; if c needs a
 // writer, enqueue calls kick (c.writing is then set). It never blocks on the
 // network: a connection whose queue would overflow is closed.
-func (c *conn) enqueue(it item, kick func(*conn)) bool {
+func (c *conn) enqueue(it item, pub *publication) bool {
 	c.mu.Lock()
 	if c.state >= finishing || (it.seq != 0 && it.seq <= c.lastSeq) {
 		c.mu.Unlock()
@@ -56,7 +56,7 @@ func (c *conn) enqueue(it item, kick func(*conn)) bool {
 	start := c.push(it)
 	c.mu.Unlock()
 	if start {
-		kick(c)
+		pub.kick(c)
 	}
 	return true
 }

@@ -21,19 +21,17 @@ type DroppedIndex struct {
 	MaxKeys int // zero means DefaultDroppedKeys
 
 	floor  uint64
-	any    uint64            // newest entry dropped
-	newest map[string]uint64 // target key → newest entry dropped with it
+	any    uint64               // newest entry dropped
+	newest map[TargetKey]uint64 // newest entry dropped with each target key
 }
 
 // Drop records that retention dropped entry e.
 func (d *DroppedIndex) Drop(e *Entry) {
 	if d.newest == nil {
-		d.newest = make(map[string]uint64)
+		d.newest = make(map[TargetKey]uint64)
 	}
 	d.any = max(d.any, e.Seq)
-	for _, k := range e.TargetKeys() {
-		d.newest[k] = e.Seq
-	}
+	e.EachTargetKey(func(k TargetKey) { d.newest[k] = e.Seq })
 	limit := d.MaxKeys
 	if limit <= 0 {
 		limit = DefaultDroppedKeys
@@ -61,8 +59,8 @@ func (d *DroppedIndex) forgetOlderHalf() {
 // Lost reports whether a stream subscribed with sub (nil: one that receives
 // everything) and positioned at after lost an entry that was dropped.
 func (d *DroppedIndex) Lost(sub *Subscription, after uint64) bool {
-	return Lost(sub, after, d.floor, func(key string) uint64 {
-		if key == "" {
+	return Lost(sub, after, d.floor, func(key TargetKey) uint64 {
+		if key == (TargetKey{}) {
 			return d.any
 		}
 		return d.newest[key]
@@ -72,20 +70,17 @@ func (d *DroppedIndex) Lost(sub *Subscription, after uint64) bool {
 // Lost is the rule by which a log decides, from what it remembers of dropped
 // entries, whether a stream subscribed with sub (nil: one that receives
 // everything) and positioned at after lost one: newest(key) is the newest
-// dropped entry with that target key (see Message.TargetKeys; the key ""
-// stands for any entry, 0 if none was dropped), and positions older than
-// floor lost something whatever their targets.
-func Lost(sub *Subscription, after, floor uint64, newest func(key string) uint64) bool {
+// dropped entry with that target key (the zero key stands for any entry; 0
+// if none was dropped), and positions older than floor lost something
+// whatever their targets.
+func Lost(sub *Subscription, after, floor uint64, newest func(key TargetKey) uint64) bool {
 	if after < floor {
 		return true
 	}
 	if sub == nil {
-		return newest("") > after
+		return newest(TargetKey{}) > after
 	}
-	for _, k := range sub.TargetKeys() {
-		if newest(k) > after {
-			return true
-		}
-	}
-	return false
+	lost := false
+	sub.EachTargetKey(func(k TargetKey) { lost = lost || newest(k) > after })
+	return lost
 }

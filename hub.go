@@ -143,7 +143,7 @@ func (l listener) Deliver(e *Entry, src *Message) {
 	// this fan-out then reads a head that already counts e, and starts after it.
 	advance(&h.head, e.Seq)
 	pub := h.pending.lookup(src)
-	n := h.reg.fanOut(&e.Message, item{seq: e.Seq, frame: frame}, pub.kicker())
+	n := h.reg.fanOut(&e.Message, item{seq: e.Seq, frame: frame}, pub)
 	pub.queued(n)
 	advance(&h.delivered, e.Seq)
 }

@@ -27,9 +27,9 @@ func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
 	if m.Ephemeral {
 		return h.publishEphemeral(&m), nil
 	}
-	pubs := h.pending.add(&m)
-	e, err := h.cfg.Log.Append(ctx, &m)
-	n := h.pending.finish(pubs)[0]
+	p := h.pending.add(m)
+	e, err := h.cfg.Log.Append(ctx, &p.msg)
+	n := h.pending.finish(p)
 	if err != nil {
 		return Receipt{}, err
 	}
@@ -57,16 +57,19 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 		return nil, ErrClosed
 	}
 	defer h.gate.leave()
+	var pubs []*publication
 	var recorded []*Message
-	for i := range msgs {
-		if !msgs[i].Ephemeral {
-			m := msgs[i] // the caller's slice stays as it was
-			recorded = append(recorded, &m)
+	for _, m := range msgs {
+		if !m.Ephemeral {
+			p := h.pending.add(m) // a copy: the caller's slice stays as it was
+			pubs, recorded = append(pubs, p), append(recorded, &p.msg)
 		}
 	}
-	pubs := h.pending.add(recorded...)
 	entries, err := h.appendAll(ctx, recorded)
-	counts := h.pending.finish(pubs)
+	counts := make([]int, len(pubs))
+	for i, p := range pubs {
+		counts[i] = h.pending.finish(p)
+	}
 	receipts := make([]Receipt, 0, len(msgs))
 	next := 0 // the next recorded message's entry
 	for i := range msgs {
@@ -108,7 +111,7 @@ func (h *Hub) appendAll(ctx context.Context, msgs []*Message) ([]*Entry, error) 
 func (h *Hub) publishEphemeral(m *Message) Receipt {
 	frame := sse.AppendEvent(make([]byte, 0, 16+len(m.Type)+len(m.Data)), "", m.Type, m.Data)
 	p := &publication{hub: h}
-	p.queued(h.reg.fanOut(m, item{frame: frame}, p.kicker()))
+	p.queued(h.reg.fanOut(m, item{frame: frame}, p))
 	return Receipt{Connections: p.finish()}
 }
 
@@ -126,14 +129,13 @@ func (ps *publications) init(h *Hub) {
 	ps.m = make(map[*Message]*publication)
 }
 
-// add registers a publication for each message, before it is appended.
-func (ps *publications) add(msgs ...*Message) []*Message {
+// add registers a publication of a copy of m, to be appended as p.msg.
+func (ps *publications) add(m Message) *publication {
+	p := &publication{hub: ps.hub, msg: m}
 	ps.mu.Lock()
-	for _, m := range msgs {
-		ps.m[m] = &publication{hub: ps.hub}
-	}
+	ps.m[&p.msg] = p
 	ps.mu.Unlock()
-	return msgs
+	return p
 }
 
 func (ps *publications) lookup(src *Message) *publication {
@@ -145,20 +147,11 @@ func (ps *publications) lookup(src *Message) *publication {
 	return ps.m[src]
 }
 
-// finish unregisters the publications of msgs once their Append returned,
-// writes what was left to the publisher, and returns how many streams each
-// message was queued for.
-func (ps *publications) finish(msgs []*Message) []int {
+// finish unregisters p once its Append returned, writes what was left to
+// the publisher, and returns how many streams the message was queued for.
+func (ps *publications) finish(p *publication) int {
 	ps.mu.Lock()
-	pubs := make([]*publication, len(msgs))
-	for i, m := range msgs {
-		pubs[i] = ps.m[m]
-		delete(ps.m, m)
-	}
+	delete(ps.m, &p.msg)
 	ps.mu.Unlock()
-	counts := make([]int, len(msgs))
-	for i, p := range pubs {
-		counts[i] = p.finish()
-	}
-	return counts
+	return p.finish()
 }

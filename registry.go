@@ -97,15 +97,15 @@ func (r *registry) remove(c *conn) {
 }
 
 // fanOut queues it on every connection that receives m and returns how
-// many took it; kick starts the writers enqueue says are needed.
+// many took it; pub starts the writers enqueue says are needed.
 //
 // The shards index connections by the target keys of Subscription.Receives
 // (everyone, client id, topic), so the connections fanOut visits are exactly
 // those Receives names. A connection reached through several keys takes the
 // event once: conn.enqueue ignores a sequence number it has seen, and an
 // ephemeral event (which has none) is deduplicated here.
-func (r *registry) fanOut(m *Message, it item, kick func(*conn)) int {
-	f := fan{it: it, kick: kick}
+func (r *registry) fanOut(m *Message, it item, pub *publication) int {
+	f := fan{it: it, pub: pub}
 	if it.seq == 0 && !m.Broadcast && len(m.Clients)+len(m.Topics) > 1 {
 		f.seen = make(map[*conn]struct{})
 	}
@@ -147,7 +147,7 @@ func (r *registry) fanOut(m *Message, it item, kick func(*conn)) int {
 // fan is one fanOut's progress.
 type fan struct {
 	it   item
-	kick func(*conn)
+	pub  *publication       // starts the writers (nil: the streams' own)
 	seen map[*conn]struct{} // connections visited, when one may be reached twice
 	n    int
 }
@@ -159,7 +159,7 @@ func (f *fan) take(c *conn) {
 		}
 		f.seen[c] = struct{}{}
 	}
-	if c.enqueue(f.it, f.kick) {
+	if c.enqueue(f.it, f.pub) {
 		f.n++
 	}
 }

@@ -43,37 +43,45 @@ func (s *Subscription) Receives(m *Message) bool {
 	return false
 }
 
-// Target keys name the ways an event reaches streams, as strings a durable
-// log can store: everyone, one client id, one topic. A message has the keys
-// of its targets, a subscription the keys that reach it; the two share a key
-// exactly when the subscription receives the message.
-const (
-	everyoneKey  = "*"
-	clientPrefix = "c"
-	topicPrefix  = "t"
-)
-
-// TargetKeys returns m's target keys.
-func (m *Message) TargetKeys() []string {
-	keys := make([]string, 0, len(m.Clients)+len(m.Topics)+1)
-	if m.Broadcast {
-		keys = append(keys, everyoneKey)
-	}
-	for _, c := range m.Clients {
-		keys = append(keys, clientPrefix+c)
-	}
-	for _, t := range m.Topics {
-		keys = append(keys, topicPrefix+t)
-	}
-	return keys
+// A TargetKey names one way an event reaches streams: everyone, one client
+// id, or one topic. A message has the keys of its targets, a subscription
+// the keys that reach it; the two share a key exactly when the subscription
+// receives the message. Logs remember dropped entries by these keys (see
+// DroppedIndex). The zero TargetKey is no target; Lost uses it for "any".
+type TargetKey struct {
+	Kind byte   // Everyone, ClientKey or TopicKey
+	Name string // the client id or topic; empty for Everyone
 }
 
-// TargetKeys returns the target keys that reach a stream subscribed with s.
-func (s *Subscription) TargetKeys() []string {
-	keys := make([]string, 0, len(s.Topics)+2)
-	keys = append(keys, everyoneKey, clientPrefix+s.Client)
-	for _, t := range s.Topics {
-		keys = append(keys, topicPrefix+t)
+// The kinds of TargetKey.
+const (
+	Everyone  = '*'
+	ClientKey = 'c'
+	TopicKey  = 't'
+)
+
+// String returns k's stored form: its kind, then its name.
+func (k TargetKey) String() string { return string(rune(k.Kind)) + k.Name }
+
+// EachTargetKey calls fn with each of m's target keys.
+func (m *Message) EachTargetKey(fn func(TargetKey)) {
+	if m.Broadcast {
+		fn(TargetKey{Kind: Everyone})
 	}
-	return keys
+	for _, c := range m.Clients {
+		fn(TargetKey{Kind: ClientKey, Name: c})
+	}
+	for _, t := range m.Topics {
+		fn(TargetKey{Kind: TopicKey, Name: t})
+	}
+}
+
+// EachTargetKey calls fn with each target key that reaches a stream
+// subscribed with s.
+func (s *Subscription) EachTargetKey(fn func(TargetKey)) {
+	fn(TargetKey{Kind: Everyone})
+	fn(TargetKey{Kind: ClientKey, Name: s.Client})
+	for _, t := range s.Topics {
+		fn(TargetKey{Kind: TopicKey, Name: t})
+	}
 }

@@ -269,31 +269,32 @@ const maxInlineWrites = 4
 // streams took it, and the first few of them that need a writer, which the
 // publisher's goroutine writes once the log has returned. The fan-out may
 // run on another goroutine (a durable log's committer), so the hand-over is
-// guarded: once the publisher has finished, writers go to the pool.
+// guarded: once the publisher has finished, writers go to the pool. A nil
+// publication (an entry published elsewhere, an unknown src) sends every
+// writer to the pool.
 type publication struct {
 	hub *Hub
+	msg Message // what the hub passes to Append: Deliver's src names the publication
 
-	mu     sync.Mutex
-	done   bool
-	count  int
-	inline []*conn
+	mu      sync.Mutex
+	done    bool
+	count   int
+	inline  [maxInlineWrites]*conn
+	ninline int
 }
 
-// kicker returns the function the fan-out calls for a stream that needs a
-// writer: the publication's, or the pool's for a nil publication (an entry
-// published elsewhere, or its publisher gone).
-func (p *publication) kicker() func(*conn) {
-	if p == nil {
-		return startWriter
-	}
-	return p.kick
-}
-
+// kick starts a writer for c: the publisher itself for the first few
+// streams, the stream's own writer for the rest.
 func (p *publication) kick(c *conn) {
+	if p == nil {
+		startWriter(c)
+		return
+	}
 	if _, pooled := c.out.(pooledStream); pooled {
 		p.mu.Lock()
-		if !p.done && len(p.inline) < maxInlineWrites {
-			p.inline = append(p.inline, c)
+		if !p.done && p.ninline < maxInlineWrites {
+			p.inline[p.ninline] = c
+			p.ninline++
 			p.mu.Unlock()
 			return
 		}
@@ -317,9 +318,10 @@ func (p *publication) finish() int {
 	p.mu.Lock()
 	p.done = true
 	inline, n := p.inline, p.count
-	p.inline = nil
+	ninline := p.ninline
+	p.inline, p.ninline = [maxInlineWrites]*conn{}, 0
 	p.mu.Unlock()
-	for _, c := range inline {
+	for _, c := range inline[:ninline] {
 		p.hub.writers.flush(c)
 	}
 	return n

@@ -177,13 +177,18 @@ func loadDropped(tx *bbolt.Tx, maxKeys int) *droppedIndex {
 // drop records that entry e was dropped; save writes the counters back.
 func (d *droppedIndex) drop(e *ssehub.Entry) error {
 	d.any = max(d.any, e.Seq)
-	for _, k := range e.TargetKeys() {
-		if d.keys.Get([]byte(k)) == nil {
+	var err error
+	e.EachTargetKey(func(k ssehub.TargetKey) {
+		key := []byte(k.String())
+		if d.keys.Get(key) == nil {
 			d.count++
 		}
-		if err := d.keys.Put([]byte(k), seqKey(e.Seq)); err != nil {
-			return fmt.Errorf("put dropped target: %w", err)
+		if err == nil {
+			err = d.keys.Put(key, seqKey(e.Seq))
 		}
+	})
+	if err != nil {
+		return fmt.Errorf("put dropped target: %w", err)
 	}
 	if d.count > uint64(d.max) {
 		return d.forgetOlderHalf()
@@ -228,11 +233,11 @@ func (d *droppedIndex) save() error {
 
 // lost reports whether a stream of sub at position after lost a dropped entry.
 func (d *droppedIndex) lost(sub *ssehub.Subscription, after uint64) bool {
-	return ssehub.Lost(sub, after, d.floor, func(key string) uint64 {
-		if key == "" {
+	return ssehub.Lost(sub, after, d.floor, func(key ssehub.TargetKey) uint64 {
+		if key == (ssehub.TargetKey{}) {
 			return d.any
 		}
-		if v := d.keys.Get([]byte(key)); len(v) == 8 {
+		if v := d.keys.Get([]byte(key.String())); len(v) == 8 {
 			return binary.BigEndian.Uint64(v)
 		}
 		return 0
