@@ -49,15 +49,15 @@ func (s *Subscription) Receives(m *Message) bool {
 // receives the message. Logs remember dropped entries by these keys (see
 // DroppedIndex). The zero TargetKey is no target; Lost uses it for "any".
 type TargetKey struct {
-	Kind byte   // Everyone, ClientKey or TopicKey
-	Name string // the client id or topic; empty for Everyone
+	Kind byte   // TargetEveryone, TargetClient or TargetTopic
+	Name string // the client id or topic; empty for TargetEveryone
 }
 
 // The kinds of TargetKey.
 const (
-	Everyone  = '*'
-	ClientKey = 'c'
-	TopicKey  = 't'
+	TargetEveryone = '*'
+	TargetClient   = 'c'
+	TargetTopic    = 't'
 )
 
 // String returns k's stored form: its kind, then its name.
@@ -66,22 +66,22 @@ func (k TargetKey) String() string { return string(rune(k.Kind)) + k.Name }
 // EachTargetKey calls fn with each of m's target keys.
 func (m *Message) EachTargetKey(fn func(TargetKey)) {
 	if m.Broadcast {
-		fn(TargetKey{Kind: Everyone})
+		fn(TargetKey{Kind: TargetEveryone})
 	}
 	for _, c := range m.Clients {
-		fn(TargetKey{Kind: ClientKey, Name: c})
+		fn(TargetKey{Kind: TargetClient, Name: c})
 	}
 	for _, t := range m.Topics {
-		fn(TargetKey{Kind: TopicKey, Name: t})
+		fn(TargetKey{Kind: TargetTopic, Name: t})
 	}
 }
 
 // EachTargetKey calls fn with each target key that reaches a stream
 // subscribed with s.
 func (s *Subscription) EachTargetKey(fn func(TargetKey)) {
-	fn(TargetKey{Kind: Everyone})
-	fn(TargetKey{Kind: ClientKey, Name: s.Client})
+	fn(TargetKey{Kind: TargetEveryone})
+	fn(TargetKey{Kind: TargetClient, Name: s.Client})
 	for _, t := range s.Topics {
-		fn(TargetKey{Kind: TopicKey, Name: t})
+		fn(TargetKey{Kind: TargetTopic, Name: t})
 	}
 }
