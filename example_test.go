@@ -64,3 +64,15 @@ func ExampleHub_PublishBatch() {
 	fmt.Println(len(receipts), err)
 	// Output: 2 <nil>
 }
+
+// A live-only event (a typing indicator, a clock) goes to the streams open
+// now and is never recorded: no id, no replay, no room taken in the history.
+func ExampleMessage_ephemeral() {
+	hub := ssehub.New(ssehub.Config{})
+	defer hub.Shutdown(context.Background())
+	r, err := hub.Publish(context.Background(), ssehub.Message{
+		Topics: []string{"room-1"}, Type: "typing", Data: []byte("alice"), Ephemeral: true,
+	})
+	fmt.Printf("id %q, %d streams, %v\n", r.ID, r.Connections, err)
+	// Output: id "", 0 streams, <nil>
+}
