@@ -5,12 +5,14 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/bolt"
 	"github.com/ssehub/ssehub/internal/ssetest"
 	"github.com/ssehub/ssehub/sse"
 )
@@ -137,25 +139,46 @@ func TestHeartbeatNamesAQuietStreamsPosition(t *testing.T) {
 }
 
 // A client whose own events are all retained resumes without a reset,
-// however many other clients' events retention dropped meanwhile.
+// however many other clients' events retention dropped meanwhile; on every
+// store.
 func TestNoResetForOtherClientsEvents(t *testing.T) {
-	log := ssehub.NewMemoryLog(ssehub.Retention{MaxEntries: 3})
-	e := start(t, ssehub.Config{Log: log, Heartbeat: -1}, modes[0])
-	mine := e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("for alice")})
-	for i := range 10 {
-		e.publish(t, ssehub.Message{Clients: []string{"bob"}, Data: []byte(strconv.Itoa(i))})
-	}
-	s := e.open(t, "id=alice", "Last-Event-ID: "+mine.ID)
-	live := e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("live")})
-	if ev := s.Next(t); ev.Type != "message" || ev.ID != live.ID {
-		t.Fatalf("alice resuming after bob's events were dropped got %+v first, want the live event %s and no reset", ev, live.ID)
-	}
-	// Resuming from before her own dropped event is a loss.
-	before := strconv.FormatUint(mustSeq(t, mine.ID)-1, 10)
-	r := e.open(t, "id=alice", "Last-Event-ID: "+before)
-	if reason := resetReason(t, r.Next(t)); reason != "expired" {
-		t.Errorf("reset reason %q, want expired", reason)
-	}
+	forEachStore(t, ssehub.Retention{MaxEntries: 3}, func(t *testing.T, log ssehub.Log) {
+		e := start(t, ssehub.Config{Log: log, Heartbeat: -1}, modes[0])
+		mine := e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("for alice")})
+		for i := range 10 {
+			e.publish(t, ssehub.Message{Clients: []string{"bob"}, Data: []byte(strconv.Itoa(i))})
+		}
+		s := e.open(t, "id=alice", "Last-Event-ID: "+mine.ID)
+		live := e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("live")})
+		if ev := s.Next(t); ev.Type != "message" || ev.ID != live.ID {
+			t.Fatalf("alice resuming after bob's events were dropped got %+v first, want the live event %s and no reset", ev, live.ID)
+		}
+		// Resuming from before her own dropped event is a loss.
+		before := strconv.FormatUint(mustSeq(t, mine.ID)-1, 10)
+		r := e.open(t, "id=alice", "Last-Event-ID: "+before)
+		if reason := resetReason(t, r.Next(t)); reason != "expired" {
+			t.Errorf("reset reason %q, want expired", reason)
+		}
+		// An id the log never issued is unknown.
+		future := strconv.FormatUint(mustSeq(t, live.ID)+10, 10)
+		u := e.open(t, "id=alice", "Last-Event-ID: "+future)
+		if reason := resetReason(t, u.Next(t)); reason != "unknown" {
+			t.Errorf("reset reason for an id from the future %q, want unknown", reason)
+		}
+	})
+}
+
+// forEachStore runs fn with a fresh log of each store, closed when t ends.
+func forEachStore(t *testing.T, r ssehub.Retention, fn func(t *testing.T, log ssehub.Log)) {
+	t.Run("memory", func(t *testing.T) { fn(t, ssehub.NewMemoryLog(r)) })
+	t.Run("bolt", func(t *testing.T) {
+		log, err := bolt.Open(filepath.Join(t.TempDir(), "events.db"), r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { log.Close() }) // after the hub's Shutdown: cleanups run last first
+		fn(t, log)
+	})
 }
 
 // An id from a memory log that has since restarted was never issued by the
