@@ -7,6 +7,10 @@
 //	POST /ping/{id}                   publish "Hello <id>" to client id
 //	GET  /healthz                     200 while the hub accepts publishes
 //
+// Publishing (/publish, /ping) requires a publish key when Config.PublishKeys
+// has any, and is refused to browser pages of origins not listed in
+// Config.AllowOrigins (CSRF), keys or not.
+//
 // Every refusal is a 4xx with a JSON body {"error": "..."} that says what is
 // wrong, and changes nothing; the one exception is /ping's 404, plain text as
 // the original demo had it.

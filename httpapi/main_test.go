@@ -34,11 +34,17 @@ type testServer struct {
 // newTestServer starts a hub and its HTTP API; cleanup shuts both down.
 func newTestServer(t *testing.T, cfg ssehub.Config) *testServer {
 	t.Helper()
+	return newAPIServer(t, cfg, httpapi.Config{})
+}
+
+// newAPIServer is newTestServer with the HTTP API's configuration.
+func newAPIServer(t *testing.T, cfg ssehub.Config, api httpapi.Config) *testServer {
+	t.Helper()
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	hub := ssehub.New(cfg)
-	srv := httptest.NewServer(httpapi.New(hub, httpapi.Config{}))
+	srv := httptest.NewServer(httpapi.New(hub, api))
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
 		defer cancel()

@@ -14,10 +14,11 @@ const MaxBodyBytes = 1 << 20
 // New returns the handler of a standalone hub serving h.
 func New(h *ssehub.Hub, cfg Config) http.Handler {
 	a := &api{hub: h}
+	guard := newPublishGuard(cfg)
 	mux := http.NewServeMux()
 	mux.Handle("/sse", cfg.cors(allow("GET", h)))
-	mux.Handle("/publish", allow("POST", http.HandlerFunc(a.publish)))
-	mux.Handle("/ping/{id}", allow("POST", http.HandlerFunc(a.ping)))
+	mux.Handle("/publish", allow("POST", guard.wrap(http.HandlerFunc(a.publish))))
+	mux.Handle("/ping/{id}", allow("POST", guard.wrap(http.HandlerFunc(a.ping))))
 	mux.Handle("/healthz", allow("GET", http.HandlerFunc(a.healthz)))
 	return mux
 }

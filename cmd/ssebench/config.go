@@ -41,6 +41,7 @@ type Config struct {
 	Size        int           // bytes of event data
 	NetHTTP     bool          // publish with net/http's client instead of the raw one
 	Batch       int           // events per publish request (ssehub only above 1); 0: 1
+	PublishKey  string        // sent as Authorization: Bearer, for a hub started with -publish-key
 
 	Settle  time.Duration // wait after all streams are open, before measuring memory
 	Drain   time.Duration // wait for outstanding deliveries after the last publish

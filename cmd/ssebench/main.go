@@ -43,6 +43,7 @@ func run() (exit int) {
 	flag.IntVar(&cfg.PID, "pid", 0, "server process id: report its VmRSS per connection and CPU")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of targeted client choice and churn")
 	flag.IntVar(&cfg.Batch, "batch", 1, "events per publish request, sent as one JSON array (ssehub only; at most 1000); the event rate stays -rate")
+	flag.StringVar(&cfg.PublishKey, "publish-key", "", "the hub's publish key (ssehub -publish-key), sent with every publish")
 	flag.BoolVar(&cfg.NetHTTP, "nethttp", false, "publish with net/http's http.Client (default: a minimal keep-alive HTTP/1.1 client, cheaper per request)")
 	jsonPath := flag.String("json", "", "also write the figures as JSON to this file")
 	procs := flag.Int("procs", 0, "GOMAXPROCS of the tool (0: runtime default)")

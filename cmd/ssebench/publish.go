@@ -31,6 +31,7 @@ import (
 // the hub at thousands of publishes per second.
 type publisher struct {
 	kind   string
+	key    string // the hub's publish key, sent as a bearer token; "" for none
 	t      target
 	raw    bool
 	tr     *http.Transport
@@ -41,8 +42,8 @@ type publisher struct {
 const publishTimeout = 10 * time.Second
 
 // newPublisher returns a publisher for up to conns concurrent requests.
-func newPublisher(t target, kind string, conns int, raw bool) *publisher {
-	p := &publisher{kind: kind, t: t, raw: raw}
+func newPublisher(t target, kind, key string, conns int, raw bool) *publisher {
+	p := &publisher{kind: kind, key: key, t: t, raw: raw}
 	if !raw {
 		p.tr = &http.Transport{
 			Proxy:               nil, // loopback only, whatever the environment says
@@ -145,6 +146,9 @@ func (p *publisher) post(ctx context.Context, path, ctype string, body []byte) (
 		return 0, nil, err
 	}
 	req.Header.Set("Content-Type", ctype)
+	if p.key != "" {
+		req.Header.Set("Authorization", "Bearer "+p.key)
+	}
 	resp, err := p.client.Do(req)
 	if err != nil {
 		return 0, nil, err
@@ -180,6 +184,10 @@ func (s *pubSession) post(ctx context.Context, path, ctype string, body []byte) 
 	r = append(r, s.p.t.host...)
 	r = append(r, "\r\nUser-Agent: ssebench\r\nContent-Type: "...)
 	r = append(r, ctype...)
+	if s.p.key != "" {
+		r = append(r, "\r\nAuthorization: Bearer "...)
+		r = append(r, s.p.key...)
+	}
 	r = append(r, "\r\nContent-Length: "...)
 	r = strconv.AppendInt(r, int64(len(body)), 10)
 	r = append(r, "\r\n\r\n"...)

@@ -103,7 +103,7 @@ func (b *bench) runPublishing(ctx context.Context, res *Result, plan pubPlan, pu
 	cfg := b.cfg
 	plan.maxWorkers = max(plan.maxWorkers, plan.workers)
 	plan.batch = max(cfg.Batch, 1)
-	p := newPublisher(b.t, cfg.Target, plan.maxWorkers, !cfg.NetHTTP)
+	p := newPublisher(b.t, cfg.Target, cfg.PublishKey, plan.maxWorkers, !cfg.NetHTTP)
 	defer p.close()
 	m := startCPU(cfg.PID)
 	pctx, cancel := ctx, context.CancelFunc(func() {})

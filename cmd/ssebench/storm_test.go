@@ -20,13 +20,19 @@ import (
 // hub does not close.
 func startHub(t *testing.T, log ssehub.Log) string {
 	t.Helper()
+	return startHubWith(t, log, httpapi.Config{})
+}
+
+// startHubWith is startHub with the HTTP API's configuration.
+func startHubWith(t *testing.T, log ssehub.Log, api httpapi.Config) string {
+	t.Helper()
 	t.Cleanup(func() {
 		if err := log.Close(); err != nil {
 			t.Errorf("log.Close: %v", err)
 		}
 	})
 	hub := ssehub.New(ssehub.Config{Log: log, Logger: slog.New(slog.DiscardHandler)})
-	srv := httptest.NewServer(httpapi.New(hub, httpapi.Config{}))
+	srv := httptest.NewServer(httpapi.New(hub, api))
 	t.Cleanup(srv.Close)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -36,6 +42,25 @@ func startHub(t *testing.T, log ssehub.Log) string {
 		}
 	})
 	return srv.URL
+}
+
+// Against a hub that requires a publish key, the tool publishes with
+// -publish-key, and every publish without it is refused.
+func TestPublishKeyRealHub(t *testing.T) {
+	const key = "ssebench-test-key-0123456789"
+	url := startHubWith(t, ssehub.NewMemoryLog(ssehub.Retention{}), httpapi.Config{PublishKeys: []string{key}})
+	for _, c := range []struct {
+		key    string
+		errors bool
+	}{{key, false}, {"", true}} {
+		res, err := Run(context.Background(), Config{URL: url, Scenario: "fanout", Conns: 20, Events: 10, PublishKey: c.key, Timeout: 20 * time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.PublishErrors > 0; got != c.errors || (!c.errors && res.Loss != 0) {
+			t.Errorf("key %q: %d publish errors (%v), loss %d; want errors: %v", c.key, res.PublishErrors, res.PublishErrorKinds, res.Loss, c.errors)
+		}
+	}
 }
 
 // TestStormRealHub runs reconnect storms against the real hub on each

@@ -28,6 +28,7 @@ type config struct {
 	historyBytes    byteSize
 	historyTTL      time.Duration
 	allowOrigin     string
+	publishKeys     keyList
 }
 
 var errHelp = flag.ErrHelp
@@ -49,14 +50,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.historySize, "history-size", ssehub.DefaultHistorySize, "most events kept for Last-Event-ID resumption")
 	fs.Var(&c.historyBytes, "history-bytes", "most bytes of events kept (data, type, targets and about 160 bytes each; suffixes KiB, MiB, GiB)")
 	fs.DurationVar(&c.historyTTL, "history-ttl", 24*time.Hour, "how long events are kept (0: no age limit)")
-	fs.StringVar(&c.allowOrigin, "allow-origin", "", "comma-separated origins (https://app.example.com) whose browser pages may open streams, or * for any")
+	fs.StringVar(&c.allowOrigin, "allow-origin", "", "comma-separated origins (https://app.example.com) whose browser pages may open streams (and publish), or * for any (streams only)")
+	fs.Var(&c.publishKeys, "publish-key", "a key that publishing (/publish, /ping) requires as Authorization: Bearer <key>; repeat it or separate keys with commas (SSEHUB_PUBLISH_KEYS); at least 16 characters")
 	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: ssehub [flags]\n\nEvery flag may also be set as an environment variable SSEHUB_<FLAG>, e.g. SSEHUB_ADDR=:8080.\n\n")
+		fmt.Fprintf(fs.Output(), "Usage: ssehub [flags]\n\nEvery flag may also be set as an environment variable SSEHUB_<FLAG>, e.g. SSEHUB_ADDR=:8080 (-publish-key: SSEHUB_PUBLISH_KEYS).\n\n")
 		fs.PrintDefaults()
 	}
 	var envErr error
 	fs.VisitAll(func(f *flag.Flag) {
-		name := "SSEHUB_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		name := envName(f.Name)
 		if v := getenv(name); v != "" && envErr == nil {
 			if err := f.Value.Set(v); err != nil {
 				envErr = fmt.Errorf("invalid %s=%q: %v", name, v, err)
@@ -73,6 +75,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 		return c, fmt.Errorf("unexpected argument %q (flags start with -)", fs.Arg(0))
 	}
 	return c, c.validate()
+}
+
+// envName returns the environment variable of a flag: SSEHUB_<FLAG>, but
+// SSEHUB_PUBLISH_KEYS for -publish-key, which takes several.
+func envName(flag string) string {
+	if flag == "publish-key" {
+		return "SSEHUB_PUBLISH_KEYS"
+	}
+	return "SSEHUB_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
 
 func (c *config) validate() error {
@@ -165,5 +176,28 @@ func (b *byteSize) Set(s string) error {
 		return errors.New("want a number of bytes, such as 262144, 256KiB or 64MiB")
 	}
 	*b = byteSize(n * mult)
+	return nil
+}
+
+// keyList is the -publish-key flag: keys given in several flags, or
+// separated by commas in one.
+type keyList []string
+
+// minKeyLen keeps guessable keys out.
+const minKeyLen = 16
+
+func (k *keyList) String() string { return fmt.Sprintf("%d key(s)", len(*k)) } // never the keys
+
+func (k *keyList) Set(s string) error {
+	for key := range strings.SplitSeq(s, ",") {
+		key = strings.TrimSpace(key)
+		switch {
+		case len(key) < minKeyLen:
+			return fmt.Errorf("a publish key must have at least %d characters (make one with: openssl rand -hex 32)", minKeyLen)
+		case strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r == 0x7f }):
+			return errors.New("a publish key must not contain spaces or control characters")
+		}
+		*k = append(*k, key)
+	}
 	return nil
 }

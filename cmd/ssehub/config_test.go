@@ -14,7 +14,7 @@ import (
 // allFlags is every flag the server has; -h must list each.
 var allFlags = []string{
 	"addr", "tick", "heartbeat", "retry", "queue-size", "write-timeout",
-	"shutdown-timeout", "store", "history-size", "history-bytes", "history-ttl", "allow-origin",
+	"shutdown-timeout", "store", "history-size", "history-bytes", "history-ttl", "allow-origin", "publish-key",
 }
 
 // runToExit runs run(args, env), which must return on its own without ever
@@ -87,6 +87,9 @@ func TestBadConfigExits2(t *testing.T) {
 		{"history bytes not a size", nil, []string{"-history-bytes", "lots"}, []string{`"lots"`, "-history-bytes"}},
 		{"history bytes too small", nil, []string{"-history-bytes", "1KiB"}, []string{"-history-bytes", "64KiB"}},
 		{"negative tick", nil, []string{"-tick=-1s"}, []string{"-tick"}},
+		{"short publish key", nil, []string{"-publish-key", "secret"}, []string{"-publish-key", "16 characters"}},
+		{"publish key with a space", nil, []string{"-publish-key", "0123456789 abcdefgh"}, []string{"-publish-key", "spaces"}},
+		{"short key in SSEHUB_PUBLISH_KEYS", map[string]string{"SSEHUB_PUBLISH_KEYS": "0123456789abcdefgh,short"}, nil, []string{"SSEHUB_PUBLISH_KEYS", "16 characters"}},
 		{"negative heartbeat", nil, []string{"-heartbeat", "-1s"}, []string{"-heartbeat"}},
 		{"negative retry", nil, []string{"-retry", "-1s"}, []string{"-retry"}},
 		{"zero write timeout", nil, []string{"-write-timeout", "0"}, []string{"-write-timeout"}},

@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		Logger:       logger,
 	})
 	srv := &http.Server{
-		Handler:           httpapi.New(hub, httpapi.Config{AllowOrigins: origins}),
+		Handler:           httpapi.New(hub, httpapi.Config{AllowOrigins: origins, PublishKeys: cfg.publishKeys}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute, // publishers' idle keep-alive connections
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
@@ -79,6 +79,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	go func() { served <- srv.Serve(ln) }()
 	tickDone := startTick(ctx, hub, cfg.tick)
 	logger.Info("ssehub listening", "addr", ln.Addr().String(), "store", cfg.store)
+	warnOpen(logger, cfg)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -118,4 +119,14 @@ func raiseFileLimit(logger *slog.Logger) {
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		logger.Warn("ssehub: cannot raise the open-files limit", "err", err)
 	}
+}
+
+// warnOpen says, once at start, what anyone who can reach the hub may do.
+// Streams are not authenticated yet: anyone may listen as any client id.
+func warnOpen(logger *slog.Logger, cfg config) {
+	if len(cfg.publishKeys) == 0 {
+		logger.Warn("ssehub is running open: anyone who can reach it can listen as any client id and publish; set -publish-key to require a key for publishing")
+		return
+	}
+	logger.Warn("ssehub streams are open: anyone who can reach it can listen as any client id (publishing requires a -publish-key)")
 }
