@@ -55,6 +55,11 @@ type Config struct {
 	// Logger receives the hub's rare operational messages. Nil means
 	// slog.Default().
 	Logger *slog.Logger
+
+	// Authorizer, when set, decides which streams ServeHTTP opens and for
+	// whom (see Authorizer). Nil means anyone may open a stream for any
+	// client id.
+	Authorizer Authorizer
 }
 
 func (c *Config) setDefaults() {
@@ -102,6 +107,7 @@ type Hub struct {
 
 	overflows atomic.Uint64
 	skips     atomic.Uint64
+	expiries  atomic.Uint64
 }
 
 // A Receipt tells a publisher what became of its message.
@@ -128,6 +134,7 @@ func New(cfg Config) *Hub {
 	if cfg.Heartbeat > 0 {
 		h.bg.Go(h.heartbeat)
 	}
+	h.bg.Go(h.expire)
 	return h
 }
 
@@ -186,6 +193,7 @@ type Stats struct {
 	Connections int    // open streams
 	Overflows   uint64 // streams closed because their queue overflowed
 	Skips       uint64 // times the log lost continuity and every stream was ended
+	Expiries    uint64 // streams ended because their Subscription expired
 	Head        uint64 // sequence number of the newest event delivered
 	Closing     bool   // Shutdown has begun
 }
@@ -196,6 +204,7 @@ func (h *Hub) Stats() Stats {
 		Connections: h.reg.len(),
 		Overflows:   h.overflows.Load(),
 		Skips:       h.skips.Load(),
+		Expiries:    h.expiries.Load(),
 		Head:        h.head.Load(),
 		Closing:     h.gate.isClosing(),
 	}

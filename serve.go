@@ -34,7 +34,8 @@ func NewClientID() string { return "anon-" + rand.Text() }
 
 // ServeHTTP serves an event stream for the client named by the "id" query
 // parameter (a random id when absent), subscribed to every "topic" parameter.
-// A query that does not parse gets 400. See ServeStream.
+// A query that does not parse gets 400. With a Config.Authorizer, the
+// Authorizer decides (401 or 403 when it refuses). See ServeStream.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A parameter that does not parse must not silently subscribe the
 	// stream to less than the client asked for.
@@ -44,6 +45,12 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	sub := Subscription{Client: q.Get("id"), Topics: q["topic"]}
+	if h.cfg.Authorizer != nil {
+		if sub, err = h.cfg.Authorizer.Authorize(r, sub); err != nil {
+			authError(w, err)
+			return
+		}
+	}
 	if sub.Client == "" {
 		sub.Client = NewClientID()
 	}

@@ -1,12 +1,20 @@
 package ssehub
 
-import "slices"
+import (
+	"slices"
+	"time"
+)
 
 // A Subscription says what one stream receives: the events published to its
 // client id, to any of its topics, and broadcasts.
 type Subscription struct {
 	Client string
 	Topics []string
+
+	// Expires, when not zero, is when the stream ends: the credentials it
+	// was opened with are no longer valid then (see Authorizer). Its client
+	// must come back with new ones.
+	Expires time.Time
 }
 
 // Validate reports whether s can be served; its errors match ErrInvalid.

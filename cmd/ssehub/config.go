@@ -12,6 +12,7 @@ import (
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/bolt"
+	"github.com/ssehub/ssehub/jwtauth"
 )
 
 // config is everything the flags set.
@@ -29,6 +30,10 @@ type config struct {
 	historyTTL      time.Duration
 	allowOrigin     string
 	publishKeys     keyList
+	jwtSecret       string
+	jwtPublicKey    string
+	jwtAudience     string
+	jwtIssuer       string
 }
 
 var errHelp = flag.ErrHelp
@@ -51,6 +56,10 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.Var(&c.historyBytes, "history-bytes", "most bytes of events kept (data, type, targets and about 160 bytes each; suffixes KiB, MiB, GiB)")
 	fs.DurationVar(&c.historyTTL, "history-ttl", 24*time.Hour, "how long events are kept (0: no age limit)")
 	fs.StringVar(&c.allowOrigin, "allow-origin", "", "comma-separated origins (https://app.example.com) whose browser pages may open streams (and publish), or * for any (streams only)")
+	fs.StringVar(&c.jwtSecret, "jwt-secret", "", "HS256 secret (at least 32 bytes) of the tokens /sse then requires; see README, Security")
+	fs.StringVar(&c.jwtPublicKey, "jwt-public-key", "", "PEM file of the public key (RSA, ECDSA P-256 or Ed25519) of the tokens /sse then requires")
+	fs.StringVar(&c.jwtAudience, "jwt-audience", "", "when set, a subscriber token's aud must be this")
+	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "", "when set, a subscriber token's iss must be this")
 	fs.Var(&c.publishKeys, "publish-key", "a key that publishing (/publish, /ping) requires as Authorization: Bearer <key>; repeat it or separate keys with commas (SSEHUB_PUBLISH_KEYS); at least 16 characters")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: ssehub [flags]\n\nEvery flag may also be set as an environment variable SSEHUB_<FLAG>, e.g. SSEHUB_ADDR=:8080 (-publish-key: SSEHUB_PUBLISH_KEYS).\n\n")
@@ -113,6 +122,9 @@ func (c *config) validate() error {
 	if _, err := c.origins(); err != nil {
 		return err
 	}
+	if _, err := c.authorizer(); err != nil {
+		return err
+	}
 	_, _, err := c.storeKind()
 	return err
 }
@@ -135,6 +147,33 @@ func (c *config) origins() ([]string, error) {
 		out = append(out, o)
 	}
 	return out, nil
+}
+
+// authorizer returns the subscriber token verifier the -jwt-* flags ask
+// for, or nil when no key is set (streams are open).
+func (c *config) authorizer() (ssehub.Authorizer, error) {
+	if c.jwtSecret == "" && c.jwtPublicKey == "" {
+		if c.jwtAudience != "" || c.jwtIssuer != "" {
+			return nil, errors.New("-jwt-audience and -jwt-issuer need -jwt-secret or -jwt-public-key")
+		}
+		return nil, nil
+	}
+	cfg := jwtauth.Config{Audience: c.jwtAudience, Issuer: c.jwtIssuer}
+	if c.jwtSecret != "" {
+		cfg.Secret = []byte(c.jwtSecret)
+	}
+	if c.jwtPublicKey != "" {
+		k, err := jwtauth.ReadPublicKey(c.jwtPublicKey)
+		if err != nil {
+			return nil, fmt.Errorf("-jwt-public-key: %v", err)
+		}
+		cfg.PublicKey = k
+	}
+	v, err := jwtauth.New(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("-jwt-secret/-jwt-public-key: %v", err)
+	}
+	return v, nil
 }
 
 // storeKind splits -store into its kind and, for bolt, the file path.

@@ -15,6 +15,7 @@ import (
 var allFlags = []string{
 	"addr", "tick", "heartbeat", "retry", "queue-size", "write-timeout",
 	"shutdown-timeout", "store", "history-size", "history-bytes", "history-ttl", "allow-origin", "publish-key",
+	"jwt-secret", "jwt-public-key", "jwt-audience", "jwt-issuer",
 }
 
 // runToExit runs run(args, env), which must return on its own without ever
@@ -87,6 +88,9 @@ func TestBadConfigExits2(t *testing.T) {
 		{"history bytes not a size", nil, []string{"-history-bytes", "lots"}, []string{`"lots"`, "-history-bytes"}},
 		{"history bytes too small", nil, []string{"-history-bytes", "1KiB"}, []string{"-history-bytes", "64KiB"}},
 		{"negative tick", nil, []string{"-tick=-1s"}, []string{"-tick"}},
+		{"short jwt secret", nil, []string{"-jwt-secret", "short"}, []string{"-jwt-secret", "32 bytes"}},
+		{"missing jwt public key", nil, []string{"-jwt-public-key", "/nonexistent/key.pem"}, []string{"-jwt-public-key", "/nonexistent/key.pem"}},
+		{"jwt audience without a key", nil, []string{"-jwt-audience", "hub"}, []string{"-jwt-audience", "-jwt-secret"}},
 		{"short publish key", nil, []string{"-publish-key", "secret"}, []string{"-publish-key", "16 characters"}},
 		{"publish key with a space", nil, []string{"-publish-key", "0123456789 abcdefgh"}, []string{"-publish-key", "spaces"}},
 		{"short key in SSEHUB_PUBLISH_KEYS", map[string]string{"SSEHUB_PUBLISH_KEYS": "0123456789abcdefgh,short"}, nil, []string{"SSEHUB_PUBLISH_KEYS", "16 characters"}},

@@ -43,7 +43,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return 2
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	origins, _ := cfg.origins() // validated by parseConfig
+	origins, _ := cfg.origins()       // validated by parseConfig
+	authorizer, _ := cfg.authorizer() // likewise
 
 	log, err := openLog(cfg)
 	if err != nil {
@@ -68,6 +69,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		QueueBytes:   int(cfg.queueBytes),
 		WriteTimeout: cfg.writeTimeout,
 		Logger:       logger,
+		Authorizer:   authorizer,
 	})
 	srv := &http.Server{
 		Handler:           httpapi.New(hub, httpapi.Config{AllowOrigins: origins, PublishKeys: cfg.publishKeys}),
@@ -122,11 +124,15 @@ func raiseFileLimit(logger *slog.Logger) {
 }
 
 // warnOpen says, once at start, what anyone who can reach the hub may do.
-// Streams are not authenticated yet: anyone may listen as any client id.
 func warnOpen(logger *slog.Logger, cfg config) {
-	if len(cfg.publishKeys) == 0 {
-		logger.Warn("ssehub is running open: anyone who can reach it can listen as any client id and publish; set -publish-key to require a key for publishing")
-		return
+	streams := cfg.jwtSecret == "" && cfg.jwtPublicKey == ""
+	publish := len(cfg.publishKeys) == 0
+	switch {
+	case streams && publish:
+		logger.Warn("ssehub is running open: anyone who can reach it can listen as any client id and publish; set -jwt-secret or -jwt-public-key for streams and -publish-key for publishing")
+	case streams:
+		logger.Warn("ssehub streams are open: anyone who can reach it can listen as any client id; set -jwt-secret or -jwt-public-key")
+	case publish:
+		logger.Warn("ssehub publishing is open: anyone who can reach it can publish; set -publish-key")
 	}
-	logger.Warn("ssehub streams are open: anyone who can reach it can listen as any client id (publishing requires a -publish-key)")
 }

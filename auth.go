@@ -1,0 +1,43 @@
+package ssehub
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// An Authorizer decides whether a request may open an event stream, and
+// with what subscription. Set one in Config.Authorizer and ServeHTTP asks
+// it for every stream; an application that decides itself calls
+// ServeStream with the subscription instead. Package jwtauth is one, for
+// signed tokens.
+type Authorizer interface {
+	// Authorize checks r's credentials against what the stream asks for:
+	// the client id and topics of its query (Client is empty when the query
+	// names none). It returns the subscription to serve, with Expires set
+	// when the credentials expire. An error wrapping ErrUnauthorized (no
+	// valid credentials) makes the answer 401; one wrapping ErrForbidden
+	// (valid credentials that do not allow what was asked) makes it 403.
+	// The error's text is sent to the client: it must not echo a secret.
+	Authorize(r *http.Request, asked Subscription) (Subscription, error)
+}
+
+// Errors of an Authorizer: see Authorizer.Authorize.
+var (
+	ErrUnauthorized = errors.New("unauthorized")
+	ErrForbidden    = errors.New("forbidden")
+)
+
+// authError answers a refused stream request: a browser's EventSource gives
+// up for good on it, which is right for credentials that will not do.
+func authError(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, ErrForbidden):
+		writeError(w, http.StatusForbidden, err.Error())
+	case errors.Is(err, ErrUnauthorized):
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ssehub"`)
+		writeError(w, http.StatusUnauthorized, err.Error())
+	default:
+		writeError(w, http.StatusUnauthorized, fmt.Sprintf("unauthorized: %v", err))
+	}
+}

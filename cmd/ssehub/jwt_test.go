@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/ssehub/ssehub/internal/ssetest"
+)
+
+// With -jwt-secret, /sse needs a token; the token decides the client id;
+// no token reaches the log.
+func TestSubscriberTokens(t *testing.T) {
+	const secret = "a-subscriber-secret-of-32-bytes!"
+	r := startRun(t, nil, "-addr", "127.0.0.1:0", "-tick", "0", "-jwt-secret", secret)
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte(secret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(query string) (int, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
+		defer cancel()
+		req, _ := http.NewRequestWithContext(ctx, "GET", r.url+"/sse?"+query, nil)
+		resp, err := r.client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	for query, want := range map[string]int{
+		"id=alice":                  http.StatusUnauthorized,
+		"id=alice&token=forged":     http.StatusUnauthorized,
+		"id=bob&token=" + tok:       http.StatusForbidden,
+		"token=" + tok + "x":        http.StatusUnauthorized,
+		"id=alice&token=" + tok[1:]: http.StatusUnauthorized,
+	} {
+		if code, body := get(query); code != want {
+			t.Errorf("GET /sse?%.40s...: %d %s, want %d", query, code, body, want)
+		}
+	}
+	s := ssetest.OpenRegistered(t, r.client, r.url+"/sse?token="+tok, nil)
+	if code, body, err := r.post("/ping/alice", "", ""); err != nil || code != http.StatusOK {
+		t.Fatalf("ping alice: %d %s %v", code, body, err)
+	}
+	if ev := s.Next(t); ev.Data != "Hello alice" {
+		t.Errorf("alice's stream got %+v, want Hello alice", ev)
+	}
+	if log := r.stderr.String(); strings.Contains(log, tok) || strings.Contains(log, secret) {
+		t.Errorf("a token or the secret is in the log:\n%s", log)
+	}
+}
