@@ -24,7 +24,8 @@ type conn struct {
 	hub  *Hub
 	sub  Subscription
 	out  stream
-	slot int // index in its registry shard's all; -1 once removed
+	born int64 // when it was opened, Unix nanoseconds (presence)
+	slot int   // index in its registry shard's all; -1 once removed
 
 	mu      sync.Mutex
 	state   int

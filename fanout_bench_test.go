@@ -80,3 +80,14 @@ func BenchmarkPublishToOneClient(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkClientPage is GET /clients's first page among 100,000 clients.
+func BenchmarkClientPage(b *testing.B) {
+	h, _ := hubWithSinks(b, 100_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if page, more := h.ClientPage("", 1000); len(page) != 1000 || !more {
+			b.Fatalf("page of %d, more %v", len(page), more)
+		}
+	}
+}

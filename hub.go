@@ -18,6 +18,7 @@ const (
 	DefaultHeartbeat    = 15 * time.Second
 	DefaultQueueBytes   = 256 << 10
 	DefaultWriteTimeout = 10 * time.Second
+	DefaultKickMemory   = 24 * time.Hour
 )
 
 // Config tunes a Hub. The zero value is ready to use.
@@ -60,6 +61,12 @@ type Config struct {
 	// whom (see Authorizer). Nil means anyone may open a stream for any
 	// client id.
 	Authorizer Authorizer
+
+	// KickMemory is how long the hub remembers a Kick, refusing meanwhile
+	// the streams of that client whose Subscription.Issued is older than
+	// the kick. Make it at least the lifetime of the longest credentials
+	// you issue. Zero means DefaultKickMemory.
+	KickMemory time.Duration
 }
 
 func (c *Config) setDefaults() {
@@ -81,6 +88,9 @@ func (c *Config) setDefaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.KickMemory <= 0 {
+		c.KickMemory = DefaultKickMemory
+	}
 }
 
 // A Hub holds the open event streams of one process and delivers published
@@ -93,6 +103,7 @@ type Hub struct {
 	writers writerPool
 	pending publications // Publish calls waiting for their entries' fan-out
 	gate    admission    // publishes in flight, and whether Shutdown has begun
+	kicks   kicks        // recent Kicks, by client id
 
 	// head is the newest sequence number whose delivery has begun (or was
 	// skipped): a stream that opens without Last-Event-ID starts after it.
@@ -122,6 +133,7 @@ func New(cfg Config) *Hub {
 	h := &Hub{cfg: cfg, stop: make(chan struct{})}
 	h.reg.init()
 	h.pending.init(h)
+	h.kicks.memory = cfg.KickMemory
 	h.writers.start()
 	h.watch = socket.NewWatcher(cfg.Logger)
 	h.bg.Go(h.watch.Run)

@@ -5,9 +5,11 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/ssehub/ssehub/internal/socket"
 	"github.com/ssehub/ssehub/sse"
@@ -76,8 +78,12 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 		w.Write(h.hello())
 		return
 	}
+	if h.kicks.refuses(sub) {
+		authError(w, fmt.Errorf("%w: credentials issued before this client was signed out; get new ones", ErrUnauthorized))
+		return
+	}
 	out, first := h.open(w, r)
-	c := &conn{hub: h, sub: sub, out: out, slot: -1}
+	c := &conn{hub: h, sub: sub, out: out, slot: -1, born: time.Now().UnixNano()}
 	if testHookOpened != nil {
 		testHookOpened(c)
 	}

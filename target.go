@@ -15,6 +15,11 @@ type Subscription struct {
 	// was opened with are no longer valid then (see Authorizer). Its client
 	// must come back with new ones.
 	Expires time.Time
+
+	// Issued, when not zero, is when those credentials were issued. After
+	// Hub.Kick(client), streams of that client whose credentials were
+	// issued before the kick are refused (see Config.KickMemory).
+	Issued time.Time
 }
 
 // Validate reports whether s can be served; its errors match ErrInvalid.

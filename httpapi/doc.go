@@ -6,9 +6,12 @@
 //	POST /publish                     publish one event (JSON or form body)
 //	POST /ping/{id}                   publish "Hello <id>" to client id
 //	GET  /healthz                     200 while the hub accepts publishes
+//	GET  /clients                     the clients with open streams, a page at a time
+//	GET  /clients/{id}                that client's streams, or 404
+//	DELETE /clients/{id}              end that client's streams (see ssehub.Hub.Kick)
 //
-// Publishing (/publish, /ping) requires a publish key when Config.PublishKeys
-// has any, and is refused to browser pages of origins not listed in
+// Publishing (/publish, /ping) and the /clients routes require a publish key
+// when Config.PublishKeys has any, and is refused to browser pages of origins not listed in
 // Config.AllowOrigins (CSRF), keys or not.
 //
 // Every refusal is a 4xx with a JSON body {"error": "..."} that says what is

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/ssehub/ssehub"
 )
@@ -19,17 +21,24 @@ func New(h *ssehub.Hub, cfg Config) http.Handler {
 	mux.Handle("/sse", cfg.cors(allow("GET", h)))
 	mux.Handle("/publish", allow("POST", guard.wrap(http.HandlerFunc(a.publish))))
 	mux.Handle("/ping/{id}", allow("POST", guard.wrap(http.HandlerFunc(a.ping))))
+	mux.Handle("/clients", allow("GET", guard.wrap(http.HandlerFunc(a.clients))))
+	mux.Handle("/clients/{id}", allow("GET, DELETE", guard.wrap(http.HandlerFunc(a.client))))
 	mux.Handle("/healthz", allow("GET", http.HandlerFunc(a.healthz)))
 	return mux
 }
 
-// allow answers requests with another method than method (or HEAD, for GET)
-// with 405 and a JSON error, as every other refusal.
-func allow(method string, h http.Handler) http.Handler {
+// allow answers requests with another method than those listed ("GET" or
+// "GET, DELETE"; HEAD goes with GET) with 405 and a JSON error, as every
+// other refusal.
+func allow(methods string, h http.Handler) http.Handler {
+	ok := strings.Split(methods, ", ")
+	if slices.Contains(ok, http.MethodGet) {
+		ok = append(ok, http.MethodHead)
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method != method && !(method == http.MethodGet && r.Method == http.MethodHead) {
-			w.Header().Set("Allow", method)
-			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use "+method)
+		if !slices.Contains(ok, r.Method) {
+			w.Header().Set("Allow", methods)
+			writeError(w, http.StatusMethodNotAllowed, "method "+r.Method+" not allowed: use "+methods)
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -6,17 +6,19 @@
 // and hands it to the page, which opens its EventSource with it. The hub
 // then needs no session of its own:
 //
-//	{"sub": "alice", "exp": 1767225600, "topics": ["room-1", "news/*"]}
+//		{"sub": "alice", "iat": 1767222000, "exp": 1767225600, "topics": ["room-1", "news/*"]}
 //
-//   - sub is the client id: the stream receives alice's events. A query
-//     that asks for another id (?id=bob) is refused with 403.
-//   - exp is required. A token past it is refused with 401, and a stream
-//     opened with it ends when it passes (the page must come back with a
-//     new token). nbf, when present, is enforced too; so are aud and iss
-//     when the Verifier is configured with them.
-//   - topics, optional, limits the topics the stream may ask for; an entry
-//     ending in "*" allows every topic with that prefix. Without the claim
-//     any topic may be asked for.
+//	  - sub is the client id: the stream receives alice's events. A query
+//	    that asks for another id (?id=bob) is refused with 403.
+//	  - exp is required. A token past it is refused with 401, and a stream
+//	    opened with it ends when it passes (the page must come back with a
+//	    new token). nbf, when present, is enforced too; so are aud and iss
+//	    when the Verifier is configured with them.
+//	  - iat is required, and not in the future: after Hub.Kick("alice"),
+//	    tokens of alice issued before the kick are refused.
+//	  - topics, optional, limits the topics the stream may ask for; an entry
+//	    ending in "*" allows every topic with that prefix. Without the claim
+//	    any topic may be asked for.
 //
 // The token is read from, in this order: the Authorization header (Bearer),
 // the "token" query parameter (a browser's EventSource cannot set headers),

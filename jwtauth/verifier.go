@@ -73,6 +73,7 @@ func New(cfg Config) (*Verifier, error) {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(v.methods),
 		jwt.WithExpirationRequired(),
+		jwt.WithIssuedAt(), // not in the future
 		jwt.WithLeeway(cfg.Leeway),
 	}
 	if cfg.Audience != "" {
@@ -151,6 +152,9 @@ func (v *Verifier) Authorize(r *http.Request, asked ssehub.Subscription) (ssehub
 	if c.Subject == "" {
 		return ssehub.Subscription{}, fmt.Errorf("%w: the token has no sub (client id)", ssehub.ErrUnauthorized)
 	}
+	if c.IssuedAt == nil {
+		return ssehub.Subscription{}, fmt.Errorf("%w: the token has no iat (issue time)", ssehub.ErrUnauthorized)
+	}
 	if asked.Client != "" && asked.Client != c.Subject {
 		return ssehub.Subscription{}, fmt.Errorf("%w: the token is for another client id than the one asked for", ssehub.ErrForbidden)
 	}
@@ -159,7 +163,7 @@ func (v *Verifier) Authorize(r *http.Request, asked ssehub.Subscription) (ssehub
 			return ssehub.Subscription{}, fmt.Errorf("%w: the token does not allow topic %q", ssehub.ErrForbidden, t)
 		}
 	}
-	return ssehub.Subscription{Client: c.Subject, Topics: asked.Topics, Expires: c.ExpiresAt.Time}, nil
+	return ssehub.Subscription{Client: c.Subject, Topics: asked.Topics, Expires: c.ExpiresAt.Time, Issued: c.IssuedAt.Time}, nil
 }
 
 // key returns the key that verifies t, by its algorithm (already one of

@@ -37,7 +37,7 @@ func mint(t *testing.T, method jwt.SigningMethod, key any, claims jwt.MapClaims)
 }
 
 func valid(sub string) jwt.MapClaims {
-	return jwt.MapClaims{"sub": sub, "exp": time.Now().Add(time.Hour).Unix()}
+	return jwt.MapClaims{"sub": sub, "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}
 }
 
 func request(query string, header ...string) *http.Request {
@@ -71,8 +71,8 @@ func TestAuthorize(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %v", r.URL, err)
 		}
-		if sub.Client != "alice" || len(sub.Topics) != 1 || sub.Expires.IsZero() {
-			t.Errorf("subscription %+v, want alice, topic x, an expiry", sub)
+		if sub.Client != "alice" || len(sub.Topics) != 1 || sub.Expires.IsZero() || sub.Issued.IsZero() {
+			t.Errorf("subscription %+v, want alice, topic x, an expiry and an issue time", sub)
 		}
 	}
 	// The header comes first: a bad header is not rescued by a good query.
@@ -109,6 +109,8 @@ func TestForgedTokens(t *testing.T) {
 		"wrong audience": mint(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["aud"] = "other" })),
 		"wrong issuer":   mint(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["iss"] = "other" })),
 		"no sub":         mint(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { delete(c, "sub") })),
+		"no iat":         mint(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { delete(c, "iat") })),
+		"iat in future":  mint(t, jwt.SigningMethodHS256, secret, claims(func(c jwt.MapClaims) { c["iat"] = time.Now().Add(time.Hour).Unix() })),
 		"garbage":        "not.a.token",
 		"tampered":       tamper(mint(t, jwt.SigningMethodHS256, secret, claims(nil))),
 	}

@@ -17,7 +17,7 @@ import (
 func TestSubscriberTokens(t *testing.T) {
 	const secret = "a-subscriber-secret-of-32-bytes!"
 	r := startRun(t, nil, "-addr", "127.0.0.1:0", "-tick", "0", "-jwt-secret", secret)
-	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "alice", "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte(secret))
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "alice", "iat": time.Now().Unix(), "exp": time.Now().Add(time.Hour).Unix()}).SignedString([]byte(secret))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,53 @@
+package ssehub
+
+import (
+	"fmt"
+	"slices"
+	"sync/atomic"
+	"testing"
+)
+
+// Paging through the clients in pages of any size lists each exactly once,
+// in id order, with its stream count.
+func TestClientPage(t *testing.T) {
+	h := New(Config{Heartbeat: -1})
+	defer h.Shutdown(t.Context())
+	want := map[string]int{}
+	for i := range 500 {
+		id := fmt.Sprintf("c%d", (i*7919)%263) // some ids twice or more
+		c := &conn{hub: h, sub: Subscription{Client: id}, out: &sinkStream{hub: h, written: new(atomic.Int64)}, slot: -1, state: live}
+		h.reg.add(c)
+		want[id]++
+	}
+	ids := make([]string, 0, len(want))
+	for id := range want {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, limit := range []int{1, 7, 100, 262, 263, 1000} {
+		var got []string
+		after := ""
+		for pages := 0; ; pages++ {
+			page, more := h.ClientPage(after, limit)
+			if len(page) > limit || (more && len(page) != limit) || pages > len(want) {
+				t.Fatalf("limit %d: a page of %d, more %v", limit, len(page), more)
+			}
+			for _, c := range page {
+				if c.Connections != want[c.ID] {
+					t.Fatalf("limit %d: %s has %d connections, want %d", limit, c.ID, c.Connections, want[c.ID])
+				}
+				got = append(got, c.ID)
+			}
+			if !more {
+				break
+			}
+			after = page[len(page)-1].ID
+		}
+		if !slices.Equal(got, ids) {
+			t.Fatalf("limit %d: listed %d ids, want %d in order", limit, len(got), len(ids))
+		}
+	}
+	for _, c := range h.reg.snapshot() {
+		c.close()
+	}
+}
