@@ -46,6 +46,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "malformed query: "+err.Error())
 		return
 	}
+	if len(q["id"]) > 1 {
+		writeError(w, http.StatusBadRequest, "id given more than once: give one client id")
+		return
+	}
 	sub := Subscription{Client: q.Get("id"), Topics: q["topic"]}
 	if h.cfg.Authorizer != nil {
 		if sub, err = h.cfg.Authorizer.Authorize(r, sub); err != nil {

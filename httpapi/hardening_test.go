@@ -456,3 +456,13 @@ func TestHealthzAfterHostileInput(t *testing.T) {
 	}
 	v.good(t)
 }
+
+// A form's errors name the form's fields, and a stream asked for twice over
+// (two ids) is refused rather than silently taking the first.
+func TestErrorsNameTheFormsFields(t *testing.T) {
+	ts := newTestServer(t, ssehub.Config{})
+	code, h, b := ts.send(t, "POST", "/publish", "data=nobody+to+send+to")
+	checkError(t, code, h, b, http.StatusBadRequest, "client", "topic", "broadcast=true")
+	code, h, b = ts.send(t, "GET", "/sse?id=alice&id=bob", "")
+	checkError(t, code, h, b, http.StatusBadRequest, "id")
+}

@@ -211,5 +211,8 @@ func decodeForm(r *http.Request) (ssehub.Message, error) {
 			return ssehub.Message{}, fmt.Errorf("unknown form field %q", name)
 		}
 	}
+	if len(m.Clients) == 0 && len(m.Topics) == 0 && !m.Broadcast { // named as the form names them
+		return ssehub.Message{}, errors.New("no target: give at least one client or topic field, or broadcast=true")
+	}
 	return m, nil
 }

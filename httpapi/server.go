@@ -19,10 +19,13 @@ func New(h *ssehub.Hub, cfg Config) http.Handler {
 	guard := newPublishGuard(cfg)
 	mux := http.NewServeMux()
 	mux.Handle("/sse", cfg.cors(allow("GET", h)))
-	mux.Handle("/publish", allow("POST", guard.wrap(http.HandlerFunc(a.publish))))
-	mux.Handle("/ping/{id}", allow("POST", guard.wrap(http.HandlerFunc(a.ping))))
-	mux.Handle("/clients", allow("GET", guard.wrap(http.HandlerFunc(a.clients))))
-	mux.Handle("/clients/{id}", allow("GET, DELETE", guard.wrap(http.HandlerFunc(a.client))))
+	route := func(path, methods string, h http.HandlerFunc) {
+		mux.Handle(path, cfg.corsAPI(allow(methods, guard.wrap(h)), methods))
+	}
+	route("/publish", "POST", a.publish)
+	route("/ping/{id}", "POST", a.ping)
+	route("/clients", "GET", a.clients)
+	route("/clients/{id}", "GET, DELETE", a.client)
 	mux.Handle("/healthz", allow("GET", http.HandlerFunc(a.healthz)))
 	return mux
 }
