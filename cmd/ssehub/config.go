@@ -48,7 +48,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.DurationVar(&c.tick, "tick", time.Second, "period of the demo broadcast of the current time (0 turns it off)")
 	fs.DurationVar(&c.heartbeat, "heartbeat", ssehub.DefaultHeartbeat, "period of the comment heartbeat on every stream (0 turns it off)")
 	fs.DurationVar(&c.retry, "retry", ssehub.DefaultRetry, "reconnection delay sent to clients as retry:")
-	fs.Var(&c.queueBytes, "queue-size", "bytes queued per connection before it is closed as too slow (suffixes KiB, MiB)")
+	fs.Var(&c.queueBytes, "queue-size", "bytes queued per connection before it is closed as too slow (suffixes KiB, MiB, GiB)")
 	fs.DurationVar(&c.writeTimeout, "write-timeout", ssehub.DefaultWriteTimeout, "a client that takes longer to accept one write is disconnected")
 	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown may take to flush and end streams")
 	fs.StringVar(&c.store, "store", "memory", "event history: memory, or bolt:<path> for a durable file")
@@ -201,7 +201,18 @@ func openLog(c config) (ssehub.Log, error) {
 // or GiB suffix.
 type byteSize int64
 
-func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+func (b *byteSize) String() string {
+	n := int64(*b)
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size && n%u.size == 0 {
+			return strconv.FormatInt(n/u.size, 10) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10)
+}
 
 func (b *byteSize) Set(s string) error {
 	mult := int64(1)
