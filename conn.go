@@ -24,8 +24,9 @@ type conn struct {
 	hub  *Hub
 	sub  Subscription
 	out  stream
-	born int64 // when it was opened, Unix nanoseconds (presence)
-	slot int   // index in its registry shard's all; -1 once removed
+	born int64  // when it was opened, Unix nanoseconds (presence)
+	addr string // the client's IP address (Limits)
+	slot int    // index in its registry shard's all; -1 once removed
 
 	mu      sync.Mutex
 	state   int
@@ -165,6 +166,7 @@ func (c *conn) close() {
 	c.mu.Unlock()
 	if first {
 		c.hub.reg.remove(c)
+		c.hub.counts.release(c.sub.Client, c.addr)
 		c.out.close()
 	}
 }

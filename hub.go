@@ -62,6 +62,10 @@ type Config struct {
 	// client id.
 	Authorizer Authorizer
 
+	// Limits bounds the streams the hub serves (see Limits). The zero value
+	// sets none.
+	Limits Limits
+
 	// KickMemory is how long the hub remembers a Kick, refusing meanwhile
 	// the streams of that client whose Subscription.Issued is older than
 	// the kick. Make it at least the lifetime of the longest credentials
@@ -104,6 +108,7 @@ type Hub struct {
 	pending publications // Publish calls waiting for their entries' fan-out
 	gate    admission    // publishes in flight, and whether Shutdown has begun
 	kicks   kicks        // recent Kicks, by client id
+	counts  streamCounts // open streams, by client id and address, within cfg.Limits
 
 	// head is the newest sequence number whose delivery has begun (or was
 	// skipped): a stream that opens without Last-Event-ID starts after it.
@@ -119,6 +124,7 @@ type Hub struct {
 	overflows atomic.Uint64
 	skips     atomic.Uint64
 	expiries  atomic.Uint64
+	refusals  atomic.Uint64
 }
 
 // A Receipt tells a publisher what became of its message.
@@ -134,6 +140,7 @@ func New(cfg Config) *Hub {
 	h.reg.init()
 	h.pending.init(h)
 	h.kicks.memory = cfg.KickMemory
+	h.counts.init(cfg.Limits)
 	h.writers.start()
 	h.watch = socket.NewWatcher(cfg.Logger)
 	h.bg.Go(h.watch.Run)
@@ -206,6 +213,7 @@ type Stats struct {
 	Overflows   uint64 // streams closed because their queue overflowed
 	Skips       uint64 // times the log lost continuity and every stream was ended
 	Expiries    uint64 // streams ended because their Subscription expired
+	Refusals    uint64 // streams refused by a limit
 	Head        uint64 // sequence number of the newest event delivered
 	Closing     bool   // Shutdown has begun
 }
@@ -217,6 +225,7 @@ func (h *Hub) Stats() Stats {
 		Overflows:   h.overflows.Load(),
 		Skips:       h.skips.Load(),
 		Expiries:    h.expiries.Load(),
+		Refusals:    h.refusals.Load(),
 		Head:        h.head.Load(),
 		Closing:     h.gate.isClosing(),
 	}

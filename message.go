@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ssehub/ssehub/sse"
 )
@@ -79,14 +80,16 @@ func (m *Message) Validate() error {
 	return ValidateEventType(m.Type)
 }
 
-// ValidateName checks a client id or topic: 1 to MaxNameLen bytes with no
-// control characters. what names the kind of value in the error.
+// ValidateName checks a client id or topic: 1 to MaxNameLen bytes of UTF-8
+// with no control characters. what names the kind of value in the error.
 func ValidateName(what, s string) error {
 	switch {
 	case s == "":
 		return invalid("empty %s", what)
 	case len(s) > MaxNameLen:
 		return invalid("%s longer than %d bytes", what, MaxNameLen)
+	case !utf8.ValidString(s):
+		return invalid("%s %q is not valid UTF-8", what, s)
 	case strings.ContainsFunc(s, isControl):
 		return invalid("%s %q contains a control character", what, s)
 	}

@@ -76,6 +76,10 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if limit := h.cfg.Limits.MaxTopics; limit > 0 && len(sub.Topics) > limit {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("too many topics: %d, at most %d", len(sub.Topics), limit))
+		return
+	}
 	if r.Method == http.MethodHead || h.gate.isClosing() {
 		streamHeader(w.Header())
 		w.WriteHeader(http.StatusOK)
@@ -86,8 +90,14 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 		authError(w, fmt.Errorf("%w: credentials issued before this client was signed out; get new ones", ErrUnauthorized))
 		return
 	}
+	addr := remoteIP(r)
+	if code, reason := h.counts.admit(sub.Client, addr); code != 0 {
+		h.refusals.Add(1)
+		refuse(w, code, reason)
+		return
+	}
 	out, first := h.open(w, r)
-	c := &conn{hub: h, sub: sub, out: out, slot: -1, born: time.Now().UnixNano()}
+	c := &conn{hub: h, sub: sub, out: out, slot: -1, born: time.Now().UnixNano(), addr: addr}
 	if testHookOpened != nil {
 		testHookOpened(c)
 	}

@@ -5,24 +5,6 @@ import (
 	"slices"
 )
 
-// Config tunes the HTTP surface. The zero value serves pages of the hub's own
-// origin only.
-type Config struct {
-	// AllowOrigins lists the origins ("https://app.example.com") whose pages
-	// may open event streams from a browser; "*" allows every origin. An
-	// EventSource on another origin than the hub's needs this. The origins
-	// listed by name may also publish from a browser; "*" does not extend to
-	// publishing (see PublishKeys).
-	AllowOrigins []string
-
-	// PublishKeys, when not empty, are the keys of which POST /publish and
-	// POST /ping/{id} require one, as "Authorization: Bearer <key>" (401
-	// without, 403 with another). Without keys publishing is open to anyone
-	// who can reach the hub, but never to a browser page of an origin not
-	// listed in AllowOrigins (cross-site request forgery), keys or not.
-	PublishKeys []string
-}
-
 // cors lets the browser pages of the allowed origins read event streams:
 // it answers their preflight requests (sent by EventSource polyfills that
 // set Last-Event-ID themselves) and marks their streams readable.

@@ -108,3 +108,17 @@ func TestCrossSitePublishRefused(t *testing.T) {
 		s.Next(t)
 	}
 }
+
+// The body and data limits refuse with 413 and publish nothing.
+func TestBodyAndDataLimits(t *testing.T) {
+	ts := newAPIServer(t, ssehub.Config{}, httpapi.Config{MaxBodyBytes: 4096, MaxDataBytes: 100})
+	s := ts.openStream(t, "id=alice", nil)
+	code, h, b := ts.send(t, "POST", "/publish", "client=alice&data="+strings.Repeat("x", 101))
+	checkError(t, code, h, b, http.StatusRequestEntityTooLarge, "data", "100")
+	code, h, b = ts.send(t, "POST", "/publish", "client=alice&data="+strings.Repeat("x", 5000))
+	checkError(t, code, h, b, http.StatusRequestEntityTooLarge, "4096")
+	s.ExpectNone(t, 20*time.Millisecond)
+	if code, _, b := ts.send(t, "POST", "/publish", "client=alice&data="+strings.Repeat("x", 100)); code != http.StatusOK {
+		t.Errorf("data of exactly the limit: %d %s, want 200", code, b)
+	}
+}

@@ -465,4 +465,8 @@ func TestErrorsNameTheFormsFields(t *testing.T) {
 	checkError(t, code, h, b, http.StatusBadRequest, "client", "topic", "broadcast=true")
 	code, h, b = ts.send(t, "GET", "/sse?id=alice&id=bob", "")
 	checkError(t, code, h, b, http.StatusBadRequest, "id")
+	code, h, b = ts.send(t, "GET", "/sse?id=%ff%fe", "")
+	checkError(t, code, h, b, http.StatusBadRequest, "UTF-8")
+	code, h, b = ts.send(t, "POST", "/publish", "topic=%c3%28&data=x")
+	checkError(t, code, h, b, http.StatusBadRequest, "UTF-8")
 }

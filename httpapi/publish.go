@@ -33,13 +33,18 @@ type publishResponse struct {
 // publish answers POST /publish: one event, from a JSON or a form body, or
 // a batch of events, from a JSON array.
 func (a *api) publish(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	r.Body = http.MaxBytesReader(w, r.Body, a.cfg.MaxBodyBytes)
 	msgs, batch, err := decodePublish(r)
+	if err == nil {
+		err = a.checkData(msgs)
+	}
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		switch {
 		case errors.As(err, &tooBig):
-			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", MaxBodyBytes))
+			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", a.cfg.MaxBodyBytes))
+		case errors.Is(err, errDataTooLarge):
+			writeError(w, http.StatusRequestEntityTooLarge, err.Error())
 		case errors.Is(err, errMediaType):
 			writeError(w, http.StatusUnsupportedMediaType, err.Error())
 		default:
@@ -86,6 +91,18 @@ func receipts(rs []ssehub.Receipt) []publishResponse {
 		out[i] = receipt(r)
 	}
 	return out
+}
+
+var errDataTooLarge = errors.New("data too large")
+
+// checkData refuses events whose data is over Config.MaxDataBytes.
+func (a *api) checkData(msgs []ssehub.Message) error {
+	for i, m := range msgs {
+		if limit := a.cfg.MaxDataBytes; limit > 0 && len(m.Data) > limit {
+			return fmt.Errorf("%w: message %d has %d bytes of data, at most %d", errDataTooLarge, i, len(m.Data), limit)
+		}
+	}
+	return nil
 }
 
 var errMediaType = errors.New("Content-Type must be application/json or application/x-www-form-urlencoded")

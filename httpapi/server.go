@@ -10,12 +10,16 @@ import (
 	"github.com/ssehub/ssehub"
 )
 
-// MaxBodyBytes bounds a publish request's body.
-const MaxBodyBytes = 1 << 20
+// DefaultMaxBodyBytes bounds a publish request's body when
+// Config.MaxBodyBytes is zero.
+const DefaultMaxBodyBytes = 1 << 20
 
 // New returns the handler of a standalone hub serving h.
 func New(h *ssehub.Hub, cfg Config) http.Handler {
-	a := &api{hub: h}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	a := &api{hub: h, cfg: cfg}
 	guard := newPublishGuard(cfg)
 	mux := http.NewServeMux()
 	mux.Handle("/sse", cfg.cors(allow("GET", h)))
@@ -50,6 +54,7 @@ func allow(methods string, h http.Handler) http.Handler {
 
 type api struct {
 	hub *ssehub.Hub
+	cfg Config
 }
 
 func (a *api) healthz(w http.ResponseWriter, r *http.Request) {

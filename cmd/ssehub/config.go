@@ -12,6 +12,7 @@ import (
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/bolt"
+	"github.com/ssehub/ssehub/httpapi"
 	"github.com/ssehub/ssehub/jwtauth"
 )
 
@@ -34,6 +35,9 @@ type config struct {
 	jwtPublicKey    string
 	jwtAudience     string
 	jwtIssuer       string
+	limits          ssehub.Limits
+	maxBody         byteSize
+	maxData         byteSize
 }
 
 var errHelp = flag.ErrHelp
@@ -41,7 +45,7 @@ var errHelp = flag.ErrHelp
 // parseConfig reads the flags, each defaulting to its SSEHUB_<NAME>
 // environment variable when set.
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	c := config{queueBytes: ssehub.DefaultQueueBytes, historyBytes: ssehub.DefaultHistoryBytes}
+	c := config{queueBytes: ssehub.DefaultQueueBytes, historyBytes: ssehub.DefaultHistoryBytes, maxBody: httpapi.DefaultMaxBodyBytes, maxData: httpapi.DefaultMaxBodyBytes}
 	fs := flag.NewFlagSet("ssehub", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", ":3020", "listen address")
@@ -60,6 +64,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.jwtPublicKey, "jwt-public-key", "", "PEM file of the public key (RSA, ECDSA P-256 or Ed25519) of the tokens /sse then requires")
 	fs.StringVar(&c.jwtAudience, "jwt-audience", "", "when set, a subscriber token's aud must be this")
 	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "", "when set, a subscriber token's iss must be this")
+	fs.IntVar(&c.limits.MaxStreams, "max-streams", 0, "most open streams in all (0: as many as the open-files limit allows); more get 503")
+	fs.IntVar(&c.limits.MaxStreamsPerClient, "max-streams-per-client", 100, "most open streams of one client id (0: no limit); more get 429")
+	fs.IntVar(&c.limits.MaxStreamsPerAddress, "max-streams-per-address", 0, "most open streams from one IP address (0: no limit; behind a proxy every client shares its address); more get 429")
+	fs.IntVar(&c.limits.MaxTopics, "max-topics", 100, "most topics one stream may subscribe to")
+	fs.Var(&c.maxBody, "max-body", "most bytes of a publish request's body; more get 413")
+	fs.Var(&c.maxData, "max-data", "most bytes of one event's data; more get 413")
 	fs.Var(&c.publishKeys, "publish-key", "a key that publishing (/publish, /ping) requires as Authorization: Bearer <key>; repeat it or separate keys with commas (SSEHUB_PUBLISH_KEYS); at least 16 characters")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: ssehub [flags]\n\nEvery flag may also be set as an environment variable SSEHUB_<FLAG>, e.g. SSEHUB_ADDR=:8080 (-publish-key: SSEHUB_PUBLISH_KEYS).\n\n")
@@ -113,6 +123,14 @@ func (c *config) validate() error {
 		return errors.New("-history-size must be at least 1")
 	case c.historyBytes < 64<<10:
 		return errors.New("-history-bytes must be at least 64KiB")
+	case c.limits.MaxStreams < 0 || c.limits.MaxStreamsPerClient < 0 || c.limits.MaxStreamsPerAddress < 0:
+		return errors.New("-max-streams, -max-streams-per-client and -max-streams-per-address must not be negative")
+	case c.limits.MaxTopics < 1 || c.limits.MaxTopics > ssehub.MaxTargets:
+		return fmt.Errorf("-max-topics must be from 1 to %d", ssehub.MaxTargets)
+	case c.maxBody < 1024:
+		return errors.New("-max-body must be at least 1KiB")
+	case c.maxData < 1 || int64(c.maxData) > int64(c.maxBody):
+		return errors.New("-max-data must be at least 1 byte and at most -max-body")
 	case c.historyTTL < 0:
 		return errors.New("-history-ttl must not be negative")
 	}

@@ -70,9 +70,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		WriteTimeout: cfg.writeTimeout,
 		Logger:       logger,
 		Authorizer:   authorizer,
+		Limits:       cfg.limits,
 	})
 	srv := &http.Server{
-		Handler:           httpapi.New(hub, httpapi.Config{AllowOrigins: origins, PublishKeys: cfg.publishKeys}),
+		Handler: httpapi.New(hub, httpapi.Config{
+			AllowOrigins: origins,
+			PublishKeys:  cfg.publishKeys,
+			MaxBodyBytes: int64(cfg.maxBody),
+			MaxDataBytes: int(cfg.maxData),
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute, // publishers' idle keep-alive connections
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),

@@ -1,0 +1,25 @@
+package httpapi
+
+// Config tunes the HTTP surface. The zero value serves pages of the hub's own
+// origin only.
+type Config struct {
+	// AllowOrigins lists the origins ("https://app.example.com") whose pages
+	// may open event streams from a browser; "*" allows every origin. An
+	// EventSource on another origin than the hub's needs this. The origins
+	// listed by name may also publish from a browser; "*" does not extend to
+	// publishing (see PublishKeys).
+	AllowOrigins []string
+
+	// PublishKeys, when not empty, are the keys of which POST /publish and
+	// POST /ping/{id} require one, as "Authorization: Bearer <key>" (401
+	// without, 403 with another). Without keys publishing is open to anyone
+	// who can reach the hub, but never to a browser page of an origin not
+	// listed in AllowOrigins (cross-site request forgery), keys or not.
+	PublishKeys []string
+
+	// MaxBodyBytes bounds a publish request's body (413 beyond); zero means
+	// DefaultMaxBodyBytes. MaxDataBytes, when not zero, bounds each event's
+	// data (413 beyond).
+	MaxBodyBytes int64
+	MaxDataBytes int
+}

@@ -1,0 +1,95 @@
+package ssehub
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"strconv"
+	"sync"
+)
+
+// Limits bounds the streams a hub serves; a zero field means no limit. A
+// stream over a limit is refused before it opens, with a JSON reason: 503
+// when the hub is full (MaxStreams), 429 when one client id or one remote
+// address has its share. Others are never disturbed by the refusal.
+type Limits struct {
+	MaxStreams           int // open streams in all
+	MaxStreamsPerClient  int // open streams of one client id (tabs, devices)
+	MaxStreamsPerAddress int // open streams from one remote IP address; behind a proxy every client shares its address
+	MaxTopics            int // topics one stream subscribes to (more is a 400); zero means MaxTargets
+}
+
+// streamCounts admits streams within Limits and counts those open.
+type streamCounts struct {
+	lim Limits
+
+	mu        sync.Mutex
+	total     int
+	byClient  map[string]int
+	byAddress map[string]int
+}
+
+func (s *streamCounts) init(l Limits) {
+	s.lim = l
+	s.byClient = make(map[string]int)
+	s.byAddress = make(map[string]int)
+}
+
+// enabled reports whether any stream limit is set: without one, streams are
+// not counted at all.
+func (s *streamCounts) enabled() bool {
+	return s.lim.MaxStreams > 0 || s.lim.MaxStreamsPerClient > 0 || s.lim.MaxStreamsPerAddress > 0
+}
+
+// admit counts a stream of client from addr in, or returns the refusal's
+// status and reason.
+func (s *streamCounts) admit(client, addr string) (code int, reason string) {
+	if !s.enabled() {
+		return 0, ""
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch l := s.lim; {
+	case l.MaxStreams > 0 && s.total >= l.MaxStreams:
+		return http.StatusServiceUnavailable, fmt.Sprintf("the hub serves at most %d streams: try again later", l.MaxStreams)
+	case l.MaxStreamsPerClient > 0 && s.byClient[client] >= l.MaxStreamsPerClient:
+		return http.StatusTooManyRequests, fmt.Sprintf("client %q has %d streams open, the most one client may have", client, l.MaxStreamsPerClient)
+	case l.MaxStreamsPerAddress > 0 && s.byAddress[addr] >= l.MaxStreamsPerAddress:
+		return http.StatusTooManyRequests, fmt.Sprintf("%d streams are open from this address, the most one address may have", l.MaxStreamsPerAddress)
+	}
+	s.total++
+	s.byClient[client]++
+	s.byAddress[addr]++
+	return 0, ""
+}
+
+// release counts out a stream admit counted in.
+func (s *streamCounts) release(client, addr string) {
+	if !s.enabled() {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.total--
+	for m, k := range map[*map[string]int]string{&s.byClient: client, &s.byAddress: addr} {
+		if (*m)[k]--; (*m)[k] <= 0 {
+			delete(*m, k)
+		}
+	}
+}
+
+// remoteIP returns the IP address part of r.RemoteAddr.
+func remoteIP(r *http.Request) string {
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
+}
+
+// refuse answers a stream over a limit.
+func refuse(w http.ResponseWriter, code int, reason string) {
+	if code == http.StatusServiceUnavailable || code == http.StatusTooManyRequests {
+		w.Header().Set("Retry-After", strconv.Itoa(10))
+	}
+	writeError(w, code, reason)
+}

@@ -1,0 +1,66 @@
+package ssehub_test
+
+import (
+	"io"
+	"net/http"
+	"testing"
+
+	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/ssetest"
+)
+
+// status opens GET /?query and returns the status, the Retry-After header
+// and whether the answer was a JSON error; the body is read and closed.
+func (e *env) status(t *testing.T, query string) (int, string, bool) {
+	t.Helper()
+	resp, err := e.client.Get(e.srv.URL + "/?" + query)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusOK {
+		return resp.StatusCode, "", false // a stream: not read
+	}
+	io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Header.Get("Retry-After"), resp.Header.Get("Content-Type") == "application/json"
+}
+
+// Streams over a limit are refused before they open, with a precise status
+// and a JSON reason; the streams already open are not disturbed, and a
+// closed stream frees its place.
+func TestLimits(t *testing.T) {
+	cfg := ssehub.Config{Limits: ssehub.Limits{MaxStreams: 3, MaxStreamsPerClient: 2, MaxTopics: 2}}
+	forEachMode(t, cfg, func(t *testing.T, e *env) {
+		defer e.client.CloseIdleConnections()
+		a1 := e.open(t, "id=alice")
+		e.open(t, "id=alice")
+		if code, retry, js := e.status(t, "id=alice"); code != http.StatusTooManyRequests || retry == "" || !js {
+			t.Errorf("alice's third stream: %d (Retry-After %q, JSON %v), want 429 with Retry-After and a JSON reason", code, retry, js)
+		}
+		e.open(t, "id=bob")
+		if code, _, js := e.status(t, "id=carol"); code != http.StatusServiceUnavailable || !js {
+			t.Errorf("a fourth stream in all: %d, want 503 with a JSON reason", code)
+		}
+		if code, _, js := e.status(t, "id=dave&topic=a&topic=b&topic=c"); code != http.StatusBadRequest || !js {
+			t.Errorf("three topics with MaxTopics 2: %d, want 400", code)
+		}
+		e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("still here")})
+		a1.Expect(t, "still here")
+		a1.Close()
+		ssetest.Eventually(t, "alice's closed stream freeing its place", func() bool { return e.hub.Connections("alice") == 1 })
+		e.open(t, "id=alice")
+		if n := e.hub.Stats().Refusals; n != 2 {
+			t.Errorf("Stats().Refusals = %d, want 2", n)
+		}
+	})
+}
+
+func TestLimitPerAddress(t *testing.T) {
+	e := start(t, ssehub.Config{Limits: ssehub.Limits{MaxStreamsPerAddress: 2}}, modes[0])
+	defer e.client.CloseIdleConnections()
+	e.open(t, "id=a")
+	e.open(t, "id=b")
+	if code, _, js := e.status(t, "id=c"); code != http.StatusTooManyRequests || !js {
+		t.Errorf("a third stream from one address: %d, want 429", code)
+	}
+}
