@@ -131,6 +131,7 @@ type Hub struct {
 type Receipt struct {
 	ID          string // the event id, as clients see it ("" for an ephemeral event)
 	Connections int    // local connections the event was queued for
+	Repeated    bool   // PublishOnce: published by an earlier call with the same key; nothing new
 }
 
 // New returns a running Hub. Call Shutdown to stop it.

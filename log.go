@@ -139,3 +139,25 @@ func ParseID(id string) (seq uint64, ok bool) {
 	seq, err := strconv.ParseUint(id, 10, 64)
 	return seq, err == nil
 }
+
+// An IdempotentLog remembers the idempotency keys appends were made under,
+// so that a publisher can retry without publishing twice. A Hub uses it for
+// PublishOnce.
+type IdempotentLog interface {
+	BatchLog
+	// AppendOnce is AppendBatch under an idempotency key. If key was used
+	// within the log's key window (Retention.KeyWindow) it appends nothing
+	// and returns the sequence numbers that append got, in order (earlier;
+	// a message that was not appended, an ephemeral one, has 0 there), or
+	// ErrKeyReused if that append was of other messages (another digest).
+	// Otherwise it appends msgs as AppendBatch does and remembers key with
+	// digest and the new sequence numbers (those of msgs, 0 for each nil
+	// message: msgs may hold nils for messages not to append), durably if
+	// the log is, in the same commit. Concurrent AppendOnce calls with one
+	// key append once.
+	AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*Message) (entries []*Entry, earlier []uint64, err error)
+}
+
+// ErrKeyReused is returned by IdempotentLog.AppendOnce, and by
+// Hub.PublishOnce, for an idempotency key used before with other messages.
+var ErrKeyReused = errors.New("idempotency key already used for other messages")

@@ -11,6 +11,10 @@ import (
 const (
 	DefaultHistorySize  = 100_000
 	DefaultHistoryBytes = 64 << 20
+	DefaultKeyWindow    = time.Hour
+	// MaxKeys bounds the idempotency keys a MemoryLog remembers; past it
+	// the oldest are forgotten before their window ends.
+	MaxKeys = 1_000_000
 )
 
 // Retention bounds what a Log keeps: the newest entries, at most MaxEntries
@@ -28,6 +32,18 @@ type Retention struct {
 	MaxEntries int
 	MaxBytes   int64
 	MaxAge     time.Duration
+
+	// KeyWindow is how long an idempotency key is remembered (see
+	// IdempotentLog); zero means DefaultKeyWindow.
+	KeyWindow time.Duration
+}
+
+// KeyWindowOrDefault returns KeyWindow, or DefaultKeyWindow when it is zero.
+func (r Retention) KeyWindowOrDefault() time.Duration {
+	if r.KeyWindow <= 0 {
+		return DefaultKeyWindow
+	}
+	return r.KeyWindow
 }
 
 // MaxEntriesOrDefault returns MaxEntries, or DefaultHistorySize when it is zero.
@@ -72,6 +88,7 @@ type MemoryLog struct {
 	head    uint64 // sequence number of the newest entry appended
 	bytes   int64  // sum of the retained entries' Size
 	dropped DroppedIndex
+	keys    keyMemory
 	listen  Listener
 	closed  bool
 	nowFunc func() time.Time // for tests
@@ -116,6 +133,46 @@ func (l *MemoryLog) AppendBatch(ctx context.Context, msgs []*Message) ([]*Entry,
 	if l.closed {
 		return nil, ErrClosed
 	}
+	return l.appendLocked(msgs), nil
+}
+
+// AppendOnce implements IdempotentLog.
+func (l *MemoryLog) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*Message) ([]*Entry, []uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil, nil, ErrClosed
+	}
+	now := l.nowFunc()
+	if rec, ok := l.keys.get(key, now, l.ret.KeyWindowOrDefault()); ok {
+		if rec.digest != digest {
+			return nil, nil, ErrKeyReused
+		}
+		return nil, rec.seqs, nil
+	}
+	var real []*Message
+	for _, m := range msgs {
+		if m != nil {
+			real = append(real, m)
+		}
+	}
+	entries := l.appendLocked(real)
+	seqs := make([]uint64, len(msgs))
+	for i, j := 0, 0; i < len(msgs); i++ {
+		if msgs[i] != nil {
+			seqs[i] = entries[j].Seq
+			j++
+		}
+	}
+	l.keys.put(key, keyRecord{digest: digest, seqs: seqs, at: now})
+	return entries, nil, nil
+}
+
+// appendLocked appends msgs; l.mu is held.
+func (l *MemoryLog) appendLocked(msgs []*Message) []*Entry {
 	now := l.nowFunc()
 	entries := make([]*Entry, len(msgs))
 	for i, m := range msgs {
@@ -138,7 +195,7 @@ func (l *MemoryLog) AppendBatch(ctx context.Context, msgs []*Message) ([]*Entry,
 			l.listen.Deliver(e, msgs[i])
 		}
 	}
-	return entries, nil
+	return entries
 }
 
 // ReadAfter implements Log.
@@ -196,4 +253,45 @@ func (l *MemoryLog) dropOldest() {
 	l.ring[l.start] = nil
 	l.start = (l.start + 1) % len(l.ring)
 	l.n--
+}
+
+// keyMemory is a MemoryLog's idempotency keys, oldest first for forgetting.
+type keyMemory struct {
+	byKey map[string]keyRecord
+	order []string // keys in the order put; order[head:] are live
+	head  int
+}
+
+type keyRecord struct {
+	digest [32]byte
+	seqs   []uint64
+	at     time.Time
+}
+
+// get returns key's record if it is younger than window, forgetting the
+// records older than it on the way.
+func (k *keyMemory) get(key string, now time.Time, window time.Duration) (keyRecord, bool) {
+	for k.head < len(k.order) {
+		rec, ok := k.byKey[k.order[k.head]]
+		if ok && now.Sub(rec.at) <= window && len(k.byKey) <= MaxKeys {
+			break
+		}
+		delete(k.byKey, k.order[k.head])
+		k.order[k.head] = ""
+		k.head++
+	}
+	if k.head > len(k.order)/2 { // keep the slice from growing without bound
+		k.order = append(k.order[:0], k.order[k.head:]...)
+		k.head = 0
+	}
+	rec, ok := k.byKey[key]
+	return rec, ok
+}
+
+func (k *keyMemory) put(key string, rec keyRecord) {
+	if k.byKey == nil {
+		k.byKey = make(map[string]keyRecord)
+	}
+	k.byKey[key] = rec
+	k.order = append(k.order, key)
 }

@@ -67,15 +67,23 @@ type Log struct {
 	commitTx func(*bbolt.Tx) error
 }
 
-var _ ssehub.BatchLog = (*Log)(nil)
+var _ ssehub.IdempotentLog = (*Log)(nil)
 
 // A request is one Append (or AppendBatch) waiting for the committer. es
 // and err are set before done is closed.
 type request struct {
 	msgs []*ssehub.Message
 	es   []*ssehub.Entry
+	src  []*ssehub.Message // the messages es were appended from, in order
 	err  error
 	done chan struct{}
+
+	// An AppendOnce: its key and digest, and what an earlier append under
+	// the key got, if there was one.
+	once    bool
+	key     string
+	digest  [32]byte
+	earlier []uint64
 }
 
 // Open opens the log stored at path, creating the file if it does not exist
@@ -136,22 +144,38 @@ func (l *Log) Append(ctx context.Context, m *ssehub.Message) (*ssehub.Entry, err
 // AppendBatch implements ssehub.BatchLog: the messages are committed in one
 // transaction (with whatever other Appends are waiting), as Append.
 func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message) ([]*ssehub.Entry, error) {
-	if err := ctx.Err(); err != nil {
+	r := &request{msgs: msgs, done: make(chan struct{})}
+	if err := l.do(ctx, r); err != nil {
 		return nil, err
 	}
-	r := &request{msgs: msgs, done: make(chan struct{})}
+	return r.es, nil
+}
+
+// AppendOnce implements ssehub.IdempotentLog. The keys are stored with the
+// entries, in the same commit, so a key survives a crash exactly when its
+// entries do.
+func (l *Log) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message) ([]*ssehub.Entry, []uint64, error) {
+	r := &request{msgs: msgs, once: true, key: key, digest: digest, done: make(chan struct{})}
+	if err := l.do(ctx, r); err != nil {
+		return nil, nil, err
+	}
+	return r.es, r.earlier, nil
+}
+
+// do hands r to the committer and waits for its outcome.
+func (l *Log) do(ctx context.Context, r *request) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	select {
 	case l.reqs <- r:
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return ctx.Err()
 	case <-l.quit:
-		return nil, ssehub.ErrClosed
+		return ssehub.ErrClosed
 	}
 	<-r.done
-	if r.err != nil {
-		return nil, r.err
-	}
-	return r.es, nil
+	return r.err
 }
 
 // run is the committer: it takes the Appends waiting at one moment and
@@ -236,7 +260,7 @@ func (l *Log) commit(batch []*request) {
 	if fn := l.listen.Load(); fn != nil && *fn != nil {
 		for _, r := range batch {
 			for i, e := range r.es {
-				(*fn).Deliver(e, r.msgs[i])
+				(*fn).Deliver(e, r.src[i])
 			}
 		}
 	}

@@ -38,10 +38,21 @@ func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
 	seq := l.head
 	meta := tx.Bucket(metaBucket)
 	total := getUint(meta, bytesKey)
+	keys, err := openKeys(tx, now, l.ret.KeyWindowOrDefault())
+	if err != nil {
+		return nil, err
+	}
 	var entries []*ssehub.Entry
 	for _, r := range batch {
-		r.es = make([]*ssehub.Entry, len(r.msgs))
+		if r.once && keys.repeat(r) {
+			continue
+		}
+		r.es, r.src = nil, nil
+		seqs := make([]uint64, len(r.msgs))
 		for i, m := range r.msgs {
+			if m == nil {
+				continue
+			}
 			seq++
 			e := &ssehub.Entry{Seq: seq, Time: now, Message: *m}
 			v, err := e.MarshalBinary()
@@ -51,9 +62,15 @@ func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
 			if err := b.Put(seqKey(seq), v); err != nil {
 				return nil, fmt.Errorf("put entry %d: %w", seq, err)
 			}
-			r.es[i] = e
+			r.es, r.src = append(r.es, e), append(r.src, m)
 			entries = append(entries, e)
 			total += uint64(e.Size())
+			seqs[i] = seq
+		}
+		if r.once {
+			if err := keys.put(r.key, r.digest, seqs); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if err := meta.Put(headKey, seqKey(seq)); err != nil {

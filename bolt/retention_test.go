@@ -192,3 +192,24 @@ func TestReadAcrossFileAndMemory(t *testing.T) {
 		}
 	}
 }
+
+// Idempotency keys are stored with their entries: after a restart a
+// retried publish still appends nothing.
+func TestKeysSurviveReopen(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	l := mustOpen(t, path, ssehub.Retention{})
+	es, _, err := l.AppendOnce(context.Background(), "retry-me", [32]byte{9}, []*ssehub.Message{broadcast("once")})
+	if err != nil || len(es) != 1 {
+		t.Fatalf("AppendOnce: %d entries, %v", len(es), err)
+	}
+	mustClose(t, l)
+	l = mustOpen(t, path, ssehub.Retention{})
+	defer mustClose(t, l)
+	again, earlier, err := l.AppendOnce(context.Background(), "retry-me", [32]byte{9}, []*ssehub.Message{broadcast("once")})
+	if err != nil || len(again) != 0 || len(earlier) != 1 || earlier[0] != es[0].Seq {
+		t.Fatalf("after reopening: %d entries, earlier %v, %v; want none and [%d]", len(again), earlier, err, es[0].Seq)
+	}
+	if head, _ := readAll(t, l, 0); head != es[0].Seq {
+		t.Errorf("head %d after the retry, want %d", head, es[0].Seq)
+	}
+}

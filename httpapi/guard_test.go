@@ -37,6 +37,12 @@ func (ts *testServer) send(t *testing.T, method, path, body string, header ...st
 	return resp.StatusCode, resp.Header, b
 }
 
+// sendJSON posts a JSON body to /publish with extra header lines.
+func (ts *testServer) sendJSON(t *testing.T, body string, header ...string) (int, http.Header, []byte) {
+	t.Helper()
+	return ts.send(t, "POST", "/publish", body, append([]string{"Content-Type: application/json"}, header...)...)
+}
+
 const (
 	key1 = "0123456789abcdef0123456789abcdef"
 	key2 = "another-publish-key-for-rotation"

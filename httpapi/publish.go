@@ -28,6 +28,7 @@ type publishRequest struct {
 type publishResponse struct {
 	ID          string `json:"id,omitempty"` // none for an ephemeral event
 	Connections int    `json:"connections"`
+	Repeated    bool   `json:"repeated,omitempty"` // an Idempotency-Key seen before: nothing new was published
 }
 
 // publish answers POST /publish: one event, from a JSON or a form body, or
@@ -50,6 +51,10 @@ func (a *api) publish(w http.ResponseWriter, r *http.Request) {
 		default:
 			writeError(w, http.StatusBadRequest, err.Error())
 		}
+		return
+	}
+	if key := r.Header.Get("Idempotency-Key"); key != "" {
+		a.publishOnce(w, r, key, msgs, batch)
 		return
 	}
 	if !batch {
@@ -76,13 +81,30 @@ func (a *api) publish(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, receipts(recs))
 }
 
+// publishOnce publishes under an Idempotency-Key: a repeat of the key with
+// the same body answers the first call's receipts (marked repeated); with
+// another body, 422.
+func (a *api) publishOnce(w http.ResponseWriter, r *http.Request, key string, msgs []ssehub.Message, batch bool) {
+	recs, err := a.hub.PublishOnce(r.Context(), key, msgs)
+	switch {
+	case errors.Is(err, ssehub.ErrKeyReused):
+		writeError(w, http.StatusUnprocessableEntity, "Idempotency-Key already used with another body: use a new key for a new publish")
+	case err != nil:
+		publishError(w, err)
+	case batch:
+		writeJSON(w, http.StatusOK, receipts(recs))
+	default:
+		writeJSON(w, http.StatusOK, receipt(recs[0]))
+	}
+}
+
 type partialBatch struct {
 	Error     string            `json:"error"`
 	Published []publishResponse `json:"published"`
 }
 
 func receipt(r ssehub.Receipt) publishResponse {
-	return publishResponse{ID: r.ID, Connections: r.Connections}
+	return publishResponse{ID: r.ID, Connections: r.Connections, Repeated: r.Repeated}
 }
 
 func receipts(rs []ssehub.Receipt) []publishResponse {
