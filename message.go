@@ -77,6 +77,9 @@ func (m *Message) Validate() error {
 			return err
 		}
 	}
+	if !utf8.Valid(m.Data) {
+		return invalid("data is not valid UTF-8: an event stream carries text")
+	}
 	return ValidateEventType(m.Type)
 }
 
@@ -105,6 +108,9 @@ func ValidateEventType(s string) error {
 	}
 	if !sse.ValidField(s) {
 		return invalid("event type %q contains CR, LF or NUL", s)
+	}
+	if !utf8.ValidString(s) {
+		return invalid("event type %q is not valid UTF-8", s)
 	}
 	return nil
 }
