@@ -41,6 +41,10 @@ type Config struct {
 	// Leeway allows for clock skew between the token's minter and the hub
 	// when checking exp and nbf.
 	Leeway time.Duration
+	// MaxLifetime, when not zero, refuses tokens whose exp is more than
+	// this after their iat. With the hub's KickMemory at least as long, a
+	// kicked client has no token left that outlives the kick's memory.
+	MaxLifetime time.Duration
 }
 
 // A Verifier checks subscriber tokens; it is an ssehub.Authorizer. It is
@@ -154,6 +158,9 @@ func (v *Verifier) Authorize(r *http.Request, asked ssehub.Subscription) (ssehub
 	}
 	if c.IssuedAt == nil {
 		return ssehub.Subscription{}, fmt.Errorf("%w: the token has no iat (issue time)", ssehub.ErrUnauthorized)
+	}
+	if limit := v.cfg.MaxLifetime; limit > 0 && c.ExpiresAt.Sub(c.IssuedAt.Time) > limit {
+		return ssehub.Subscription{}, fmt.Errorf("%w: the token lives longer than %v (exp - iat)", ssehub.ErrUnauthorized, limit)
 	}
 	if asked.Client != "" && asked.Client != c.Subject {
 		return ssehub.Subscription{}, fmt.Errorf("%w: the token is for another client id than the one asked for", ssehub.ErrForbidden)

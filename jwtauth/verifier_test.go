@@ -209,6 +209,19 @@ func TestPublicKeys(t *testing.T) {
 	}
 }
 
+// With MaxLifetime, a token whose exp is further from its iat is refused.
+func TestMaxLifetime(t *testing.T) {
+	v := mustVerifier(t, jwtauth.Config{Secret: secret, MaxLifetime: time.Hour})
+	long := valid("alice")
+	long["exp"] = time.Now().Add(2 * time.Hour).Unix()
+	if _, err := v.Authorize(request("token="+mint(t, jwt.SigningMethodHS256, secret, long)), ssehub.Subscription{}); !errors.Is(err, ssehub.ErrUnauthorized) {
+		t.Errorf("a token living 2h with MaxLifetime 1h: %v, want ErrUnauthorized", err)
+	}
+	if _, err := v.Authorize(request("token="+mint(t, jwt.SigningMethodHS256, secret, valid("alice"))), ssehub.Subscription{}); err != nil {
+		t.Errorf("a token living 1h: %v", err)
+	}
+}
+
 func TestBadConfig(t *testing.T) {
 	small, _ := rsa.GenerateKey(rand.Reader, 1024)
 	p384, _ := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)

@@ -35,6 +35,7 @@ type config struct {
 	jwtPublicKey    string
 	jwtAudience     string
 	jwtIssuer       string
+	kickMemory      time.Duration
 	limits          ssehub.Limits
 	maxBody         byteSize
 	maxData         byteSize
@@ -64,6 +65,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.StringVar(&c.jwtPublicKey, "jwt-public-key", "", "PEM file of the public key (RSA, ECDSA P-256 or Ed25519) of the tokens /sse then requires")
 	fs.StringVar(&c.jwtAudience, "jwt-audience", "", "when set, a subscriber token's aud must be this")
 	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "", "when set, a subscriber token's iss must be this")
+	fs.DurationVar(&c.kickMemory, "kick-memory", ssehub.DefaultKickMemory, "how long DELETE /clients/{id} refuses the client's older tokens; subscriber tokens may live (exp - iat) at most this long")
 	fs.IntVar(&c.limits.MaxStreams, "max-streams", 0, "most open streams in all (0: as many as the open-files limit allows); more get 503")
 	fs.IntVar(&c.limits.MaxStreamsPerClient, "max-streams-per-client", 100, "most open streams of one client id (0: no limit); more get 429")
 	fs.IntVar(&c.limits.MaxStreamsPerAddress, "max-streams-per-address", 0, "most open streams from one IP address (0: no limit; behind a proxy every client shares its address); more get 429")
@@ -131,6 +133,8 @@ func (c *config) validate() error {
 		return errors.New("-max-body must be at least 1KiB")
 	case c.maxData < 1 || int64(c.maxData) > int64(c.maxBody):
 		return errors.New("-max-data must be at least 1 byte and at most -max-body")
+	case c.kickMemory < time.Minute:
+		return errors.New("-kick-memory must be at least 1m")
 	case c.historyTTL < 0:
 		return errors.New("-history-ttl must not be negative")
 	}
@@ -176,7 +180,7 @@ func (c *config) authorizer() (ssehub.Authorizer, error) {
 		}
 		return nil, nil
 	}
-	cfg := jwtauth.Config{Audience: c.jwtAudience, Issuer: c.jwtIssuer}
+	cfg := jwtauth.Config{Audience: c.jwtAudience, Issuer: c.jwtIssuer, MaxLifetime: c.kickMemory}
 	if c.jwtSecret != "" {
 		cfg.Secret = []byte(c.jwtSecret)
 	}

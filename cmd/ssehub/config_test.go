@@ -16,7 +16,7 @@ var allFlags = []string{
 	"addr", "tick", "heartbeat", "retry", "queue-size", "write-timeout",
 	"shutdown-timeout", "store", "history-size", "history-bytes", "history-ttl", "allow-origin", "publish-key",
 	"jwt-secret", "jwt-public-key", "jwt-audience", "jwt-issuer",
-	"max-streams", "max-streams-per-client", "max-streams-per-address", "max-topics", "max-body", "max-data",
+	"kick-memory", "max-streams", "max-streams-per-client", "max-streams-per-address", "max-topics", "max-body", "max-data",
 }
 
 // runToExit runs run(args, env), which must return on its own without ever

@@ -71,6 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		Logger:       logger,
 		Authorizer:   authorizer,
 		Limits:       cfg.limits,
+		KickMemory:   cfg.kickMemory,
 	})
 	srv := &http.Server{
 		Handler: httpapi.New(hub, httpapi.Config{
