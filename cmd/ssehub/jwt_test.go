@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -21,18 +19,6 @@ func TestSubscriberTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	get := func(query string) (int, string) {
-		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-		defer cancel()
-		req, _ := http.NewRequestWithContext(ctx, "GET", r.url+"/sse?"+query, nil)
-		resp, err := r.client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, string(b)
-	}
 	for query, want := range map[string]int{
 		"id=alice":                  http.StatusUnauthorized,
 		"id=alice&token=forged":     http.StatusUnauthorized,
@@ -40,7 +26,7 @@ func TestSubscriberTokens(t *testing.T) {
 		"token=" + tok + "x":        http.StatusUnauthorized,
 		"id=alice&token=" + tok[1:]: http.StatusUnauthorized,
 	} {
-		if code, body := get(query); code != want {
+		if code, body := r.send(t, "GET", "/sse?"+query, "", nil); code != want {
 			t.Errorf("GET /sse?%.40s...: %d %s, want %d", query, code, body, want)
 		}
 	}

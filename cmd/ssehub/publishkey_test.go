@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"maps"
 	"net/http"
 	"strings"
 	"testing"
@@ -10,20 +11,17 @@ import (
 	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
-// postWithKey posts a form to path with Authorization: Bearer key (none
-// when key is empty) and returns the status and body.
-func (r *running) postWithKey(t *testing.T, path, key, body string) (int, string) {
+// send makes one request with header (none when nil) and returns the
+// status and body; the request must be answered within ssetest.Wait.
+func (r *running) send(t *testing.T, method, path, body string, header http.Header) (int, string) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, r.url+path, strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, method, r.url+path, strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if key != "" {
-		req.Header.Set("Authorization", "Bearer "+key)
-	}
+	maps.Copy(req.Header, header)
 	resp, err := r.client.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -31,6 +29,17 @@ func (r *running) postWithKey(t *testing.T, path, key, body string) (int, string
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(b)
+}
+
+// postWithKey posts a form to path with Authorization: Bearer key (none
+// when key is empty).
+func (r *running) postWithKey(t *testing.T, path, key, body string) (int, string) {
+	t.Helper()
+	h := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	if key != "" {
+		h.Set("Authorization", "Bearer "+key)
+	}
+	return r.send(t, http.MethodPost, path, body, h)
 }
 
 // Keys from the flag and from SSEHUB_PUBLISH_KEYS (comma-separated) are
