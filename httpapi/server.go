@@ -82,7 +82,9 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
-	json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false) // an API answer, not HTML: "<key>" stays readable
+	enc.Encode(v)
 }
 
 func writeError(w http.ResponseWriter, code int, msg string) {
