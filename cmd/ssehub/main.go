@@ -136,10 +136,10 @@ func warnOpen(logger *slog.Logger, cfg config) {
 	publish := len(cfg.publishKeys) == 0
 	switch {
 	case streams && publish:
-		logger.Warn("ssehub is running open: anyone who can reach it can listen as any client id and publish; set -jwt-secret or -jwt-public-key for streams and -publish-key for publishing")
+		logger.Warn("ssehub is running open: anyone who can reach it can listen as any client id, publish, and list or kick clients; set -jwt-secret or -jwt-public-key for streams and -publish-key for the rest")
 	case streams:
 		logger.Warn("ssehub streams are open: anyone who can reach it can listen as any client id; set -jwt-secret or -jwt-public-key")
 	case publish:
-		logger.Warn("ssehub publishing is open: anyone who can reach it can publish; set -publish-key")
+		logger.Warn("ssehub publishing is open: anyone who can reach it can publish, and list or kick clients (/clients); set -publish-key")
 	}
 }
