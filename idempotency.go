@@ -29,7 +29,7 @@ func (h *Hub) PublishOnce(ctx context.Context, key string, msgs []Message) ([]Re
 		return nil, invalid("a publish of %d messages: give 1 to %d", len(msgs), MaxBatch)
 	}
 	for i := range msgs {
-		if err := msgs[i].Validate(); err != nil {
+		if err := h.cfg.Limits.validate(&msgs[i]); err != nil {
 			return nil, invalid("message %d: %v", i, err)
 		}
 	}

@@ -17,6 +17,33 @@ type Limits struct {
 	MaxStreamsPerClient  int // open streams of one client id (tabs, devices)
 	MaxStreamsPerAddress int // open streams from one remote IP address; behind a proxy every client shares its address
 	MaxTopics            int // topics one stream subscribes to (more is a 400); zero means MaxTargets
+	MaxNameLen           int // bytes of a client id or topic, in streams and messages (more is ErrInvalid); zero means MaxNameLen
+}
+
+// validate checks m against the hub's limits, then as Message.Validate does.
+func (l Limits) validate(m *Message) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	return l.names("client id", m.Clients, "topic", m.Topics)
+}
+
+// names checks the lengths of client ids and topics against MaxNameLen.
+func (l Limits) names(what1 string, names1 []string, what2 string, names2 []string) error {
+	if l.MaxNameLen <= 0 {
+		return nil
+	}
+	for _, group := range []struct {
+		what  string
+		names []string
+	}{{what1, names1}, {what2, names2}} {
+		for _, n := range group.names {
+			if len(n) > l.MaxNameLen {
+				return invalid("%s longer than %d bytes", group.what, l.MaxNameLen)
+			}
+		}
+	}
+	return nil
 }
 
 // streamCounts admits streams within Limits and counts those open.

@@ -1,6 +1,7 @@
 package ssehub_test
 
 import (
+	"errors"
 	"io"
 	"net/http"
 	"testing"
@@ -62,5 +63,25 @@ func TestLimitPerAddress(t *testing.T) {
 	e.open(t, "id=b")
 	if code, _, js := e.status(t, "id=c"); code != http.StatusTooManyRequests || !js {
 		t.Errorf("a third stream from one address: %d, want 429", code)
+	}
+}
+
+// MaxNameLen bounds client ids and topics in streams and in messages alike.
+func TestMaxNameLen(t *testing.T) {
+	e := start(t, ssehub.Config{Limits: ssehub.Limits{MaxNameLen: 5}}, modes[0])
+	defer e.client.CloseIdleConnections()
+	for _, q := range []string{"id=abcdef", "id=a&topic=toolong"} {
+		if code, _, js := e.status(t, q); code != http.StatusBadRequest || !js {
+			t.Errorf("GET /?%s: %d, want 400 with a JSON reason", q, code)
+		}
+	}
+	e.open(t, "id=abcde&topic=short")
+	for _, m := range []ssehub.Message{{Clients: []string{"abcdef"}}, {Topics: []string{"toolong"}}} {
+		if _, err := e.hub.Publish(t.Context(), m); !errors.Is(err, ssehub.ErrInvalid) {
+			t.Errorf("Publish(%+v): %v, want ErrInvalid", m, err)
+		}
+	}
+	if _, err := e.hub.PublishBatch(t.Context(), []ssehub.Message{{Broadcast: true}, {Clients: []string{"abcdef"}}}); !errors.Is(err, ssehub.ErrInvalid) {
+		t.Errorf("PublishBatch with a long client id: %v, want ErrInvalid", err)
 	}
 }

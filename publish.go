@@ -17,7 +17,7 @@ const MaxBatch = 1000
 // the log is) and queued. An ephemeral message (see Message.Ephemeral) is
 // only queued.
 func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
-	if err := m.Validate(); err != nil {
+	if err := h.cfg.Limits.validate(&m); err != nil {
 		return Receipt{}, err
 	}
 	if !h.gate.enter() {
@@ -49,7 +49,7 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 		return nil, invalid("batch of %d messages: at most %d", len(msgs), MaxBatch)
 	}
 	for i := range msgs {
-		if err := msgs[i].Validate(); err != nil {
+		if err := h.cfg.Limits.validate(&msgs[i]); err != nil {
 			return nil, invalid("message %d: %v", i, err)
 		}
 	}

@@ -76,6 +76,10 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	if err := h.cfg.Limits.names("client id", []string{sub.Client}, "topic", sub.Topics); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	if limit := h.cfg.Limits.MaxTopics; limit > 0 && len(sub.Topics) > limit {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("too many topics: %d, at most %d", len(sub.Topics), limit))
 		return

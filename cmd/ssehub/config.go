@@ -70,6 +70,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.limits.MaxStreamsPerClient, "max-streams-per-client", 100, "most open streams of one client id (0: no limit); more get 429")
 	fs.IntVar(&c.limits.MaxStreamsPerAddress, "max-streams-per-address", 0, "most open streams from one IP address (0: no limit; behind a proxy every client shares its address); more get 429")
 	fs.IntVar(&c.limits.MaxTopics, "max-topics", 100, "most topics one stream may subscribe to")
+	fs.IntVar(&c.limits.MaxNameLen, "max-name-length", ssehub.MaxNameLen, "most bytes of a client id or topic (UTF-8 without control characters)")
 	fs.Var(&c.maxBody, "max-body", "most bytes of a publish request's body; more get 413")
 	fs.Var(&c.maxData, "max-data", "most bytes of one event's data; more get 413")
 	fs.Var(&c.publishKeys, "publish-key", "a key that publishing (/publish, /ping) requires as Authorization: Bearer <key>; repeat it or separate keys with commas (SSEHUB_PUBLISH_KEYS); at least 16 characters")
@@ -129,6 +130,8 @@ func (c *config) validate() error {
 		return errors.New("-max-streams, -max-streams-per-client and -max-streams-per-address must not be negative")
 	case c.limits.MaxTopics < 1 || c.limits.MaxTopics > ssehub.MaxTargets:
 		return fmt.Errorf("-max-topics must be from 1 to %d", ssehub.MaxTargets)
+	case c.limits.MaxNameLen < 1 || c.limits.MaxNameLen > ssehub.MaxNameLen:
+		return fmt.Errorf("-max-name-length must be from 1 to %d", ssehub.MaxNameLen)
 	case c.maxBody < 1024:
 		return errors.New("-max-body must be at least 1KiB")
 	case c.maxData < 1 || int64(c.maxData) > int64(c.maxBody):

@@ -16,7 +16,7 @@ var allFlags = []string{
 	"addr", "tick", "heartbeat", "retry", "queue-size", "write-timeout",
 	"shutdown-timeout", "store", "history-size", "history-bytes", "history-ttl", "allow-origin", "publish-key",
 	"jwt-secret", "jwt-public-key", "jwt-audience", "jwt-issuer",
-	"kick-memory", "max-streams", "max-streams-per-client", "max-streams-per-address", "max-topics", "max-body", "max-data",
+	"kick-memory", "max-streams", "max-streams-per-client", "max-streams-per-address", "max-topics", "max-name-length", "max-body", "max-data",
 }
 
 // runToExit runs run(args, env), which must return on its own without ever
@@ -90,6 +90,7 @@ func TestBadConfigExits2(t *testing.T) {
 		{"history bytes too small", nil, []string{"-history-bytes", "1KiB"}, []string{"-history-bytes", "64KiB"}},
 		{"negative tick", nil, []string{"-tick=-1s"}, []string{"-tick"}},
 		{"negative stream limit", nil, []string{"-max-streams-per-client", "-1"}, []string{"-max-streams"}},
+		{"name length over 256", nil, []string{"-max-name-length", "300"}, []string{"-max-name-length"}},
 		{"no topics allowed", nil, []string{"-max-topics", "0"}, []string{"-max-topics"}},
 		{"data over the body", nil, []string{"-max-body", "64KiB", "-max-data", "1MiB"}, []string{"-max-data", "-max-body"}},
 		{"short jwt secret", nil, []string{"-jwt-secret", "short"}, []string{"-jwt-secret", "32 bytes"}},
