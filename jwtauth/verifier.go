@@ -76,6 +76,7 @@ func New(cfg Config) (*Verifier, error) {
 	}
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(v.methods),
+		jwt.WithStrictDecoding(), // one token, one spelling: no padding bits to vary
 		jwt.WithExpirationRequired(),
 		jwt.WithIssuedAt(), // not in the future
 		jwt.WithLeeway(cfg.Leeway),
