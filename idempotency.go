@@ -35,7 +35,7 @@ func (h *Hub) PublishOnce(ctx context.Context, key string, msgs []Message) ([]Re
 	}
 	il, ok := h.cfg.Log.(IdempotentLog)
 	if !ok {
-		return nil, errors.New("ssehub: this hub's Log does not support idempotency keys")
+		return nil, ErrNoIdempotency
 	}
 	if !h.gate.enter() {
 		return nil, ErrClosed
@@ -98,6 +98,10 @@ func validateKey(key string) error {
 	}
 	return nil
 }
+
+// ErrNoIdempotency is returned by PublishOnce when the hub's Log is not an
+// IdempotentLog.
+var ErrNoIdempotency = errors.New("ssehub: this hub's log does not support idempotency keys")
 
 // digest identifies a request's messages, in order, for idempotency.
 func digest(msgs []Message) [32]byte {

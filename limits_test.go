@@ -85,3 +85,20 @@ func TestMaxNameLen(t *testing.T) {
 		t.Errorf("PublishBatch with a long client id: %v, want ErrInvalid", err)
 	}
 }
+
+// Kick ends every stream of one client, on every way a stream is served.
+func TestKickEveryMode(t *testing.T) {
+	forEachMode(t, ssehub.Config{}, func(t *testing.T, e *env) {
+		a1, a2, b := e.open(t, "id=alice"), e.open(t, "id=alice"), e.open(t, "id=bob")
+		if n := e.hub.Kick("alice"); n != 2 {
+			t.Errorf("Kick returned %d, want 2", n)
+		}
+		for _, s := range []*ssetest.Stream{a1, a2} {
+			if _, err := s.Ended(t); err == nil {
+				t.Error("a kicked stream did not end")
+			}
+		}
+		e.publish(t, ssehub.Message{Clients: []string{"bob"}, Data: []byte("bob stays")})
+		b.Expect(t, "bob stays")
+	})
+}

@@ -47,3 +47,20 @@ func TestIdempotencyKey(t *testing.T) {
 	s.Expect(t, "b1", "b2")
 	s.ExpectNone(t, 50*time.Millisecond)
 }
+
+// plainLog is a Log that is not an IdempotentLog.
+type plainLog struct{ ssehub.Log }
+
+// With a store that cannot keep idempotency keys, a keyed publish is refused
+// with 501 and publishes nothing; without a key it works.
+func TestIdempotencyKeyWithoutSupport(t *testing.T) {
+	ts := newTestServer(t, ssehub.Config{Log: plainLog{ssehub.NewMemoryLog(ssehub.Retention{})}})
+	s := ts.openStream(t, "id=alice", nil)
+	code, h, b := ts.send(t, "POST", "/publish", "client=alice&data=x", "Idempotency-Key: k")
+	checkError(t, code, h, b, http.StatusNotImplemented, "Idempotency-Key")
+	s.ExpectNone(t, 20*time.Millisecond)
+	if code, _, b := ts.send(t, "POST", "/publish", "client=alice&data=y"); code != http.StatusOK {
+		t.Errorf("publish without a key: %d %s", code, b)
+	}
+	s.Expect(t, "y")
+}

@@ -65,12 +65,15 @@ func (a *api) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// publishError answers a failed Publish: the client's fault (400), the
-// hub's shutdown (503), or the log's failure (500).
+// publishError answers a failed Publish: the client's fault (400), a store
+// without idempotency keys (501), the hub's shutdown (503), or the log's
+// failure (500).
 func publishError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ssehub.ErrInvalid):
 		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, ssehub.ErrNoIdempotency):
+		writeError(w, http.StatusNotImplemented, "this hub's store does not support Idempotency-Key: publish without it")
 	case errors.Is(err, ssehub.ErrClosed):
 		writeError(w, http.StatusServiceUnavailable, "shutting down: publish again later")
 	default:
