@@ -127,6 +127,23 @@ func TestForgedTokens(t *testing.T) {
 	}
 }
 
+// A token has one spelling: changing the unused padding bits of its
+// signature's last base64 character (same bytes) does not get it in. Found
+// by FuzzAuthorize.
+func TestStrictDecoding(t *testing.T) {
+	v := mustVerifier(t, jwtauth.Config{Secret: secret})
+	tok := mint(t, jwt.SigningMethodHS256, secret, valid("alice"))
+	if _, err := v.Authorize(request("token="+tok), ssehub.Subscription{}); err != nil {
+		t.Fatal(err)
+	}
+	const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+	last := strings.IndexByte(alphabet, tok[len(tok)-1])
+	other := tok[:len(tok)-1] + string(alphabet[last^1]) // a 32-byte signature leaves the last 2 bits unused
+	if _, err := v.Authorize(request("token="+other), ssehub.Subscription{}); !errors.Is(err, ssehub.ErrUnauthorized) {
+		t.Errorf("the token with other padding bits: %v, want ErrUnauthorized", err)
+	}
+}
+
 // tamper changes the payload of a signed token (sub alice → mallory).
 func tamper(tok string) string {
 	parts := strings.Split(tok, ".")
