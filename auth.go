@@ -30,6 +30,10 @@ var (
 
 // authError answers a refused stream request: a browser's EventSource gives
 // up for good on it, which is right for credentials that will not do.
+// errKickedCredentials refuses a stream whose credentials predate a kick of
+// its client.
+var errKickedCredentials = fmt.Errorf("%w: credentials issued before this client was signed out; get new ones", ErrUnauthorized)
+
 func authError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ErrForbidden):

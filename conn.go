@@ -167,6 +167,7 @@ func (c *conn) close() {
 	if first {
 		c.hub.reg.remove(c)
 		c.hub.counts.release(c.sub.Client, c.addr)
+		c.hub.shareClosed(c.sub.Client)
 		c.out.close()
 	}
 }

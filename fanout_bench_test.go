@@ -86,7 +86,7 @@ func BenchmarkClientPage(b *testing.B) {
 	h, _ := hubWithSinks(b, 100_000)
 	b.ReportAllocs()
 	for b.Loop() {
-		if page, more := h.ClientPage("", 1000); len(page) != 1000 || !more {
+		if page, more, _ := h.ClientPage(context.Background(), "", 1000); len(page) != 1000 || !more {
 			b.Fatalf("page of %d, more %v", len(page), more)
 		}
 	}

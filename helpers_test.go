@@ -101,3 +101,9 @@ func newServer(hub http.Handler, m mode) *httptest.Server {
 	}
 	return srv
 }
+
+// localConns returns how many streams client has open on h.
+func localConns(h *ssehub.Hub, client string) int {
+	n, _ := h.Connections(context.Background(), client)
+	return n
+}

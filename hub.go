@@ -66,6 +66,11 @@ type Config struct {
 	// sets none.
 	Limits Limits
 
+	// Cluster, when set, makes this hub one node of several sharing Log
+	// (see Cluster): presence, the per-client stream limit and kicks span
+	// them all. Nil means this hub is on its own.
+	Cluster Cluster
+
 	// KickMemory is how long the hub remembers a Kick, refusing meanwhile
 	// the streams of that client whose Subscription.Issued is older than
 	// the kick. Make it at least the lifetime of the longest credentials
@@ -146,6 +151,9 @@ func New(cfg Config) *Hub {
 	h.watch = socket.NewWatcher(cfg.Logger)
 	h.bg.Go(h.watch.Run)
 	cfg.Log.Listen(listener{h})
+	if cfg.Cluster != nil {
+		cfg.Cluster.Join(localNode{h})
+	}
 	// A log reports its head when asked for what follows an id newer than
 	// any it issued; deliveries that raced with this only move head forward.
 	head, _ := cfg.Log.ReadAfter(context.Background(), math.MaxUint64, nil, func(*Entry) error { return nil })
@@ -202,10 +210,8 @@ func advance(v *atomic.Uint64, seq uint64) {
 	}
 }
 
-// Connections returns how many streams client has open on this hub.
-func (h *Hub) Connections(client string) int { return h.reg.clientConns(client) }
-
-// Clients returns the ids of the clients with at least one open stream.
+// Clients returns the ids of the clients with at least one open stream on
+// this node.
 func (h *Hub) Clients() []string { return h.reg.clients() }
 
 // Stats is a snapshot of a hub's counters.

@@ -50,7 +50,7 @@ func TestTargetsReachExactlyTheirStreams(t *testing.T) {
 		for _, s := range []*ssetest.Stream{alice1, alice2, bob, carol, dave} {
 			s.ExpectNone(t, 50*time.Millisecond)
 		}
-		if got := e.hub.Connections("alice"); got != 2 {
+		if got := localConns(e.hub, "alice"); got != 2 {
 			t.Errorf("Connections(alice) = %d, want 2", got)
 		}
 		if got := len(e.hub.Clients()); got != 4 {
@@ -175,7 +175,7 @@ func TestSlowClientIsIsolated(t *testing.T) {
 		if d := time.Since(start); d > 4*time.Second {
 			t.Errorf("400 publishes took %v with a stalled client", d)
 		}
-		ssetest.Eventually(t, "stalled client disconnected", func() bool { return e.hub.Connections("slow") == 0 })
+		ssetest.Eventually(t, "stalled client disconnected", func() bool { return localConns(e.hub, "slow") == 0 })
 		if e.hub.Stats().Overflows == 0 {
 			t.Error("no overflow counted")
 		}
@@ -192,7 +192,7 @@ func TestPublishNeverBlocks(t *testing.T) {
 	}
 	defer nc.Close()
 	fmt.Fprintf(nc, "GET /?id=raw HTTP/1.1\r\nHost: x\r\n\r\n")
-	ssetest.Eventually(t, "raw client connected", func() bool { return e.hub.Connections("raw") == 1 })
+	ssetest.Eventually(t, "raw client connected", func() bool { return localConns(e.hub, "raw") == 1 })
 	data := []byte(strings.Repeat("y", 60<<10))
 	done := make(chan struct{})
 	go func() {
@@ -211,12 +211,12 @@ func TestPublishNeverBlocks(t *testing.T) {
 func TestHangUpIsNoticed(t *testing.T) {
 	forEachMode(t, ssehub.Config{}, func(t *testing.T, e *env) {
 		s := e.open(t, "id=leaver")
-		if e.hub.Connections("leaver") != 1 {
+		if localConns(e.hub, "leaver") != 1 {
 			t.Fatal("not connected")
 		}
 		s.Close()
 		// Well before the 15 s heartbeat could find it.
-		ssetest.Eventually(t, "hang-up noticed", func() bool { return e.hub.Connections("leaver") == 0 })
+		ssetest.Eventually(t, "hang-up noticed", func() bool { return localConns(e.hub, "leaver") == 0 })
 	})
 }
 

@@ -80,7 +80,7 @@ func (s *streamCounts) admit(client, addr string) (code int, reason string) {
 	case l.MaxStreams > 0 && s.total >= l.MaxStreams:
 		return http.StatusServiceUnavailable, fmt.Sprintf("the hub serves at most %d streams: try again later", l.MaxStreams)
 	case l.MaxStreamsPerClient > 0 && s.byClient[client] >= l.MaxStreamsPerClient:
-		return http.StatusTooManyRequests, fmt.Sprintf("client %q has %d streams open, the most one client may have", client, l.MaxStreamsPerClient)
+		return http.StatusTooManyRequests, tooManyOfClient(client, l.MaxStreamsPerClient)
 	case l.MaxStreamsPerAddress > 0 && s.byAddress[addr] >= l.MaxStreamsPerAddress:
 		return http.StatusTooManyRequests, fmt.Sprintf("%d streams are open from this address, the most one address may have", l.MaxStreamsPerAddress)
 	}
@@ -88,6 +88,18 @@ func (s *streamCounts) admit(client, addr string) (code int, reason string) {
 	s.byClient[client]++
 	s.byAddress[addr]++
 	return 0, ""
+}
+
+// tooManyOfClient is the reason a stream over MaxStreamsPerClient is refused.
+func tooManyOfClient(client string, limit int) string {
+	return fmt.Sprintf("client %q has %d streams open, the most one client may have", client, limit)
+}
+
+// ofClient returns how many streams of client are counted in, on this node.
+func (s *streamCounts) ofClient(client string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.byClient[client]
 }
 
 // release counts out a stream admit counted in.

@@ -1,6 +1,7 @@
 package ssehub_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -48,7 +49,7 @@ func TestLimits(t *testing.T) {
 		e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("still here")})
 		a1.Expect(t, "still here")
 		a1.Close()
-		ssetest.Eventually(t, "alice's closed stream freeing its place", func() bool { return e.hub.Connections("alice") == 1 })
+		ssetest.Eventually(t, "alice's closed stream freeing its place", func() bool { return localConns(e.hub, "alice") == 1 })
 		e.open(t, "id=alice")
 		if n := e.hub.Stats().Refusals; n != 2 {
 			t.Errorf("Stats().Refusals = %d, want 2", n)
@@ -90,7 +91,7 @@ func TestMaxNameLen(t *testing.T) {
 func TestKickEveryMode(t *testing.T) {
 	forEachMode(t, ssehub.Config{}, func(t *testing.T, e *env) {
 		a1, a2, b := e.open(t, "id=alice"), e.open(t, "id=alice"), e.open(t, "id=bob")
-		if n := e.hub.Kick("alice"); n != 2 {
+		if n, _ := e.hub.Kick(context.Background(), "alice"); n != 2 {
 			t.Errorf("Kick returned %d, want 2", n)
 		}
 		for _, s := range []*ssetest.Stream{a1, a2} {

@@ -49,6 +49,14 @@ type Log interface {
 	// nothing was recorded or delivered. The log may keep m's slices; the
 	// caller must not change them afterwards. The entry returned may be a
 	// different value from the one Deliver received, with the same contents.
+	//
+	// A shared log whose feed cannot reach the listener in time (its
+	// store became unreachable right after accepting m) may return the
+	// durable entry before Deliver; Deliver (or Skip) follows when the feed
+	// catches up. An error wrapping ErrUnavailable means the store could
+	// not be reached: nothing was recorded, unless the store accepted m
+	// just as the connection failed (a publisher that must know retries
+	// with an idempotency key; see IdempotentLog).
 	Append(ctx context.Context, m *Message) (*Entry, error)
 
 	// ReadAfter calls fn, in order, with each retained entry that sub
@@ -104,6 +112,11 @@ type BatchLog interface {
 // ErrNotRetained is returned by Log.ReadAfter when an entry after the given
 // sequence number that the subscription receives is no longer retained.
 var ErrNotRetained = errors.New("entries after that id are no longer retained")
+
+// ErrUnavailable is wrapped by the errors of a Log whose store cannot be
+// reached (a network log whose server is down). The HTTP API answers 503:
+// the publisher may try again.
+var ErrUnavailable = errors.New("the log's store is unavailable")
 
 // ErrUnknownPosition is returned by Log.ReadAfter for a sequence number the
 // log never issued: newer than its head, or older than its numbering (a

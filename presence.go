@@ -3,6 +3,7 @@ package ssehub
 import (
 	"cmp"
 	"container/heap"
+	"context"
 	"slices"
 	"sync"
 	"time"
@@ -16,9 +17,12 @@ type ClientStreams struct {
 
 // ClientPage returns, in id order, up to limit of the clients with an open
 // stream whose ids sort after `after` ("" for the first page), and whether
-// more follow. It costs a pass over the clients of every shard, keeping the
-// limit+1 smallest ids on a heap: a few milliseconds at 100,000 clients.
-func (h *Hub) ClientPage(after string, limit int) (page []ClientStreams, more bool) {
+// more follow. With a Cluster, streams on every live node count, summed per
+// client; err reports that the other nodes could not be asked (the page then
+// holds this node's clients only). Locally it costs a pass over the clients
+// of every shard, keeping the limit+1 smallest ids on a heap: a few
+// milliseconds at 100,000 clients.
+func (h *Hub) ClientPage(ctx context.Context, after string, limit int) (page []ClientStreams, more bool, err error) {
 	top := smallestIDs{max: limit + 1}
 	for i := range h.reg.shards {
 		s := &h.reg.shards[i]
@@ -31,11 +35,34 @@ func (h *Hub) ClientPage(after string, limit int) (page []ClientStreams, more bo
 		s.mu.RUnlock()
 	}
 	page = top.items
+	if h.cfg.Cluster != nil {
+		var others []ClientStreams
+		others, _, err = h.cfg.Cluster.ClientPage(ctx, after, limit)
+		page = mergeCounts(page, others)
+	}
 	slices.SortFunc(page, func(a, b ClientStreams) int { return cmp.Compare(a.ID, b.ID) })
 	if len(page) > limit {
-		return page[:limit], true
+		return page[:limit], true, err
 	}
-	return page, false
+	return page, false, err
+}
+
+// mergeCounts adds to a the clients of b, summing the streams of those in
+// both. Both hold the limit+1 smallest ids of their nodes, so the limit+1
+// smallest of the union are among them.
+func mergeCounts(a, b []ClientStreams) []ClientStreams {
+	at := make(map[string]int, len(a))
+	for i, c := range a {
+		at[c.ID] = i
+	}
+	for _, c := range b {
+		if i, ok := at[c.ID]; ok {
+			a[i].Connections += c.Connections
+		} else {
+			a = append(a, c)
+		}
+	}
+	return a
 }
 
 // smallestIDs keeps the max clients with the smallest ids offered to it, as
@@ -69,12 +96,23 @@ type StreamInfo struct {
 	Expires   time.Time `json:"expires,omitzero"`
 }
 
-// Streams returns the open streams of client, oldest first.
-func (h *Hub) Streams(client string) []StreamInfo {
-	s := h.reg.shardOf(client)
-	s.mu.RLock()
-	conns := slices.Clone(s.clients[client])
-	s.mu.RUnlock()
+// Streams returns the open streams of client, oldest first; with a
+// Cluster, those of every live node (err: the other nodes could not be
+// asked, and only this node's streams are returned).
+func (h *Hub) Streams(ctx context.Context, client string) ([]StreamInfo, error) {
+	infos := h.localStreams(client)
+	if h.cfg.Cluster == nil {
+		return infos, nil
+	}
+	others, err := h.cfg.Cluster.Streams(ctx, client)
+	infos = append(infos, others...)
+	slices.SortStableFunc(infos, func(a, b StreamInfo) int { return a.Connected.Compare(b.Connected) })
+	return infos, err
+}
+
+// localStreams returns the open streams of client on this node, oldest first.
+func (h *Hub) localStreams(client string) []StreamInfo {
+	conns := h.reg.clientSnapshot(client)
 	slices.SortFunc(conns, func(a, b *conn) int { return cmp.Compare(a.born, b.born) })
 	infos := make([]StreamInfo, len(conns))
 	for i, c := range conns {
@@ -86,23 +124,61 @@ func (h *Hub) Streams(client string) []StreamInfo {
 	return infos
 }
 
-// Kick ends every stream of client on this hub and returns how many there
-// were (sign-out, ban). For Config.KickMemory it also refuses the client's
-// new streams whose Subscription.Issued is not after the kick (a token
-// issued in the same second counts as before it): with subscriber tokens,
-// the client cannot come back with credentials it had. Without Issued (no
-// Authorizer, or one that does not set it) the client may reconnect at
-// once.
-func (h *Hub) Kick(client string) int {
-	h.kicks.add(client, time.Now())
-	s := h.reg.shardOf(client)
-	s.mu.RLock()
-	conns := slices.Clone(s.clients[client])
-	s.mu.RUnlock()
-	for _, c := range conns {
-		c.close()
+// Connections returns how many streams client has open; with a Cluster, on
+// every live node (err: the other nodes could not be asked, and only this
+// node's streams are counted).
+func (h *Hub) Connections(ctx context.Context, client string) (int, error) {
+	n := h.reg.clientConns(client)
+	if h.cfg.Cluster == nil {
+		return n, nil
 	}
-	return len(conns)
+	others, _, err := h.cfg.Cluster.Elsewhere(ctx, client)
+	return n + others, err
+}
+
+// Total returns how many streams are open, and on how many nodes: this one,
+// or with a Cluster every live node (err: the other nodes could not be
+// asked, and only this node is counted).
+func (h *Hub) Total(ctx context.Context) (streams, nodes int, err error) {
+	streams, nodes = h.reg.len(), 1
+	if h.cfg.Cluster != nil {
+		var s, n int
+		s, n, err = h.cfg.Cluster.Total(ctx)
+		streams, nodes = streams+s, nodes+n
+	}
+	return streams, nodes, err
+}
+
+// Kick ends every stream of client and returns how many there were
+// (sign-out, ban); with a Cluster, on every live node. For
+// Config.KickMemory it also refuses the client's new streams whose
+// Subscription.Issued is not after the kick (a token issued in the same
+// second counts as before it): with subscriber tokens, the client cannot
+// come back with credentials it had. Without Issued (no Authorizer, or one
+// that does not set it) the client may reconnect at once. err reports that
+// the other nodes could not be told; this node's streams are ended anyway.
+func (h *Hub) Kick(ctx context.Context, client string) (int, error) {
+	at := time.Now()
+	n := h.kickLocal(client, at)
+	if h.cfg.Cluster == nil {
+		return n, nil
+	}
+	others, err := h.cfg.Cluster.Kick(ctx, client, at)
+	return n + others, err
+}
+
+// kickLocal remembers a kick of client at `at` and ends its streams here
+// that opened before then.
+func (h *Hub) kickLocal(client string, at time.Time) int {
+	h.kicks.add(client, at)
+	n := 0
+	for _, c := range h.reg.clientSnapshot(client) {
+		if c.born <= at.UnixNano() {
+			c.close()
+			n++
+		}
+	}
+	return n
 }
 
 // kicks remembers when each client id was last kicked, for memory.
@@ -112,7 +188,8 @@ type kicks struct {
 	at     map[string]time.Time
 }
 
-func (k *kicks) add(client string, now time.Time) {
+func (k *kicks) add(client string, at time.Time) {
+	now := time.Now()
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if k.at == nil {
@@ -123,7 +200,9 @@ func (k *kicks) add(client string, now time.Time) {
 			delete(k.at, id)
 		}
 	}
-	k.at[client] = now
+	if at.After(k.at[client]) {
+		k.at[client] = at
+	}
 }
 
 // refuses reports whether sub's credentials predate a remembered kick of
@@ -133,7 +212,13 @@ func (k *kicks) refuses(sub Subscription) bool {
 		return false
 	}
 	k.mu.Lock()
-	at, ok := k.at[sub.Client]
+	at := k.at[sub.Client]
 	k.mu.Unlock()
-	return ok && time.Since(at) <= k.memory && !sub.Issued.After(at.Truncate(time.Second))
+	return k.refusesAt(sub, at)
+}
+
+// refusesAt reports whether sub's credentials predate a kick of its client
+// at `at` (zero: none) that is still remembered.
+func (k *kicks) refusesAt(sub Subscription, at time.Time) bool {
+	return !at.IsZero() && !sub.Issued.IsZero() && time.Since(at) <= k.memory && !sub.Issued.After(at.Truncate(time.Second))
 }

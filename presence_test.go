@@ -1,6 +1,7 @@
 package ssehub
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sync/atomic"
@@ -28,7 +29,7 @@ func TestClientPage(t *testing.T) {
 		var got []string
 		after := ""
 		for pages := 0; ; pages++ {
-			page, more := h.ClientPage(after, limit)
+			page, more, _ := h.ClientPage(context.Background(), after, limit)
 			if len(page) > limit || (more && len(page) != limit) || pages > len(want) {
 				t.Fatalf("limit %d: a page of %d, more %v", limit, len(page), more)
 			}

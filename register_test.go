@@ -43,7 +43,7 @@ func TestHangUpBeforeRegistration(t *testing.T) {
 	}
 
 	deadline := time.Now().Add(5 * time.Second)
-	for h.Connections("gone") != 0 {
+	for n, _ := h.Connections(context.Background(), "gone"); n != 0; n, _ = h.Connections(context.Background(), "gone") {
 		if time.Now().After(deadline) {
 			t.Fatal("a stream whose client hung up before registration is still registered after 5s")
 		}

@@ -2,6 +2,7 @@ package ssehub
 
 import (
 	"hash/maphash"
+	"slices"
 	"sync"
 )
 
@@ -204,6 +205,14 @@ func (r *registry) clientConns(client string) int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return len(s.clients[client])
+}
+
+// clientSnapshot returns a copy of client's conns.
+func (r *registry) clientSnapshot(client string) []*conn {
+	s := r.shardOf(client)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return slices.Clone(s.clients[client])
 }
 
 func (r *registry) clients() []string {

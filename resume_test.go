@@ -23,7 +23,7 @@ func TestResumeReplaysWhatWasMissed(t *testing.T) {
 		e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("seen")})
 		seen := s.Next(t)
 		s.Close()
-		ssetest.Eventually(t, "hang-up noticed", func() bool { return e.hub.Connections("alice") == 0 })
+		ssetest.Eventually(t, "hang-up noticed", func() bool { return localConns(e.hub, "alice") == 0 })
 
 		e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("missed 1")})
 		e.publish(t, ssehub.Message{Clients: []string{"bob"}, Data: []byte("not for alice")})

@@ -91,13 +91,23 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 		return
 	}
 	if h.kicks.refuses(sub) {
-		authError(w, fmt.Errorf("%w: credentials issued before this client was signed out; get new ones", ErrUnauthorized))
+		authError(w, errKickedCredentials)
 		return
 	}
 	addr := remoteIP(r)
 	if code, reason := h.counts.admit(sub.Client, addr); code != 0 {
 		h.refusals.Add(1)
 		refuse(w, code, reason)
+		return
+	}
+	if code, reason := h.admitElsewhere(r.Context(), sub); code != 0 {
+		h.counts.release(sub.Client, addr)
+		h.refusals.Add(1)
+		if code == http.StatusUnauthorized {
+			authError(w, errKickedCredentials)
+		} else {
+			refuse(w, code, reason)
+		}
 		return
 	}
 	out, first := h.open(w, r)
@@ -112,6 +122,7 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 	if !h.reg.add(c) {
 		return // closed already, stream and all
 	}
+	h.shareOpened(sub.Client)
 	if s, ok := out.(*takenStream); ok {
 		h.watch.Watch(s.sock, c)
 	}

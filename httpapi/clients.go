@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -13,6 +14,7 @@ const MaxClientPage = 1000
 type clientList struct {
 	Clients     []ssehub.ClientStreams `json:"clients"`
 	Connections int                    `json:"connections"`    // open streams, of every client
+	Nodes       int                    `json:"nodes"`          // hub nodes counted (1 without a cluster)
 	Next        string                 `json:"next,omitempty"` // after=<next> asks for the next page
 }
 
@@ -29,8 +31,17 @@ func (a *api) clients(w http.ResponseWriter, r *http.Request) {
 		}
 		limit = n
 	}
-	page, more := a.hub.ClientPage(q.Get("after"), limit)
-	out := clientList{Clients: page, Connections: a.hub.Stats().Connections}
+	page, more, err := a.hub.ClientPage(r.Context(), q.Get("after"), limit)
+	if err != nil {
+		clusterError(w, err)
+		return
+	}
+	total, nodes, err := a.hub.Total(r.Context())
+	if err != nil {
+		clusterError(w, err)
+		return
+	}
+	out := clientList{Clients: page, Connections: total, Nodes: nodes}
 	if out.Clients == nil {
 		out.Clients = []ssehub.ClientStreams{}
 	}
@@ -56,14 +67,29 @@ func (a *api) client(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if r.Method == http.MethodDelete {
-		n := a.hub.Kick(id)
+		n, err := a.hub.Kick(r.Context(), id)
+		if err != nil {
+			clusterError(w, fmt.Errorf("%d streams ended on this node, but the kick may not have reached the others (%w): send it again", n, err))
+			return
+		}
 		writeJSON(w, http.StatusOK, clientStreams{ID: id, Ended: &n})
 		return
 	}
-	streams := a.hub.Streams(id)
+	streams, err := a.hub.Streams(r.Context(), id)
+	if err != nil {
+		clusterError(w, err)
+		return
+	}
 	if len(streams) == 0 {
 		writeError(w, http.StatusNotFound, "client "+strconv.Quote(id)+" has no open stream")
 		return
 	}
 	writeJSON(w, http.StatusOK, clientStreams{ID: id, Connections: len(streams), Streams: streams})
+}
+
+// clusterError answers a presence request whose other nodes could not be
+// asked: 503, to be tried again.
+func clusterError(w http.ResponseWriter, err error) {
+	w.Header().Set("Retry-After", "1")
+	writeError(w, http.StatusServiceUnavailable, "the other hub nodes could not be asked: "+err.Error())
 }

@@ -96,7 +96,7 @@ func TestKick(t *testing.T) {
 		}
 	}
 	bob.ExpectNone(t, 20*time.Millisecond)
-	if n := ts.hub.Connections("bob"); n != 1 {
+	if n := localConns(ts.hub, "bob"); n != 1 {
 		t.Errorf("bob has %d streams after alice's kick, want 1", n)
 	}
 }
@@ -130,7 +130,7 @@ func TestKickRefusesOldTokens(t *testing.T) {
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 10*time.Millisecond))) // the next second
 	fresh := ts.openStream(t, "token="+token(), nil)
 	fresh.ExpectNone(t, 10*time.Millisecond)
-	if n := ts.hub.Connections("alice"); n != 1 {
+	if n := localConns(ts.hub, "alice"); n != 1 {
 		t.Errorf("alice has %d streams with a token issued after the kick, want 1", n)
 	}
 }

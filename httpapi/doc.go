@@ -5,10 +5,15 @@
 //	GET  /sse?id=<client>&topic=<t>   an event stream (see ssehub.Hub.ServeHTTP)
 //	POST /publish                     publish one event (JSON or form body)
 //	POST /ping/{id}                   publish "Hello <id>" to client id
-//	GET  /healthz                     200 while the hub accepts publishes
+//	GET  /healthz                     200 while the process runs and is not shutting down
+//	GET  /readyz                      200 when the hub can serve: its store (Redis) answers
 //	GET  /clients                     the clients with open streams, a page at a time
 //	GET  /clients/{id}                that client's streams, or 404
 //	DELETE /clients/{id}              end that client's streams (see ssehub.Hub.Kick)
+//
+// With a cluster (ssehub.Config.Cluster), /clients, /clients/{id}, /ping's
+// 404 and DELETE /clients/{id} span every live node; when the other nodes
+// cannot be asked they answer 503 with Retry-After.
 //
 // Publishing (/publish, /ping) and the /clients routes require a publish key
 // when Config.PublishKeys has any, and is refused to browser pages of origins not listed in
@@ -16,5 +21,6 @@
 //
 // Every refusal is a 4xx with a JSON body {"error": "..."} that says what is
 // wrong, and changes nothing; the one exception is /ping's 404, plain text as
-// the original demo had it.
+// the original demo had it. A publish whose store cannot be reached gets 503
+// with Retry-After (see ssehub.ErrUnavailable).
 package httpapi

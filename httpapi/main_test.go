@@ -162,3 +162,9 @@ func seq(t *testing.T, id string) uint64 {
 	}
 	return n
 }
+
+// localConns returns how many streams client has open on h.
+func localConns(h *ssehub.Hub, client string) int {
+	n, _ := h.Connections(context.Background(), client)
+	return n
+}

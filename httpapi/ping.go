@@ -8,14 +8,20 @@ import (
 )
 
 // ping publishes "Hello <id>" to client id, as the original demo did, and
-// answers 404 (plain text) when that client has no open stream here.
+// answers 404 (plain text) when that client has no open stream (on any
+// node, with a cluster).
 func (a *api) ping(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if err := ssehub.ValidateName("client id", id); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if a.hub.Connections(id) == 0 {
+	n, err := a.hub.Connections(r.Context(), id)
+	if n == 0 && err != nil {
+		clusterError(w, err)
+		return
+	}
+	if n == 0 {
 		http.Error(w, fmt.Sprintf("client %q has no open connection", id), http.StatusNotFound)
 		return
 	}
@@ -27,9 +33,11 @@ func (a *api) ping(w http.ResponseWriter, r *http.Request) {
 		publishError(w, err)
 		return
 	}
-	if rec.Connections == 0 { // it left between the check and the publish
-		http.Error(w, fmt.Sprintf("client %q has no open connection", id), http.StatusNotFound)
-		return
+	if rec.Connections == 0 { // its streams are on other nodes, or it left meanwhile
+		if rec.Connections, err = a.hub.Connections(r.Context(), id); rec.Connections == 0 && err == nil {
+			http.Error(w, fmt.Sprintf("client %q has no open connection", id), http.StatusNotFound)
+			return
+		}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintf(w, "sent event %s to %d connection(s) of %q\n", rec.ID, rec.Connections, id)

@@ -66,7 +66,7 @@ func TestPing(t *testing.T) {
 	// hang-ups by itself, promptly.
 	a1.Close()
 	a2.Close()
-	ssetest.Eventually(t, "alice has no open stream", func() bool { return ts.hub.Connections("alice") == 0 })
+	ssetest.Eventually(t, "alice has no open stream", func() bool { return localConns(ts.hub, "alice") == 0 })
 	checkPing404(t, ts, "alice")
 	// bob is still there.
 	code, _, body = ts.do(t, http.MethodPost, "/ping/bob", "", nil)

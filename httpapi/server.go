@@ -31,6 +31,7 @@ func New(h *ssehub.Hub, cfg Config) http.Handler {
 	route("/clients", "GET", a.clients)
 	route("/clients/{id}", "GET, DELETE", a.client)
 	mux.Handle("/healthz", allow("GET", http.HandlerFunc(a.healthz)))
+	mux.Handle("/readyz", allow("GET", http.HandlerFunc(a.readyz)))
 	return mux
 }
 
@@ -65,9 +66,20 @@ func (a *api) healthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// readyz answers whether the hub can serve (a load balancer's readiness
+// probe): 200, or 503 with the reason (shutting down, the store or Redis
+// unreachable).
+func (a *api) readyz(w http.ResponseWriter, r *http.Request) {
+	if err := a.hub.Ready(r.Context()); err != nil {
+		writeError(w, http.StatusServiceUnavailable, "not ready: "+err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}
+
 // publishError answers a failed Publish: the client's fault (400), a store
-// without idempotency keys (501), the hub's shutdown (503), or the log's
-// failure (500).
+// without idempotency keys (501), the hub's shutdown or an unreachable store
+// (503, with Retry-After), or the log's failure (500).
 func publishError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ssehub.ErrInvalid):
@@ -76,6 +88,9 @@ func publishError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotImplemented, "this hub's store does not support Idempotency-Key: publish without it")
 	case errors.Is(err, ssehub.ErrClosed):
 		writeError(w, http.StatusServiceUnavailable, "shutting down: publish again later")
+	case errors.Is(err, ssehub.ErrUnavailable):
+		w.Header().Set("Retry-After", "1")
+		writeError(w, http.StatusServiceUnavailable, "the event store could not be reached ("+err.Error()+"): publish again later, with an Idempotency-Key so that a retry cannot publish twice")
 	default:
 		writeError(w, http.StatusInternalServerError, "publish failed: "+err.Error())
 	}

@@ -11,9 +11,11 @@ import (
 	"time"
 
 	"github.com/ssehub/ssehub"
-	"github.com/ssehub/ssehub/bolt"
 	"github.com/ssehub/ssehub/httpapi"
 	"github.com/ssehub/ssehub/jwtauth"
+	"github.com/ssehub/ssehub/redis"
+
+	goredis "github.com/redis/go-redis/v9"
 )
 
 // config is everything the flags set.
@@ -39,6 +41,11 @@ type config struct {
 	limits          ssehub.Limits
 	maxBody         byteSize
 	maxData         byteSize
+	redisURL        string
+	redisPrefix     string
+	node            string
+
+	set map[string]bool // the flags given, on the command line or in the environment
 }
 
 var errHelp = flag.ErrHelp
@@ -73,15 +80,20 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	fs.IntVar(&c.limits.MaxNameLen, "max-name-length", ssehub.MaxNameLen, "most bytes of a client id or topic (UTF-8 without control characters)")
 	fs.Var(&c.maxBody, "max-body", "most bytes of a publish request's body; more get 413")
 	fs.Var(&c.maxData, "max-data", "most bytes of one event's data; more get 413")
+	fs.StringVar(&c.redisURL, "redis", "", "redis://[user:password@]host:port/db (rediss:// for TLS) of the Redis that the nodes of a cluster share: events, history and presence live there (SSEHUB_REDIS_URL); not with -store")
+	fs.StringVar(&c.redisPrefix, "redis-prefix", redis.DefaultPrefix, "start of every Redis key: the nodes of one cluster share it, another cluster on the same Redis needs its own")
+	fs.StringVar(&c.node, "node", "", "this node's name in the cluster's presence and logs (default: a random name)")
 	fs.Var(&c.publishKeys, "publish-key", "a key that publishing (/publish, /ping) requires as Authorization: Bearer <key>; repeat it or separate keys with commas (SSEHUB_PUBLISH_KEYS); at least 16 characters")
 	fs.Usage = func() {
 		fmt.Fprintf(fs.Output(), "Usage: ssehub [flags]\n\nEvery flag may also be set as an environment variable SSEHUB_<FLAG>, e.g. SSEHUB_ADDR=:8080 (-publish-key: SSEHUB_PUBLISH_KEYS).\n\n")
 		fs.PrintDefaults()
 	}
 	var envErr error
+	c.set = make(map[string]bool)
 	fs.VisitAll(func(f *flag.Flag) {
 		name := envName(f.Name)
 		if v := getenv(name); v != "" && envErr == nil {
+			c.set[f.Name] = true
 			if err := f.Value.Set(v); err != nil {
 				envErr = fmt.Errorf("invalid %s=%q: %v", name, v, err)
 			}
@@ -96,14 +108,19 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (c
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (flags start with -)", fs.Arg(0))
 	}
+	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
 	return c, c.validate()
 }
 
 // envName returns the environment variable of a flag: SSEHUB_<FLAG>, but
-// SSEHUB_PUBLISH_KEYS for -publish-key, which takes several.
+// SSEHUB_PUBLISH_KEYS for -publish-key, which takes several, and
+// SSEHUB_REDIS_URL for -redis.
 func envName(flag string) string {
-	if flag == "publish-key" {
+	switch flag {
+	case "publish-key":
 		return "SSEHUB_PUBLISH_KEYS"
+	case "redis":
+		return "SSEHUB_REDIS_URL"
 	}
 	return "SSEHUB_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
 }
@@ -150,8 +167,37 @@ func (c *config) validate() error {
 	if _, err := c.authorizer(); err != nil {
 		return err
 	}
+	if c.redisURL != "" {
+		return c.validateRedis()
+	}
 	_, _, err := c.storeKind()
 	return err
+}
+
+// validateRedis checks the flags of a cluster node.
+func (c *config) validateRedis() error {
+	if c.set["store"] {
+		return errors.New("-store and -redis together: a cluster's events live in its Redis; give one of them (-redis for several nodes, -store for one)")
+	}
+	if _, err := goredis.ParseURL(c.redisURL); err != nil {
+		return fmt.Errorf("-redis %q: %v (want redis://[user:password@]host:port/db, or rediss:// for TLS)", redactURL(c.redisURL), err)
+	}
+	if c.redisPrefix == "" || strings.ContainsAny(c.redisPrefix, "{} \t\n") {
+		return fmt.Errorf("-redis-prefix %q: want a non-empty name without braces or spaces", c.redisPrefix)
+	}
+	if strings.ContainsAny(c.node, "{} \t\n:") {
+		return fmt.Errorf("-node %q: want a name without braces, colons or spaces", c.node)
+	}
+	return nil
+}
+
+// redactURL hides the password of a Redis URL, for messages.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparsable URL)"
+	}
+	return u.Redacted()
 }
 
 // origins splits -allow-origin into its origins, each "*" or
@@ -210,16 +256,6 @@ func (c *config) storeKind() (kind, path string, err error) {
 		return "bolt", strings.TrimPrefix(c.store, "bolt:"), nil
 	}
 	return "", "", fmt.Errorf("-store %q: want memory or bolt:<path>", c.store)
-}
-
-// openLog opens the event history -store names.
-func openLog(c config) (ssehub.Log, error) {
-	ret := ssehub.Retention{MaxEntries: c.historySize, MaxBytes: int64(c.historyBytes), MaxAge: c.historyTTL}
-	kind, path, _ := c.storeKind()
-	if kind == "bolt" {
-		return bolt.Open(path, ret)
-	}
-	return ssehub.NewMemoryLog(ret), nil
 }
 
 // byteSize is a flag holding a number of bytes, with an optional KiB, MiB

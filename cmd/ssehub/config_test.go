@@ -104,6 +104,11 @@ func TestBadConfigExits2(t *testing.T) {
 		{"zero write timeout", nil, []string{"-write-timeout", "0"}, []string{"-write-timeout"}},
 		{"zero shutdown timeout", nil, []string{"-shutdown-timeout", "0s"}, []string{"-shutdown-timeout"}},
 		{"negative history ttl", nil, []string{"-history-ttl", "-1h"}, []string{"-history-ttl"}},
+		{"store and redis", nil, []string{"-store", "memory", "-redis", "redis://127.0.0.1:1/0"}, []string{"-store and -redis"}},
+		{"bolt store and SSEHUB_REDIS_URL", map[string]string{"SSEHUB_REDIS_URL": "redis://127.0.0.1:1/0"}, []string{"-store", "bolt:/tmp/x.db"}, []string{"-store and -redis"}},
+		{"redis URL of another scheme", nil, []string{"-redis", "http://127.0.0.1:6379"}, []string{"-redis", "redis://"}},
+		{"redis URL's password not echoed", nil, []string{"-redis", "http://user:hunter2secret@127.0.0.1:6379"}, []string{"-redis", "xxxxx"}},
+		{"redis prefix with a brace", nil, []string{"-redis", "redis://127.0.0.1:1/0", "-redis-prefix", "a{b"}, []string{"-redis-prefix"}},
 		{"stray argument", nil, []string{"serve"}, []string{`unexpected argument "serve"`}},
 		{"stray argument after flags", nil, []string{"-tick", "0", "extra"}, []string{`"extra"`}},
 
@@ -171,6 +176,12 @@ func TestAddrFromEnvAndFlag(t *testing.T) {
 // A store file that is not an ssehub log stops start-up with exit 1 and a
 // message naming the file, and the file is left as it was.
 func TestUnusableStoreFailsStartUp(t *testing.T) {
+	t.Run("redis not answering", func(t *testing.T) {
+		code, stderr := runToExit(t, nil, "-addr", "127.0.0.1:0", "-tick", "0", "-redis", "redis://:pa55word@"+freeAddr(t)+"/0")
+		if code != 1 || !strings.Contains(stderr, "-redis") || strings.Contains(stderr, "pa55word") {
+			t.Errorf("exit %d, stderr %q; want 1 and a message naming -redis, without the password", code, stderr)
+		}
+	})
 	dir := t.TempDir()
 	garbage := filepath.Join(dir, "events.db")
 	content := []byte(strings.Repeat("not a bolt file\n", 512))

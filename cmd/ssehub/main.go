@@ -46,12 +46,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	origins, _ := cfg.origins()       // validated by parseConfig
 	authorizer, _ := cfg.authorizer() // likewise
 
-	log, err := openLog(cfg)
+	st, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		fmt.Fprintf(stderr, "ssehub: %v\n", err)
 		return 1
 	}
-	defer log.Close()
+	defer func() {
+		if err := st.close(); err != nil {
+			logger.Warn("ssehub: closing the store", "err", err)
+		}
+	}()
 
 	// No TCP keep-alive probes: the hub's heartbeats find dead peers, and
 	// setting keep-alive costs three system calls per accepted connection.
@@ -63,7 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	raiseFileLimit(logger)
 	hub := ssehub.New(ssehub.Config{
-		Log:          log,
+		Log:          st.log,
+		Cluster:      st.cluster,
 		Retry:        cfg.retry,
 		Heartbeat:    cfg.heartbeat,
 		QueueBytes:   int(cfg.queueBytes),
@@ -87,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	tickDone := startTick(ctx, hub, cfg.tick)
-	logger.Info("ssehub listening", "addr", ln.Addr().String(), "store", cfg.store)
+	logger.Info("ssehub listening", "addr", ln.Addr().String(), "store", st.name)
 	warnOpen(logger, cfg)
 	if ready != nil {
 		ready <- ln.Addr().String()

@@ -1,0 +1,10 @@
+// Package redistest starts a real redis-server for tests: no mocks, no
+// in-memory fakes. Each [Server] is its own process on a free local port,
+// with a data directory in the test's temp dir and no persistence unless a
+// test asks for it (Stop saves, so that Start brings the data back; Reset
+// starts it empty, as a Redis that kept nothing on disk).
+//
+// When redis-server is not on PATH, [Start] skips the test with a loud
+// message, unless SSEHUB_REQUIRE_REDIS is set (CI sets it), in which case the
+// test fails: a missing dependency must never pass as a green run.
+package redistest

@@ -1,0 +1,102 @@
+package redis
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/ssehub/ssehub"
+)
+
+// An entry is stored as a stream entry with id <seq>-0 and the fields
+//
+//	t  the append time, microseconds since the Unix epoch (Redis's clock)
+//	s  Entry.Size, which MaxBytes bounds
+//	n  the token of the node that appended it (see tokens)
+//	k  the target keys (ssehub.TargetKey.String), one per line, in
+//	   Message.EachTargetKey's order: "*" for a broadcast, "c"+client
+//	   id, "t"+topic
+//	y  the event type
+//	d  the data
+//
+// The targets are plain text so that the scripts can record the keys of
+// the entries retention drops; client ids and topics never hold a line
+// break (ssehub.ValidateName). Decoding the keys in order gives back
+// Broadcast, Clients and Topics exactly.
+
+// errLineBreak refuses a name the targets field could not carry; a
+// validated message never has one.
+var errLineBreak = fmt.Errorf("%w: a client id or topic holds a line break", ssehub.ErrInvalid)
+
+// encodeTargets returns the k field of m.
+func encodeTargets(m *ssehub.Message) (string, error) {
+	var b strings.Builder
+	var err error
+	m.EachTargetKey(func(k ssehub.TargetKey) {
+		if strings.ContainsAny(k.Name, "\n") {
+			err = errLineBreak
+		}
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+		}
+		b.WriteString(k.String())
+	})
+	return b.String(), err
+}
+
+var errCorrupt = errors.New("redis log: corrupt stream entry")
+
+// decodeEntry decodes a stream entry. The Entry owns its memory.
+func decodeEntry(x goredis.XMessage) (*ssehub.Entry, error) {
+	seq, err := parseID(x.ID)
+	if err != nil {
+		return nil, err
+	}
+	t, _ := x.Values["t"].(string)
+	micros, err := strconv.ParseInt(t, 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("%w %s: time %q", errCorrupt, x.ID, t)
+	}
+	e := &ssehub.Entry{Seq: seq, Time: time.UnixMicro(micros)}
+	targets, _ := x.Values["k"].(string)
+	if err := decodeTargets(&e.Message, targets); err != nil {
+		return nil, fmt.Errorf("%w %s: %w", errCorrupt, x.ID, err)
+	}
+	e.Type, _ = x.Values["y"].(string)
+	if d, _ := x.Values["d"].(string); d != "" {
+		e.Data = []byte(d)
+	}
+	return e, nil
+}
+
+func decodeTargets(m *ssehub.Message, s string) error {
+	for k := range strings.SplitSeq(s, "\n") {
+		switch {
+		case k == string(rune(ssehub.TargetEveryone)):
+			m.Broadcast = true
+		case strings.HasPrefix(k, string(rune(ssehub.TargetClient))):
+			m.Clients = append(m.Clients, k[1:])
+		case strings.HasPrefix(k, string(rune(ssehub.TargetTopic))):
+			m.Topics = append(m.Topics, k[1:])
+		case k != "":
+			return fmt.Errorf("target key %q", k)
+		}
+	}
+	return nil
+}
+
+// streamID is the stream id of entry seq.
+func streamID(seq uint64) string { return strconv.FormatUint(seq, 10) + "-0" }
+
+// parseID returns the seq of a stream id <seq>-0.
+func parseID(id string) (uint64, error) {
+	s, ok := strings.CutSuffix(id, "-0")
+	seq, err := strconv.ParseUint(s, 10, 64)
+	if !ok || err != nil {
+		return 0, fmt.Errorf("%w: id %q", errCorrupt, id)
+	}
+	return seq, nil
+}

@@ -1,0 +1,58 @@
+// Package redis runs ssehub on Redis, so that several hub processes behind a
+// load balancer act as one hub: [Log] is an ssehub.Log kept in a Redis
+// stream, shared by every node, and [Cluster] shares each node's presence
+// (which clients have streams open where) and kicks.
+//
+// # The log
+//
+// Every node opens the same [Log] (same Redis, same prefix). Its keys share
+// the hash tag {log}, so that the Lua scripts that change them touch one
+// Redis Cluster slot:
+//
+//	<prefix>:{log}:stream    the entries: stream ids <seq>-0, fields t (append
+//	                         time, µs), s (Entry.Size), n (the appending
+//	                         node's token), k (target keys), y (type), d (data)
+//	<prefix>:{log}:meta      base (the head before the first entry), head,
+//	                         bytes (sum of the retained entries' sizes), the
+//	                         dropped index's floor and any, and epoch
+//	<prefix>:{log}:dropped   ZSET: target key → newest dropped seq with it
+//	<prefix>:{log}:key:<k>   an idempotency key: digest and seqs, expiring
+//	                         after Retention.KeyWindow
+//
+// Every write is one script, hence atomic: an append numbers its entries
+// consecutively (a batch is all or nothing), records its idempotency key,
+// and applies retention, dropping the oldest entries beyond the limits and
+// recording their target keys in the dropped index (ssehub.DroppedIndex's
+// rule, forgetting included). The numbering starts at the Redis server's
+// clock in microseconds when the meta is created, as ssehub.MemoryLog's
+// does: after a Redis that kept nothing restarts, the new ids are above the
+// old ones, and an old id is below the new base, hence unknown (a reset
+// event) rather than mistaken for a new one. Entry times and age retention
+// use the server's clock too, one clock for every node. Redis 6.2 or later
+// is needed, with an eviction policy that evicts nothing (noeviction):
+// a log missing its meta starts afresh.
+//
+// Each node's feed, one goroutine on a connection of its own, reads the
+// stream in order with XREAD BLOCK and delivers every entry to the listener,
+// its own and every other node's, so that all nodes deliver the same entries
+// in the same order; Listener.Deliver's src is found by the token the
+// appending node stored with each entry. Append returns once its own feed
+// has delivered the entries, or after about two seconds if Redis went away
+// right after accepting them. Because entries are numbered consecutively,
+// the feed knows when it missed some (trimmed before it read them, or a log
+// created afresh: a new base) and calls Skip; the hub then ends its streams,
+// and their clients resume from the log. A feed that finds the head below
+// what it has delivered (Redis restarted from an older snapshot, or a
+// lagging replica took over) raises the head, so that no id is issued twice,
+// and the epoch, so that every feed skips. When Redis cannot be reached the
+// feed logs it once, retries with a capped backoff, and resumes from where
+// it was.
+//
+// ReadAfter decides in one script call whether a stream lost history
+// (ssehub.Lost over the dropped index), then reads the newest entries from
+// the feed's memory, so that a reconnect storm does not read the same
+// entries from Redis once per stream, and the older ones from Redis in pages.
+// Errors of an unreachable (or not yet ready) Redis wrap
+// ssehub.ErrUnavailable: a publisher may retry, with an idempotency key to
+// be sure it publishes once.
+package redis

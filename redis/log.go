@@ -1,0 +1,185 @@
+package redis
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	goredis "github.com/redis/go-redis/v9"
+	"github.com/ssehub/ssehub"
+)
+
+// deliverWait bounds how long an Append waits for the feed to deliver its
+// entries. The feed normally takes a round trip; it takes longer only when
+// Redis went away right after accepting the append, and then the entries
+// are durable all the same (see ssehub.Log.Append on a shared log).
+const deliverWait = 2 * time.Second
+
+// LogOptions configure a Log. Every node sharing a log must use the same
+// Prefix, and should use the same Retention: each node applies its own
+// limits when it writes.
+type LogOptions struct {
+	// Prefix starts every key of the log; empty means "ssehub".
+	Prefix string
+	// Retention bounds the history kept in Redis.
+	Retention ssehub.Retention
+	// Logger receives the feed's outages and losses of continuity; nil
+	// means slog.Default().
+	Logger *slog.Logger
+}
+
+// A Log is an ssehub.IdempotentLog kept in a Redis stream and shared by
+// every hub process (node) that opens it with the same client options and
+// prefix. See the package documentation for the model.
+type Log struct {
+	client *goredis.Client
+	keys   logKeys
+	ret    ssehub.Retention
+	logger *slog.Logger
+
+	maxDropped int // bounds the dropped index
+
+	listen atomic.Pointer[ssehub.Listener]
+	tokens *tokens
+	recent *recent
+	feed   *feed
+
+	closed    chan struct{}
+	closeOnce sync.Once
+}
+
+var _ ssehub.IdempotentLog = (*Log)(nil)
+
+// NewLog opens the log kept under opts.Prefix in the Redis client talks to,
+// creating it if it does not exist, and starts its feed from the present
+// head. The client should come from Dial: its commands are never retried,
+// which an append must not be. Close the Log before the client.
+func NewLog(ctx context.Context, client *goredis.Client, opts LogOptions) (*Log, error) {
+	return newLog(ctx, client, opts, logTuning{maxDropped: ssehub.DefaultDroppedKeys, recent: recentEntries})
+}
+
+// logTuning holds the bounds tests lower.
+type logTuning struct {
+	maxDropped int // target keys the dropped index remembers
+	recent     int // entries kept in memory (see recent)
+}
+
+func newLog(ctx context.Context, client *goredis.Client, opts LogOptions, tune logTuning) (*Log, error) {
+	if opts.Prefix == "" {
+		opts.Prefix = "ssehub"
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	l := &Log{
+		client:     client,
+		keys:       newLogKeys(opts.Prefix),
+		ret:        opts.Retention,
+		logger:     opts.Logger,
+		maxDropped: tune.maxDropped,
+		tokens:     newTokens(),
+		recent:     newRecent(min(tune.recent, opts.Retention.MaxEntriesOrDefault())),
+		closed:     make(chan struct{}),
+	}
+	st, err := l.state(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	l.feed = startFeed(l, st)
+	return l, nil
+}
+
+// Listen implements ssehub.Log. Entries the feed reads before Listen are
+// delivered to no one.
+func (l *Log) Listen(fn ssehub.Listener) { l.listen.Store(&fn) }
+
+func (l *Log) listener() ssehub.Listener {
+	if p := l.listen.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Append implements ssehub.Log.
+func (l *Log) Append(ctx context.Context, m *ssehub.Message) (*ssehub.Entry, error) {
+	es, _, err := l.write(ctx, "", [32]byte{}, []*ssehub.Message{m})
+	if err != nil {
+		return nil, err
+	}
+	return es[0], nil
+}
+
+// AppendBatch implements ssehub.BatchLog: the batch is one script, so
+// all or none of it is appended, with consecutive numbers.
+func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message) ([]*ssehub.Entry, error) {
+	if len(msgs) == 0 {
+		return nil, nil
+	}
+	es, _, err := l.write(ctx, "", [32]byte{}, msgs)
+	return es, err
+}
+
+// AppendOnce implements ssehub.IdempotentLog. The key is kept in Redis,
+// written by the script that appends, so it holds across nodes and
+// concurrent calls; it lives for Retention.KeyWindow, and not across a
+// Redis that restarts empty.
+func (l *Log) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message) ([]*ssehub.Entry, []uint64, error) {
+	return l.write(ctx, key, digest, msgs)
+}
+
+// write appends the non-nil msgs under key (none if ""), then waits for
+// the feed to deliver them: at most deliverWait, and not past ctx's end or
+// Close. The entries are durable by then, so they are returned either way;
+// an error would tell the publisher that what was published was not.
+func (l *Log) write(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message) ([]*ssehub.Entry, []uint64, error) {
+	select {
+	case <-l.closed:
+		return nil, nil, ssehub.ErrClosed
+	default:
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	first := l.tokens.register(msgs)
+	defer l.tokens.release(first, len(msgs))
+	r, err := l.runAppend(ctx, key, digest, msgs, first)
+	switch {
+	case err != nil:
+		return nil, nil, err
+	case r.earlier != nil:
+		return nil, r.earlier, nil
+	}
+	var es []*ssehub.Entry
+	for _, m := range msgs {
+		if m != nil {
+			es = append(es, &ssehub.Entry{Seq: r.first + uint64(len(es)), Time: time.UnixMicro(r.micros), Message: *m})
+		}
+	}
+	if len(es) > 0 {
+		l.feed.delivered.wait(ctx, es[len(es)-1].Seq, deliverWait, l.closed)
+	}
+	return es, nil, nil
+}
+
+// Close implements ssehub.Log: it stops the feed and returns once its
+// goroutine has. It does not close the client.
+func (l *Log) Close() error {
+	l.closeOnce.Do(func() {
+		close(l.closed)
+		l.feed.stop()
+	})
+	return nil
+}
+
+// Check implements ssehub.Checker: the log is ready when Redis answers and
+// its feed is reading.
+func (l *Log) Check(ctx context.Context) error {
+	if err := l.feed.outage.Load(); err != nil {
+		return storeError("log feed", *err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, DialTimeout)
+	defer cancel()
+	return storeError("log", l.client.Ping(ctx).Err())
+}
