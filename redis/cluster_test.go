@@ -43,11 +43,11 @@ type nodeConfig struct {
 	ttl    time.Duration
 	limits ssehub.Limits
 	auth   ssehub.Authorizer
-	log    func(t *testing.T) ssehub.Log // nil: a memory log of the node's own
+	log    func(t testing.TB) ssehub.Log // nil: a memory log of the node's own
 }
 
 // startNode starts a node of the cluster named prefix on srv.
-func startNode(t *testing.T, srv *redistest.Server, prefix string, nc nodeConfig) *node {
+func startNode(t testing.TB, srv *redistest.Server, prefix string, nc nodeConfig) *node {
 	t.Helper()
 	rdb, err := redis.Dial(context.Background(), srv.URL())
 	if err != nil {
@@ -79,7 +79,7 @@ func startNode(t *testing.T, srv *redistest.Server, prefix string, nc nodeConfig
 	return n
 }
 
-func (n *node) open(t *testing.T, query string) *ssetest.Stream {
+func (n *node) open(t testing.TB, query string) *ssetest.Stream {
 	t.Helper()
 	return ssetest.OpenRegistered(t, n.ts.Client(), n.ts.URL+"/sse?"+query, nil)
 }
@@ -291,4 +291,26 @@ func TestPresenceRewrittenAfterRedisRestartsEmpty(t *testing.T) {
 	if n := b.hub.Stats().Connections; n != 1 {
 		t.Errorf("B has %d streams open, want alice's 1: an outage of presence must not end streams", n)
 	}
+}
+
+func TestPresenceWhileRedisIsDown(t *testing.T) {
+	srv := redistest.Start(t)
+	a := startNode(t, srv, "down", nodeConfig{})
+	b := startNode(t, srv, "down", nodeConfig{})
+	b.open(t, "id=alice")
+	srv.Stop()
+	for _, path := range []string{"/clients", "/clients/alice"} {
+		code, body := a.do(t, "GET", path)
+		if code != http.StatusServiceUnavailable || !strings.Contains(string(body), `"error"`) {
+			t.Errorf("GET %s with Redis down: %d %s, want 503 with a JSON error", path, code, body)
+		}
+	}
+	// A stream still opens, on the node's own checks.
+	a.open(t, "id=bob")
+	srv.Start()
+	ssetest.Eventually(t, "both nodes' streams listed once Redis is back", func() bool {
+		code, body := a.do(t, "GET", "/clients")
+		var p clientPage
+		return code == http.StatusOK && json.Unmarshal(body, &p) == nil && p.Connections == 2
+	})
 }

@@ -48,6 +48,15 @@
 // feed logs it once, retries with a capped backoff, and resumes from where
 // it was.
 //
+// Why blocking reads of the stream itself, not Pub/Sub: a Pub/Sub message
+// published while a node is disconnected is lost to it, and a node would
+// then need the stream anyway to find and fill the gap. Reading the stream
+// gives each node every entry, in the log's order, exactly once; after an
+// outage it resumes from the last id it read; and the consecutive numbering
+// turns any loss (trimming that outran a slow node, a Redis that restarted
+// empty) into a Skip instead of a silent gap. Redis sends each entry once
+// per node, however many streams the node serves.
+//
 // ReadAfter decides in one script call whether a stream lost history
 // (ssehub.Lost over the dropped index), then reads the newest entries from
 // the feed's memory, so that a reconnect storm does not read the same
@@ -55,4 +64,32 @@
 // Errors of an unreachable (or not yet ready) Redis wrap
 // ssehub.ErrUnavailable: a publisher may retry, with an idempotency key to
 // be sure it publishes once.
+//
+// # The cluster
+//
+// A [Cluster] shares what each node alone knows: its own streams. Every node
+// writes its presence under its own keys (see presenceKeys: the client ids
+// with streams there, in id order, their counts and stream details), from a
+// single goroutine that coalesces the changes of a connect storm into a few
+// pipelined writes; a stream's opening waits for the write that includes it,
+// so it is visible from every node before its client sees the response. The
+// node is the authority: after any failure (Redis unreachable, restarted
+// empty, or the node's record taken for dead) it rewrites its whole presence
+// from its own registry, into new keys that replace the old at once.
+//
+// Each node refreshes a liveness record every NodeTTL/5 (2 s by default);
+// readers count only the nodes whose record has not expired, so the streams
+// of a node that died stop being counted NodeTTL (10 s) after its last
+// refresh, and the next refresh of any node deletes its keys. A node that
+// closes cleanly removes its record at once. Every time is Redis's clock.
+//
+// GET /clients merges each other node's smallest ids after the cursor with
+// the node's own; the per-client stream limit and the kick's not-before rule
+// read the other nodes' counts and the latest kick in one script when a
+// stream opens. A kick is recorded in Redis (kept for KickMemory) and
+// published on a channel; each node ends the client's streams that opened
+// before it, and on every (re)subscription applies the kicks Redis
+// remembers, which Pub/Sub alone would lose during an outage. When Redis
+// cannot be asked, streams still open on the node's own checks, and
+// presence requests answer ssehub.ErrUnavailable (503).
 package redis

@@ -14,7 +14,7 @@ import (
 // bench is the state shared by all streams of one run.
 type bench struct {
 	cfg     Config
-	t       target
+	targets []target        // the hub's nodes (nodes.go)
 	ctx     context.Context // the streams' context, canceled by stop
 	cancel  context.CancelFunc
 	dialers []*net.Dialer
@@ -26,7 +26,10 @@ type bench struct {
 	lat, latFirst, latLast Histogram // all events; first and last quarter
 	firstQ, lastQ          uint64    // seq < firstQ: first quarter; seq >= lastQ: last
 	quarters               bool
-	trackSeen              int // events covered by each stream's seen bitset; 0: none
+	latSame, latOther      Histogram   // split: delivered by the node the event was published on, or another
+	split                  bool        // more than one node
+	times                  *eventTimes // fanout: per event, its publish and last delivery times; nil: not kept
+	trackSeen              int         // events covered by each stream's seen bitset; 0: none
 
 	delivered atomic.Uint64
 	alive     atomic.Int64   // streams opened and not given up
@@ -44,17 +47,18 @@ type bench struct {
 }
 
 func newBench(ctx context.Context, cfg Config) (*bench, error) {
-	t, err := parseTarget(cfg.URL)
+	ts, err := parseTargets(cfg.URL)
 	if err != nil {
 		return nil, err
 	}
 	sctx, cancel := context.WithCancel(ctx)
 	b := &bench{
 		cfg:         cfg,
-		t:           t,
+		targets:     ts,
+		split:       len(ts) > 1,
 		ctx:         sctx,
 		cancel:      cancel,
-		dialers:     newDialers(sourceAddrs(t.ip, cfg.Sources)),
+		dialers:     newDialers(sourceAddrs(ts[0].ip, cfg.SourceFirst, cfg.Sources)),
 		sem:         make(chan struct{}, cfg.DialConcurrency),
 		resume:      cfg.Target == targetSSEHub,
 		httpBuf:     cfg.BufSize / 2,
@@ -65,6 +69,9 @@ func newBench(ctx context.Context, cfg Config) (*bench, error) {
 	}
 	if n := uint64(cfg.plannedEvents()); n >= 4 && cfg.Scenario != "fanout" {
 		b.quarters, b.firstQ, b.lastQ = true, n/4, n-n/4
+	}
+	if cfg.Scenario == "fanout" {
+		b.times = newEventTimes(cfg.Events)
 	}
 	if cfg.checksDeliveries() {
 		b.trackSeen = cfg.plannedEvents()
@@ -89,7 +96,7 @@ func clientName(i int) string { return "c" + strconv.Itoa(i) }
 func (b *bench) openAll(res *Result) {
 	b.streams = make([]*stream, b.cfg.Conns)
 	for i := range b.streams {
-		s := &stream{idx: i, client: i % b.cfg.Clients}
+		s := &stream{idx: i, client: i % b.cfg.Clients, node: b.firstNode(i)}
 		if b.trackSeen > 0 {
 			s.seen = make([]uint64, (b.trackSeen+63)/64)
 		}

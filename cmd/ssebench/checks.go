@@ -158,18 +158,18 @@ func (b *bench) summarize(checks []streamCheck) *StreamChecks {
 		count(&sum.StreamsMisdelivered, c.misdelivered)
 		count(&sum.StreamsReset, s.resets)
 		if c.silent+s.dups+s.outOfOrder+c.misdelivered > 0 && len(sum.Problems) < maxProblemStreams {
-			sum.Problems = append(sum.Problems, problemOf(c))
+			sum.Problems = append(sum.Problems, b.problemOf(c))
 		}
 	}
 	return sum
 }
 
 // problemOf describes a stream that failed a check.
-func problemOf(c streamCheck) StreamProblem {
+func (b *bench) problemOf(c streamCheck) StreamProblem {
 	s := c.s
 	return StreamProblem{
 		Stream:         s.idx,
-		Client:         clientName(s.client),
+		Client:         b.cfg.clientID(s.client),
 		Reconnects:     s.reopens,
 		Expected:       c.expected,
 		Received:       c.received,

@@ -20,14 +20,16 @@ const (
 
 // Config is one run of the tool. Zero values take the defaults of normalize.
 type Config struct {
-	URL      string // base URL of the hub, e.g. http://127.0.0.1:3090
+	URL      string // base URL of the hub, e.g. http://127.0.0.1:3090, or of each node, comma-separated
 	Target   string // targetSSEHub or targetYardstick
 	Scenario string // idle, fanout, latency, targeted, churn, storm
 
-	Conns           int // streams to open
-	Sources         int // source addresses 127.0.0.1..127.0.0.K; 0: ceil(Conns/20000)
-	DialConcurrency int // dials in flight at most
-	BufSize         int // read buffer bytes per stream (HTTP layer plus SSE parser)
+	Conns           int    // streams to open
+	Sources         int    // source addresses 127.0.0.F..127.0.0.F+K-1; 0: ceil(Conns/20000)
+	SourceFirst     int    // F, the last byte of the first source address; 0: 1
+	IDPrefix        string // start of every client id: c<i> becomes <IDPrefix>c<i>
+	DialConcurrency int    // dials in flight at most
+	BufSize         int    // read buffer bytes per stream (HTTP layer plus SSE parser)
 
 	Events      int           // fanout: broadcasts to publish
 	Publishers  int           // concurrent publishing requests
@@ -46,7 +48,11 @@ type Config struct {
 	Settle  time.Duration // wait after all streams are open, before measuring memory
 	Drain   time.Duration // wait for outstanding deliveries after the last publish
 	Timeout time.Duration // bound of the whole run
-	PID     int           // server process whose VmRSS and CPU are read; 0: none
+	PIDs    []int         // server processes (the nodes) whose VmRSS and CPU are read and summed; none: not measured
+
+	Listen    bool   // fanout: open the streams and receive what another ssebench process publishes
+	ReadyFile string // written once the streams are open and settled; "": none
+	Mergeable bool   // keep the histograms and per-event times in the Result, for -merge
 
 	Seed uint64    // picks targeted clients and churned streams
 	Log  io.Writer // progress lines; nil: none
@@ -91,17 +97,17 @@ func (c *Config) normalize() error {
 	if !known {
 		return fmt.Errorf("-scenario %q: want one of %s", c.Scenario, strings.Join(scenarioNames, ", "))
 	}
-	if _, err := parseTarget(c.URL); err != nil {
+	if _, err := parseTargets(c.URL); err != nil {
 		return err
 	}
 	if c.Conns <= 0 {
 		return errors.New("-conns must be positive")
 	}
-	if c.Sources <= 0 {
-		c.Sources = (c.Conns + maxConnsPerSource - 1) / maxConnsPerSource
+	if err := c.normalizeSources(); err != nil {
+		return err
 	}
-	if c.Sources > 250 {
-		return errors.New("-sources: at most 250 (127.0.0.1 .. 127.0.0.250)")
+	if c.Listen && c.Scenario != "fanout" {
+		return usageError{fmt.Sprintf("-listen: only the fanout scenario receives another process's broadcasts, not %s", c.Scenario)}
 	}
 	def := func(v *int, d int) {
 		if *v <= 0 {
@@ -159,6 +165,21 @@ func (c *Config) normalize() error {
 	}
 	if n := c.plannedEvents(); n > 1<<26 {
 		return fmt.Errorf("%d events planned: at most %d", n, 1<<26)
+	}
+	return nil
+}
+
+// normalizeSources fills in and checks -sources and -source-first: the
+// source addresses must stay within 127.0.0.1 .. 127.0.0.250.
+func (c *Config) normalizeSources() error {
+	if c.Sources <= 0 {
+		c.Sources = (c.Conns + maxConnsPerSource - 1) / maxConnsPerSource
+	}
+	if c.SourceFirst <= 0 {
+		c.SourceFirst = 1
+	}
+	if last := c.SourceFirst + c.Sources - 1; last > 250 {
+		return fmt.Errorf("-sources %d from 127.0.0.%d: the last would be 127.0.0.%d, at most 127.0.0.250", c.Sources, c.SourceFirst, last)
 	}
 	return nil
 }
@@ -240,15 +261,15 @@ func parseTarget(raw string) (target, error) {
 	}, nil
 }
 
-// sourceAddrs returns the local addresses streams are dialed from in turn.
-// An IPv6 hub (::1) is reached from ::1 only.
-func sourceAddrs(hub net.IP, k int) []net.IP {
+// sourceAddrs returns the local addresses streams are dialed from in turn:
+// k of them from 127.0.0.first. An IPv6 hub (::1) is reached from ::1 only.
+func sourceAddrs(hub net.IP, first, k int) []net.IP {
 	if hub.To4() == nil {
 		return []net.IP{net.IPv6loopback}
 	}
 	out := make([]net.IP, k)
 	for i := range out {
-		out[i] = net.IPv4(127, 0, 0, byte(1+i))
+		out[i] = net.IPv4(127, 0, 0, byte(first+i))
 	}
 	return out
 }

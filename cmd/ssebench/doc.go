@@ -1,7 +1,8 @@
 // Command ssebench is the load tool of ssehub. It opens many Server-Sent Events
-// streams to one hub over loopback, publishes through the hub's HTTP API and
-// reports what the streams received: connect time, server memory per
-// connection, deliveries per second, publish-to-receive latency, loss.
+// streams to one hub over loopback, or to the nodes of a cluster, publishes
+// through the hub's HTTP API and reports what the streams received: connect
+// time, server memory per connection, deliveries per second,
+// publish-to-receive latency, broadcast completion time, loss.
 //
 // It drives two servers, chosen with -target:
 //
@@ -20,7 +21,9 @@
 //	idle      open -conns streams, wait -settle, report connect time and server
 //	          memory per connection; hold them for -duration if given
 //	fanout    publish -events broadcasts as fast as the hub accepts them, wait
-//	          until every stream has every event (or -drain): deliveries/s, loss
+//	          until every stream has every event (or -drain): deliveries/s,
+//	          loss, and each broadcast's completion time (publish to its last
+//	          delivery over all streams: p50, p99, max over the broadcasts)
 //	latency   broadcast at -rate events/s for -duration: latency percentiles,
 //	          loss, and whether latency grew (p99 of the first vs last quarter)
 //	targeted  connection i uses client c<i mod -clients>; -rate publishes/s, each
@@ -76,10 +79,55 @@
 // -cpuprofile writes its CPU profile.
 //
 // Only loopback URLs are accepted. Streams are dialed from the source
-// addresses 127.0.0.1 ... 127.0.0.K in turn (-sources K, default
-// ceil(conns/20000)), since one source address reaches about 28,000
-// connections to one port. The tool raises its open-files limit to the hard
-// limit; one process holds at most about 19,500 streams, so run several
-// processes for more. Every phase is bounded: the whole run ends after
+// addresses 127.0.0.F ... 127.0.0.F+K-1 in turn (-sources K, default
+// ceil(conns/20000); -source-first F, default 1), since one source address
+// reaches about 28,000 connections to one port. The tool raises its
+// open-files limit to the hard limit; one process holds at most about
+// 19,500 streams under a limit of 20,000, so run several processes for
+// more (see Clusters). Every phase is bounded: the whole run ends after
 // -timeout at the latest.
+//
+// # Clusters
+//
+// -url takes one base URL per node, comma-separated, and -pid the nodes'
+// process ids the same way (memory and CPU are summed over them; the
+// report also gives each process's, and the nodes' whole VmRSS per
+// stream). The load is spread so that every event crosses nodes:
+//
+//	stream i            opens on node i mod N
+//	a reconnect         goes to the next node, i+1 mod N, with Last-Event-ID
+//	                    (storm and churn cuts, ends by the server): every
+//	                    storm moves every stream, so the stream checks prove
+//	                    that resuming on another node is exact
+//	publish request k   goes to node k mod N (its events are seq k*batch ..)
+//
+// With N > 1 the latency is also split into deliveries by the node the
+// event was published on and by the others (cross-node latency), and the
+// "server said" count of deliveries is the publishing nodes' own streams
+// only. With one URL nothing changes.
+//
+// Several processes side by side, for idle and fanout runs beyond one
+// process's streams: give each its own client ids (-id-prefix p1-, p2-, ...)
+// and source addresses (-source-first 1, 2, ... with -sources 1 for up to
+// 20,000 streams each), the same -url, -events and -batch. For fanout, all
+// but one run with -listen (they publish nothing and wait, within -timeout,
+// for the -events broadcasts) and -ready-file; once every listener wrote
+// its file, start the last, publishing one. Each writes -json with
+// -mergeable, and -merge adds them up into one report, with percentiles
+// and completion times over all their streams:
+//
+//	for i in 1 2 3 4; do
+//	  ssebench -scenario fanout -listen -ready-file r$i -id-prefix p$i- -source-first $i -sources 1 \
+//	           -url $URLS -pid $PIDS -conns 19000 -events 1 -timeout 15m -mergeable -json p$i.json &
+//	done
+//	# wait for r1 .. r4
+//	ssebench -scenario fanout -id-prefix p5- -source-first 5 -sources 1 \
+//	         -url $URLS -pid $PIDS -conns 19000 -events 1 -mergeable -json p5.json
+//	wait; ssebench -merge -json all.json p1.json p2.json p3.json p4.json p5.json
+//
+// The merged server memory is the earliest reading before the streams and
+// the latest after them: the publishing process, started last, reads it
+// with every stream open. scripts/cluster.sh runs storms, a fanout and a
+// latency run against a cluster of its own; SCALE=1 runs this fanout over
+// five nodes and 95,000 streams.
 package main

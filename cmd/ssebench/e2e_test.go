@@ -238,7 +238,7 @@ func TestFanoutEndToEnd(t *testing.T) {
 	srv := newTestServer(t, &testHub{})
 	res := runTest(t, Config{
 		URL: srv.URL, Target: targetYardstick, Scenario: "fanout",
-		Conns: 50, Events: 10, Sources: 2, PID: os.Getpid(),
+		Conns: 50, Events: 10, Sources: 2, PIDs: []int{os.Getpid()},
 	})
 	if res.Connected != 50 || res.Published != 10 || res.PublishErrors != 0 {
 		t.Fatalf("connected %d, published %d, errors %d", res.Connected, res.Published, res.PublishErrors)

@@ -10,6 +10,8 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -20,11 +22,13 @@ func main() { os.Exit(run()) }
 // status (deferred calls, such as stopping the CPU profile, run first).
 func run() (exit int) {
 	var cfg Config
-	flag.StringVar(&cfg.URL, "url", "http://127.0.0.1:3090", "hub base URL (loopback only)")
+	flag.StringVar(&cfg.URL, "url", "http://127.0.0.1:3090", "hub base URL (loopback only), or one per node of a cluster, comma-separated: streams and publishes are spread over them")
 	flag.StringVar(&cfg.Target, "target", targetSSEHub, "publish API: ssehub or yardstick")
 	flag.StringVar(&cfg.Scenario, "scenario", "idle", "idle, fanout, latency, targeted, churn or storm")
 	flag.IntVar(&cfg.Conns, "conns", 1000, "streams to open (at most about 19,500 per process)")
-	flag.IntVar(&cfg.Sources, "sources", 0, "source addresses 127.0.0.1..127.0.0.K to dial from (0: ceil(conns/20000))")
+	flag.IntVar(&cfg.Sources, "sources", 0, "source addresses 127.0.0.F..127.0.0.F+K-1 to dial from (0: ceil(conns/20000))")
+	flag.IntVar(&cfg.SourceFirst, "source-first", 1, "F, the last byte of the first source address: processes side by side each take their own")
+	flag.StringVar(&cfg.IDPrefix, "id-prefix", "", "start of every client id (<prefix>c<i>): processes side by side each take their own")
 	flag.IntVar(&cfg.DialConcurrency, "dial-concurrency", 128, "dials in flight at most")
 	flag.IntVar(&cfg.BufSize, "bufsize", 2048, "read buffer bytes per stream, split between HTTP and SSE parsing")
 	flag.IntVar(&cfg.Events, "events", 200, "fanout: broadcasts to publish")
@@ -40,7 +44,14 @@ func run() (exit int) {
 	flag.DurationVar(&cfg.Settle, "settle", 3*time.Second, "wait after opening before reading memory")
 	flag.DurationVar(&cfg.Drain, "drain", 30*time.Second, "wait for outstanding deliveries after the last publish")
 	flag.DurationVar(&cfg.Timeout, "timeout", 2*time.Minute, "bound of the whole run")
-	flag.IntVar(&cfg.PID, "pid", 0, "server process id: report its VmRSS per connection and CPU")
+	flag.Func("pid", "server process id, or the nodes' ids comma-separated: report their VmRSS per connection and CPU, summed", func(v string) error {
+		pids, err := parsePIDs(v)
+		cfg.PIDs = pids
+		return err
+	})
+	flag.BoolVar(&cfg.Listen, "listen", false, "fanout: publish nothing, receive the -events broadcasts another ssebench process publishes")
+	flag.StringVar(&cfg.ReadyFile, "ready-file", "", "write this file once the streams are open and settled")
+	flag.BoolVar(&cfg.Mergeable, "mergeable", false, "add the latency histograms and the broadcasts' times to -json, for -merge")
 	flag.Uint64Var(&cfg.Seed, "seed", 1, "seed of targeted client choice and churn")
 	flag.IntVar(&cfg.Batch, "batch", 1, "events per publish request, sent as one JSON array (ssehub only; at most 1000); the event rate stays -rate")
 	flag.StringVar(&cfg.PublishKey, "publish-key", "", "the hub's publish key (ssehub -publish-key), sent with every publish")
@@ -50,12 +61,14 @@ func run() (exit int) {
 	quiet := flag.Bool("q", false, "no progress lines on stderr")
 	strict := flag.Bool("strict", false, "exit 1 unless every stream connected and nothing was lost or refused (for CI); churn, storm: nor silently lost, duplicated or out of order")
 	cpuProfile := flag.String("cpuprofile", "", "write the tool's CPU profile to this file")
+	merge := flag.Bool("merge", false, "merge the -mergeable JSON results named as arguments (processes side by side) and report them as one run")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: ssebench -scenario idle|fanout|latency|targeted|churn|storm -target ssehub|yardstick -url http://127.0.0.1:PORT [-pid P] [flags]\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: ssebench -scenario idle|fanout|latency|targeted|churn|storm -target ssehub|yardstick -url http://127.0.0.1:PORT[,...] [-pid P[,...]] [flags]\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "       ssebench -merge [-json out.json] [-strict] result.json...\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
-	if flag.NArg() > 0 {
+	if flag.NArg() > 0 && !*merge {
 		flag.Usage()
 		return 2
 	}
@@ -80,7 +93,13 @@ func run() (exit int) {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	res, err := Run(ctx, cfg)
+	var res *Result
+	var err error
+	if *merge {
+		res, err = mergeFiles(flag.Args())
+	} else {
+		res, err = Run(ctx, cfg)
+	}
 	if ue := (usageError{}); errors.As(err, &ue) {
 		fmt.Fprintln(os.Stderr, "ssebench:", err)
 		return 2
@@ -105,4 +124,19 @@ func run() (exit int) {
 		}
 	}
 	return exit
+}
+
+// parsePIDs parses -pid: process ids, comma-separated; "0" or "" is none.
+func parsePIDs(v string) ([]int, error) {
+	var pids []int
+	for _, f := range strings.Split(v, ",") {
+		pid, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || pid < 0 {
+			return nil, fmt.Errorf("%q is not a process id", f)
+		}
+		if pid > 0 {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
 }

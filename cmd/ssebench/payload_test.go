@@ -69,12 +69,15 @@ func TestParseTargetLoopbackOnly(t *testing.T) {
 
 func TestSourcesAndRequest(t *testing.T) {
 	tg, _ := parseTarget("http://127.0.0.1:3090")
-	srcs := sourceAddrs(tg.ip, 3)
+	srcs := sourceAddrs(tg.ip, 1, 3)
 	if len(srcs) != 3 || srcs[2].String() != "127.0.0.3" {
 		t.Errorf("sources %v", srcs)
 	}
+	if srcs := sourceAddrs(tg.ip, 11, 2); srcs[0].String() != "127.0.0.11" || srcs[1].String() != "127.0.0.12" {
+		t.Errorf("sources from 11: %v", srcs)
+	}
 	tg6, _ := parseTarget("http://[::1]:3090")
-	if s := sourceAddrs(tg6.ip, 3); len(s) != 1 || s[0].String() != "::1" {
+	if s := sourceAddrs(tg6.ip, 1, 3); len(s) != 1 || s[0].String() != "::1" {
 		t.Errorf("IPv6 sources %v", s)
 	}
 	req := string(streamRequest(tg, "c 1", "42"))
@@ -106,6 +109,11 @@ func TestNormalizeDefaults(t *testing.T) {
 		{URL: "http://127.0.0.1:1", Scenario: "nope", Conns: 1},
 		{URL: "http://127.0.0.1:1", Scenario: "idle", Conns: 1, Target: "other"},
 		{URL: "http://127.0.0.1:1", Scenario: "idle"},
+		{URL: "http://127.0.0.1:1,http://127.0.0.1:1", Scenario: "idle", Conns: 1},
+		{URL: "http://127.0.0.1:1,http://[::1]:2", Scenario: "idle", Conns: 1},
+		{URL: "http://127.0.0.1:1,http://10.0.0.1:2", Scenario: "idle", Conns: 1},
+		{URL: "http://127.0.0.1:1", Scenario: "idle", Conns: 1, Sources: 2, SourceFirst: 250},
+		{URL: "http://127.0.0.1:1", Scenario: "latency", Conns: 1, Listen: true},
 	} {
 		if err := bad.normalize(); err == nil {
 			t.Errorf("accepted %+v", bad)

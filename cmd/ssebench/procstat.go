@@ -70,31 +70,51 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// cpuMeter measures the CPU time this process and the server use in a phase.
-type cpuMeter struct {
-	pid       int
-	self, srv time.Duration
-	srvOK     bool
-	wall0     time.Time
+// readRSSAll returns the VmRSS of each of pids, in KiB.
+func readRSSAll(pids []int) ([]int64, error) {
+	out := make([]int64, len(pids))
+	for i, pid := range pids {
+		v, err := readVmRSS(pid)
+		if err != nil {
+			return nil, fmt.Errorf("-pid %d: %v", pid, err)
+		}
+		out[i] = v
+	}
+	return out, nil
 }
 
-func startCPU(pid int) cpuMeter {
-	m := cpuMeter{pid: pid, self: selfCPU(), wall0: time.Now()}
-	if pid > 0 {
+// cpuMeter measures the CPU time this process and the server's processes
+// (every node) use in a phase.
+type cpuMeter struct {
+	pids  []int
+	self  time.Duration
+	srv   []time.Duration // per pid at the start
+	srvOK bool            // every pid's CPU was read at the start
+	wall0 time.Time
+}
+
+func startCPU(pids []int) cpuMeter {
+	m := cpuMeter{pids: pids, self: selfCPU(), wall0: time.Now(), srvOK: len(pids) > 0}
+	for _, pid := range pids {
 		t, err := procCPU(pid)
-		m.srv, m.srvOK = t, err == nil
+		m.srv, m.srvOK = append(m.srv, t), m.srvOK && err == nil
 	}
 	return m
 }
 
-// stop returns the CPU seconds used since start by the tool and by the
-// server (negative when unknown), and the wall seconds.
-func (m cpuMeter) stop() (self, server, wall float64) {
+// stop returns the CPU seconds used since start by the tool and by each
+// server process (nil when any is unknown), and the wall seconds.
+func (m cpuMeter) stop() (self float64, server []float64, wall float64) {
 	self = (selfCPU() - m.self).Seconds()
-	server = -1
 	if m.srvOK {
-		if t, err := procCPU(m.pid); err == nil {
-			server = (t - m.srv).Seconds()
+		server = make([]float64, len(m.pids))
+		for i, pid := range m.pids {
+			t, err := procCPU(pid)
+			if err != nil {
+				server = nil
+				break
+			}
+			server[i] = (t - m.srv[i]).Seconds()
 		}
 	}
 	return self, server, time.Since(m.wall0).Seconds()

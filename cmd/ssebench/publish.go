@@ -15,7 +15,8 @@ import (
 	"time"
 )
 
-// publisher speaks one hub's publish API over keep-alive connections.
+// publisher speaks one hub's publish API over keep-alive connections, to
+// each of its nodes.
 //
 //	ssehub:    POST /publish, JSON {"broadcast":true,"data":...} or
 //	           {"clients":["c17"],"data":...} -> 200 {"id":"..","connections":N}
@@ -28,11 +29,12 @@ import (
 // publisher goroutine owns one raw keep-alive connection. The raw client costs
 // a fraction of the CPU per request (no handoff to the transport's read and
 // write goroutines), which matters when the tool shares a small machine with
-// the hub at thousands of publishes per second.
+// the hub at thousands of publishes per second. A request names its node;
+// a raw session keeps one connection per node it has sent to.
 type publisher struct {
 	kind   string
-	key    string // the hub's publish key, sent as a bearer token; "" for none
-	t      target
+	key    string   // the hub's publish key, sent as a bearer token; "" for none
+	nodes  []target // the hub's nodes, by index
 	raw    bool
 	tr     *http.Transport
 	client *http.Client
@@ -41,14 +43,15 @@ type publisher struct {
 // publishTimeout bounds one publish request.
 const publishTimeout = 10 * time.Second
 
-// newPublisher returns a publisher for up to conns concurrent requests.
-func newPublisher(t target, kind, key string, conns int, raw bool) *publisher {
-	p := &publisher{kind: kind, key: key, t: t, raw: raw}
+// newPublisher returns a publisher for up to conns concurrent requests to
+// each of nodes.
+func newPublisher(nodes []target, kind, key string, conns int, raw bool) *publisher {
+	p := &publisher{kind: kind, key: key, nodes: nodes, raw: raw}
 	if !raw {
 		p.tr = &http.Transport{
 			Proxy:               nil, // loopback only, whatever the environment says
 			DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
-			MaxIdleConns:        conns,
+			MaxIdleConns:        conns * len(nodes),
 			MaxIdleConnsPerHost: conns,
 			IdleConnTimeout:     30 * time.Second,
 			DisableCompression:  true,
@@ -64,28 +67,43 @@ func (p *publisher) close() {
 	}
 }
 
-// pubSession is one publisher goroutine's connection (raw client only).
+// pubSession is one publisher goroutine's connections (raw client only),
+// one per node, each dialed on first use.
 type pubSession struct {
 	p        *publisher
-	nc       net.Conn
-	br       *bufio.Reader
+	conns    []pubConn // by node
 	req      []byte
 	receipts []receipt // parseReceipts' buffer
 }
 
-func (p *publisher) session() *pubSession { return &pubSession{p: p} }
+// pubConn is a session's keep-alive connection to one node; nc is nil
+// until dialed and after an error.
+type pubConn struct {
+	nc net.Conn
+	br *bufio.Reader
+}
+
+func (p *publisher) session() *pubSession {
+	return &pubSession{p: p, conns: make([]pubConn, len(p.nodes))}
+}
 
 func (s *pubSession) close() {
-	if s.nc != nil {
-		s.nc.Close()
-		s.nc = nil
+	for i := range s.conns {
+		s.conns[i].close()
 	}
 }
 
-// publish sends data to client, or to everyone when client is "", and
-// returns the hub's receipt: the number of connections it says it reached
-// and, on ssehub, the event's id.
-func (s *pubSession) publish(ctx context.Context, client string, data []byte) (receipt, error) {
+func (c *pubConn) close() {
+	if c.nc != nil {
+		c.nc.Close()
+		c.nc = nil
+	}
+}
+
+// publish sends data to client, or to everyone when client is "", through
+// node and returns the hub's receipt: the number of connections it says it
+// reached and, on ssehub, the event's id.
+func (s *pubSession) publish(ctx context.Context, node int, client string, data []byte) (receipt, error) {
 	p := s.p
 	path, body, ctype := "/publish", data, "application/octet-stream"
 	if p.kind == targetSSEHub {
@@ -93,7 +111,7 @@ func (s *pubSession) publish(ctx context.Context, client string, data []byte) (r
 	} else if client != "" {
 		path += "?to=" + url.QueryEscape(client)
 	}
-	reply, err := s.send(ctx, path, ctype, body)
+	reply, err := s.send(ctx, node, path, ctype, body)
 	if err != nil {
 		return receipt{}, err
 	}
@@ -101,11 +119,11 @@ func (s *pubSession) publish(ctx context.Context, client string, data []byte) (r
 }
 
 // publishBatch sends body, the JSON array of n ssehub publish objects made
-// by a batchBody, as one request and returns the hub's n receipts, in the
-// order of the events (valid until the session's next batch). An error
-// means none of the n counts as published.
-func (s *pubSession) publishBatch(ctx context.Context, body []byte, n int) ([]receipt, error) {
-	reply, err := s.send(ctx, "/publish", "application/json", body)
+// by a batchBody, as one request through node and returns the hub's n
+// receipts, in the order of the events (valid until the session's next
+// batch). An error means none of the n counts as published.
+func (s *pubSession) publishBatch(ctx context.Context, node int, body []byte, n int) ([]receipt, error) {
+	reply, err := s.send(ctx, node, "/publish", "application/json", body)
 	if err != nil {
 		return nil, err
 	}
@@ -116,15 +134,15 @@ func (s *pubSession) publishBatch(ctx context.Context, body []byte, n int) ([]re
 	return s.receipts, nil
 }
 
-// send posts body and returns the reply of a 200, or an error.
-func (s *pubSession) send(ctx context.Context, path, ctype string, body []byte) ([]byte, error) {
+// send posts body to node and returns the reply of a 200, or an error.
+func (s *pubSession) send(ctx context.Context, node int, path, ctype string, body []byte) ([]byte, error) {
 	var status int
 	var reply []byte
 	var err error
 	if s.p.raw {
-		status, reply, err = s.post(ctx, path, ctype, body)
+		status, reply, err = s.post(ctx, node, path, ctype, body)
 	} else {
-		status, reply, err = s.p.post(ctx, path, ctype, body)
+		status, reply, err = s.p.post(ctx, s.p.nodes[node], path, ctype, body)
 	}
 	if err != nil {
 		return nil, err
@@ -139,9 +157,9 @@ func (s *pubSession) send(ctx context.Context, path, ctype string, body []byte) 
 // is about 40 KB.
 const maxReplyBytes = 256 << 10
 
-// post is one request through net/http.
-func (p *publisher) post(ctx context.Context, path, ctype string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, p.t.base+path, bytes.NewReader(body))
+// post is one request to node t through net/http.
+func (p *publisher) post(ctx context.Context, t target, path, ctype string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.base+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -161,27 +179,28 @@ func (p *publisher) post(ctx context.Context, path, ctype string, body []byte) (
 // postRequest tells http.ReadResponse the response answers a POST.
 var postRequest = &http.Request{Method: http.MethodPost}
 
-// post is one request on the session's own keep-alive connection, dialed on
-// first use and after any error. A failed request is not retried: the hub
-// may have published it.
-func (s *pubSession) post(ctx context.Context, path, ctype string, body []byte) (int, []byte, error) {
-	if s.nc == nil {
+// post is one request on the session's own keep-alive connection to node,
+// dialed on first use and after any error. A failed request is not
+// retried: the hub may have published it.
+func (s *pubSession) post(ctx context.Context, node int, path, ctype string, body []byte) (int, []byte, error) {
+	c, t := &s.conns[node], s.p.nodes[node]
+	if c.nc == nil {
 		d := net.Dialer{Timeout: 5 * time.Second}
-		nc, err := d.DialContext(ctx, "tcp", s.p.t.addr)
+		nc, err := d.DialContext(ctx, "tcp", t.addr)
 		if err != nil {
 			return 0, nil, err
 		}
-		s.nc, s.br = nc, bufio.NewReaderSize(nc, 4096)
+		c.nc, c.br = nc, bufio.NewReaderSize(nc, 4096)
 	}
 	deadline := time.Now().Add(publishTimeout)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
 		deadline = d
 	}
-	_ = s.nc.SetDeadline(deadline)
+	_ = c.nc.SetDeadline(deadline)
 	r := append(s.req[:0], "POST "...)
 	r = append(r, path...)
 	r = append(r, " HTTP/1.1\r\nHost: "...)
-	r = append(r, s.p.t.host...)
+	r = append(r, t.host...)
 	r = append(r, "\r\nUser-Agent: ssebench\r\nContent-Type: "...)
 	r = append(r, ctype...)
 	if s.p.key != "" {
@@ -193,19 +212,19 @@ func (s *pubSession) post(ctx context.Context, path, ctype string, body []byte) 
 	r = append(r, "\r\n\r\n"...)
 	r = append(r, body...)
 	s.req = r
-	if _, err := s.nc.Write(r); err != nil {
-		s.close()
+	if _, err := c.nc.Write(r); err != nil {
+		c.close()
 		return 0, nil, err
 	}
-	resp, err := http.ReadResponse(s.br, postRequest)
+	resp, err := http.ReadResponse(c.br, postRequest)
 	if err != nil {
-		s.close()
+		c.close()
 		return 0, nil, err
 	}
 	reply, err := io.ReadAll(io.LimitReader(resp.Body, maxReplyBytes))
 	resp.Body.Close()
 	if err != nil || resp.Close {
-		s.close()
+		c.close()
 	}
 	return resp.StatusCode, reply, err
 }

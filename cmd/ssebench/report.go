@@ -18,8 +18,9 @@ func writeTable(w io.Writer, r *Result) error {
 		fmt.Fprintf(tw, "%s\t%s\n", label, fmt.Sprintf(format, args...))
 	}
 	row("scenario", "%s (%s events) against %s at %s", r.Scenario, r.To, r.Target, r.URL)
-	row("streams", "%d over %d source address(es), %d client ids, %d B buffers, GOMAXPROCS %d",
-		r.Conns, r.Sources, r.Clients, r.BufSize, r.GOMAXPROCS)
+	writeCluster(row, r)
+	row("streams", "%d over %d source address(es)%s, %d client ids%s, %d B buffers, GOMAXPROCS %d",
+		r.Conns, r.Sources, firstSource(r), r.Clients, idForm(r), r.BufSize, r.GOMAXPROCS)
 	row("connect", "%d/%d open in %.2fs (%.0f conns/s)%s",
 		r.Connected, r.Conns, r.ConnectSeconds, r.ConnsPerSecond, kinds(" errors", r.ConnectErrors))
 	if r.ServerKiBPerConn != nil {
@@ -28,22 +29,41 @@ func writeTable(w io.Writer, r *Result) error {
 	} else {
 		row("server memory", "not measured (no -pid)")
 	}
+	writeServerNodes(row, r)
 	row("tool memory", "VmRSS %s -> %s: %.1f KiB/conn (stacks %.1f, heap %.1f), %.2f goroutines/conn",
 		kib(r.ToolRSSBeforeKiB), kib(r.ToolRSSAfterKiB), r.ToolKiBPerConn,
 		r.ToolStackKiBPerConn, r.ToolHeapKiBPerConn, r.GoroutinesPerConn)
 	if r.Planned > 0 {
-		row("publish", "%d/%d events ok, %d errors%s, %d unsent, in %.2fs (%.0f events/s), %d publishers",
-			r.Published, r.Planned, r.PublishErrors, kinds("", r.PublishErrorKinds), r.Unsent, r.PublishSeconds, r.PublishRate, r.Publishers)
-		row("requests", "batch %d: %d requests, %d failed (%.0f requests/s)", r.Batch, r.Requests, r.RequestErrors, r.RequestRate)
+		if r.Listen {
+			row("publish", "none: listening for %d broadcasts another process publishes", r.Planned)
+		} else {
+			row("publish", "%d/%d events ok, %d errors%s, %d unsent, in %.2fs (%.0f events/s), %d publishers",
+				r.Published, r.Planned, r.PublishErrors, kinds("", r.PublishErrorKinds), r.Unsent, r.PublishSeconds, r.PublishRate, r.Publishers)
+			row("requests", "batch %d: %d requests, %d failed (%.0f requests/s)", r.Batch, r.Requests, r.RequestErrors, r.RequestRate)
+		}
 		if r.Scenario != "fanout" {
 			row("publish lag", "max %.1f ms behind schedule, %d events > 10 ms late", r.MaxPublishLagMs, r.LatePublishes)
 		}
-		row("deliveries", "%d received of %d expected (server said %d), loss %d (%.3f%%)%s",
-			r.Received, r.Expected, r.ServerReported, r.Loss, r.LossPercent, map[bool]string{false: ", drain timed out", true: ""}[r.Drained])
+		said := "server said"
+		if r.Nodes > 1 {
+			said = "the publishing nodes said, of their own streams"
+		}
+		row("deliveries", "%d received of %d expected (%s %d), loss %d (%.3f%%)%s",
+			r.Received, r.Expected, said, r.ServerReported, r.Loss, r.LossPercent, map[bool]string{false: ", drain timed out", true: ""}[r.Drained])
 		row("delivery rate", "%.0f/s over %.2fs (first publish to last delivery)", r.DeliveriesPerSecond, r.DeliverySeconds)
+	}
+	if c := r.Completion; c != nil {
+		row("completion", "p50 %.1f ms  p99 %.1f ms  max %.1f ms per broadcast, publish to last delivery (%d broadcasts, %d reached every stream)",
+			c.P50Ms, c.P99Ms, c.MaxMs, c.Events, c.Complete)
 	}
 	if l := r.Latency; l != nil {
 		row("latency", "%s", fmtLatency(l))
+	}
+	if l := r.LatencySameNode; l != nil {
+		row("same node", "%s", fmtLatency(l))
+	}
+	if l := r.LatencyOtherNode; l != nil {
+		row("other node", "%s", fmtLatency(l))
 	}
 	if r.LatencyFirst != nil && r.LatencyLast != nil && r.LatencyGrew != nil {
 		verdict := "steady"
@@ -107,6 +127,49 @@ func writeChecks(row func(label, format string, args ...any), c *StreamChecks) {
 			p.Stream, p.Client, p.Reconnects, p.Received, p.Expected, p.SilentMissing, first,
 			p.AnnouncedLost, p.Duplicates, p.OutOfOrder, p.Misdelivered, p.ResetEvents)
 	}
+}
+
+// writeCluster says how a run over several nodes, or a merge of several
+// processes, spread its load.
+func writeCluster(row func(label, format string, args ...any), r *Result) {
+	if r.Nodes > 1 {
+		row("nodes", "%d: stream i first on node i mod %d, each reconnect on the next node, publish request k on node k mod %d",
+			r.Nodes, r.Nodes, r.Nodes)
+	}
+	if r.Processes > 0 {
+		row("merged", "%d processes side by side", r.Processes)
+	}
+}
+
+// writeServerNodes prints each server process's memory and CPU, and the
+// memory per stream counting the processes' whole VmRSS.
+func writeServerNodes(row func(label, format string, args ...any), r *Result) {
+	for _, n := range r.ServerNodes {
+		cpu := ""
+		if n.CPUSeconds != nil {
+			cpu = fmt.Sprintf(", cpu %.2fs", *n.CPUSeconds)
+		}
+		row("server node", "pid %d: VmRSS %s -> %s%s", n.PID, kib(n.RSSBeforeKiB), kib(n.RSSAfterKiB), cpu)
+	}
+	if len(r.ServerNodes) > 0 && r.Connected > 0 {
+		row("server total", "VmRSS %s over %d processes: %.1f KiB per stream, the processes' whole memory",
+			kib(r.ServerRSSAfterKiB), len(r.ServerNodes), float64(r.ServerRSSAfterKiB)/float64(r.Connected))
+	}
+}
+
+// firstSource and idForm describe -source-first and -id-prefix when set.
+func firstSource(r *Result) string {
+	if r.FirstSrc == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" from 127.0.0.%d", r.FirstSrc)
+}
+
+func idForm(r *Result) string {
+	if r.IDPrefix == "" {
+		return ""
+	}
+	return fmt.Sprintf(" (%sc<i>)", r.IDPrefix)
 }
 
 func fmtLatency(l *Latency) string {

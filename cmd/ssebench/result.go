@@ -12,10 +12,15 @@ type Result struct {
 	Scenario   string `json:"scenario"`
 	Target     string `json:"target"`
 	URL        string `json:"url"`
+	Nodes      int    `json:"nodes,omitempty"` // base URLs in -url, when more than one
 	Conns      int    `json:"conns"`
 	Sources    int    `json:"sources"`
+	FirstSrc   int    `json:"first_source,omitempty"` // last byte of the first source address, when not 1
 	Clients    int    `json:"clients"`
-	To         string `json:"events_to"` // broadcast or targeted
+	IDPrefix   string `json:"id_prefix,omitempty"`
+	Listen     bool   `json:"listen,omitempty"`    // received another process's broadcasts, published none
+	Processes  int    `json:"processes,omitempty"` // -merge: the results merged
+	To         string `json:"events_to"`           // broadcast or targeted
 	BufSize    int    `json:"buf_size"`
 	GOMAXPROCS int    `json:"gomaxprocs"`
 
@@ -25,14 +30,15 @@ type Result struct {
 	ConnsPerSecond    float64        `json:"conns_per_second"`
 	GoroutinesPerConn float64        `json:"tool_goroutines_per_conn"`
 
-	ServerRSSBeforeKiB  int64    `json:"server_rss_before_kib,omitempty"`
-	ServerRSSAfterKiB   int64    `json:"server_rss_after_kib,omitempty"`
-	ServerKiBPerConn    *float64 `json:"server_kib_per_conn,omitempty"`
-	ToolRSSBeforeKiB    int64    `json:"tool_rss_before_kib"`
-	ToolRSSAfterKiB     int64    `json:"tool_rss_after_kib"`
-	ToolKiBPerConn      float64  `json:"tool_kib_per_conn"`
-	ToolStackKiBPerConn float64  `json:"tool_stack_kib_per_conn"`
-	ToolHeapKiBPerConn  float64  `json:"tool_heap_kib_per_conn"`
+	ServerRSSBeforeKiB  int64        `json:"server_rss_before_kib,omitempty"`
+	ServerRSSAfterKiB   int64        `json:"server_rss_after_kib,omitempty"`
+	ServerKiBPerConn    *float64     `json:"server_kib_per_conn,omitempty"`
+	ServerNodes         []ServerNode `json:"server_nodes,omitempty"` // per -pid, when more than one (the sums are above)
+	ToolRSSBeforeKiB    int64        `json:"tool_rss_before_kib"`
+	ToolRSSAfterKiB     int64        `json:"tool_rss_after_kib"`
+	ToolKiBPerConn      float64      `json:"tool_kib_per_conn"`
+	ToolStackKiBPerConn float64      `json:"tool_stack_kib_per_conn"`
+	ToolHeapKiBPerConn  float64      `json:"tool_heap_kib_per_conn"`
 
 	Planned           int            `json:"events_planned"`
 	Published         int            `json:"events_published"`
@@ -63,6 +69,13 @@ type Result struct {
 	LatencyLast  *Latency `json:"latency_last_quarter,omitempty"`
 	LatencyGrew  *bool    `json:"latency_grew,omitempty"`
 
+	// With several nodes: deliveries by the node the event was published
+	// on, and by the others (the cross-node latency).
+	LatencySameNode  *Latency `json:"latency_same_node,omitempty"`
+	LatencyOtherNode *Latency `json:"latency_other_node,omitempty"`
+
+	Completion *Completion `json:"broadcast_completion,omitempty"` // fanout: per broadcast, publish to last delivery
+
 	Churn  *ChurnResult  `json:"churn,omitempty"`
 	Storm  *StormResult  `json:"storm,omitempty"`
 	Checks *StreamChecks `json:"stream_checks,omitempty"`
@@ -81,6 +94,17 @@ type Result struct {
 
 	TimedOut bool     `json:"timed_out"`
 	Notes    []string `json:"notes,omitempty"`
+
+	Raw *RawFigures `json:"raw,omitempty"` // -mergeable: what -merge combines
+}
+
+// ServerNode is one server process's memory and CPU; the Result's server
+// figures are their sums.
+type ServerNode struct {
+	PID          int      `json:"pid"`
+	RSSBeforeKiB int64    `json:"rss_before_kib"`
+	RSSAfterKiB  int64    `json:"rss_after_kib"`
+	CPUSeconds   *float64 `json:"cpu_seconds,omitempty"`
 }
 
 // Latency is a publish-to-receive latency distribution, in milliseconds.
@@ -176,19 +200,28 @@ func (c *StreamChecks) problem() string {
 }
 
 func newResult(cfg Config) *Result {
-	return &Result{
+	r := &Result{
 		Scenario:   cfg.Scenario,
 		Target:     cfg.Target,
 		URL:        cfg.URL,
 		Conns:      cfg.Conns,
 		Sources:    cfg.Sources,
 		Clients:    cfg.Clients,
+		IDPrefix:   cfg.IDPrefix,
+		Listen:     cfg.Listen,
 		BufSize:    cfg.BufSize,
 		GOMAXPROCS: runtime.GOMAXPROCS(0),
 		Planned:    cfg.plannedEvents(),
 		Batch:      cfg.Batch,
 		To:         cfg.To,
 	}
+	if ts, _ := parseTargets(cfg.URL); len(ts) > 1 {
+		r.Nodes = len(ts)
+	}
+	if cfg.SourceFirst != 1 {
+		r.FirstSrc = cfg.SourceFirst
+	}
+	return r
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -248,6 +281,16 @@ func (b *bench) collect(r *Result, first time.Time) {
 		r.DeliveriesPerSecond = float64(r.Received) / r.DeliverySeconds
 	}
 	r.Latency = latencyOf(b.lat.Snapshot())
+	if b.split {
+		r.LatencySameNode = latencyOf(b.latSame.Snapshot())
+		r.LatencyOtherNode = latencyOf(b.latOther.Snapshot())
+	}
+	if b.times != nil {
+		r.Completion = completionOf(b.times.records(), r.Connected)
+	}
+	if b.cfg.Mergeable {
+		r.Raw = b.rawFigures()
+	}
 	if b.quarters {
 		r.LatencyFirst = latencyOf(b.latFirst.Snapshot())
 		r.LatencyLast = latencyOf(b.latLast.Snapshot())
@@ -259,12 +302,40 @@ func (b *bench) collect(r *Result, first time.Time) {
 	}
 }
 
-// setCPU records the CPU used in the measured phase.
+// setCPU records the CPU used in the measured phase: the server's is the
+// sum over its processes, each also in ServerNodes when there are several.
 func (r *Result) setCPU(m cpuMeter) {
 	self, srv, wall := m.stop()
 	r.PhaseSeconds, r.ToolCPUSeconds = wall, self
-	if srv >= 0 {
-		r.ServerCPUSeconds = &srv
+	if srv == nil {
+		return
+	}
+	var sum float64
+	for i, v := range srv {
+		sum += v
+		if i < len(r.ServerNodes) {
+			r.ServerNodes[i].CPUSeconds = &v
+		}
+	}
+	r.ServerCPUSeconds = &sum
+}
+
+// setServerRSS records the server's memory before and after the streams
+// opened, per process in before and after: the sums, and with several
+// processes each one.
+func (r *Result) setServerRSS(pids []int, before, after []int64) {
+	var b, a int64
+	for i := range pids {
+		b, a = b+before[i], a+after[i]
+	}
+	per := float64(a-b) / float64(r.Connected)
+	r.ServerRSSBeforeKiB, r.ServerRSSAfterKiB, r.ServerKiBPerConn = b, a, &per
+	if len(pids) < 2 {
+		return
+	}
+	r.ServerNodes = make([]ServerNode, len(pids))
+	for i, pid := range pids {
+		r.ServerNodes[i] = ServerNode{PID: pid, RSSBeforeKiB: before[i], RSSAfterKiB: after[i]}
 	}
 }
 

@@ -1,6 +1,9 @@
 package main
 
-import "syscall"
+import (
+	"strings"
+	"syscall"
+)
 
 // raiseNoFile raises the soft RLIMIT_NOFILE to the hard limit and returns the
 // limit now in force.
@@ -22,3 +25,19 @@ func raiseNoFile() (uint64, error) {
 // streams: publishing connections (up to maxPacedPublishers), /proc reads,
 // standard streams.
 const fdReserve = 400
+
+// filesNeeded is how many open files the run needs: its streams, the
+// reserve, and in a cluster the publishers' connections to the other nodes
+// (each publisher keeps one to every node it sends to).
+func (c *Config) filesNeeded() int {
+	nodes := strings.Count(c.URL, ",") + 1
+	publishers := 0
+	switch {
+	case c.Scenario == "idle" || c.Listen:
+	case c.Scenario == "fanout":
+		publishers = c.Publishers
+	default:
+		publishers = max(c.Publishers, maxPacedPublishers)
+	}
+	return c.Conns + fdReserve + (nodes-1)*publishers
+}

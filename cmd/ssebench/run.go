@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"time"
 )
@@ -20,8 +21,8 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("RLIMIT_NOFILE: %v", err)
 	}
-	if need := uint64(cfg.Conns + fdReserve); need > limit {
-		return nil, fmt.Errorf("%d streams need %d open files, the limit is %d: run several ssebench processes", cfg.Conns, need, limit)
+	if need := uint64(cfg.filesNeeded()); need > limit {
+		return nil, fmt.Errorf("%d streams need %d open files, the limit is %d: run several ssebench processes (doc.go, Clusters)", cfg.Conns, need, limit)
 	}
 	ctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
@@ -33,6 +34,14 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	res := newResult(cfg)
 	if err := b.setUp(ctx, res); err != nil {
 		return res, err
+	}
+	if len(cfg.PIDs) > 0 && (cfg.Listen || cfg.IDPrefix != "") {
+		res.Notes = append(res.Notes, sideBySideNote)
+	}
+	if cfg.ReadyFile != "" {
+		if err := writeReady(cfg.ReadyFile, res.Connected); err != nil {
+			return res, err
+		}
 	}
 	switch cfg.Scenario {
 	case "idle":
@@ -55,22 +64,22 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, err
 }
 
+// sideBySideNote warns that a process side by side with others measured
+// the server's memory growth of theirs too; a merged result drops it.
+const sideBySideNote = "side by side (-listen, -id-prefix): the server's memory also grew by other processes' streams; -merge divides it by all of them"
+
 // setUp opens every stream, waits cfg.Settle and reads the server's and the
 // tool's memory before and after.
 func (b *bench) setUp(ctx context.Context, res *Result) error {
 	cfg := b.cfg
-	var srv0 int64
-	if cfg.PID > 0 {
-		v, err := readVmRSS(cfg.PID)
-		if err != nil {
-			return fmt.Errorf("-pid %d: %v", cfg.PID, err)
-		}
-		srv0 = v
+	srv0, err := readRSSAll(cfg.PIDs)
+	if err != nil {
+		return err
 	}
 	tool0, _ := readVmRSS(0)
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
-	fmt.Fprintf(cfg.Log, "ssebench: opening %d streams to %s from %d source address(es)\n", cfg.Conns, b.t.addr, len(b.dialers))
+	fmt.Fprintf(cfg.Log, "ssebench: opening %d streams to %s from %d source address(es)\n", cfg.Conns, b.addrs(), len(b.dialers))
 	b.openAll(res)
 	fmt.Fprintf(cfg.Log, "ssebench: %d streams open in %.2fs\n", res.Connected, res.ConnectSeconds)
 	if res.Connected == 0 {
@@ -84,13 +93,12 @@ func (b *bench) setUp(ctx context.Context, res *Result) error {
 	res.ToolKiBPerConn = float64(tool1-tool0) / n
 	res.ToolStackKiBPerConn = (float64(ms1.StackInuse) - float64(ms0.StackInuse)) / 1024 / n
 	res.ToolHeapKiBPerConn = (float64(ms1.HeapInuse) - float64(ms0.HeapInuse)) / 1024 / n
-	if cfg.PID > 0 {
-		srv1, err := readVmRSS(cfg.PID)
+	if len(cfg.PIDs) > 0 {
+		srv1, err := readRSSAll(cfg.PIDs)
 		if err != nil {
-			return fmt.Errorf("-pid %d: %v", cfg.PID, err)
+			return err
 		}
-		per := float64(srv1-srv0) / float64(res.Connected)
-		res.ServerRSSBeforeKiB, res.ServerRSSAfterKiB, res.ServerKiBPerConn = srv0, srv1, &per
+		res.setServerRSS(cfg.PIDs, srv0, srv1)
 	}
 	return ctx.Err()
 }
@@ -103,9 +111,9 @@ func (b *bench) runPublishing(ctx context.Context, res *Result, plan pubPlan, pu
 	cfg := b.cfg
 	plan.maxWorkers = max(plan.maxWorkers, plan.workers)
 	plan.batch = max(cfg.Batch, 1)
-	p := newPublisher(b.t, cfg.Target, cfg.PublishKey, plan.maxWorkers, !cfg.NetHTTP)
+	p := newPublisher(b.targets, cfg.Target, cfg.PublishKey, plan.maxWorkers, !cfg.NetHTTP)
 	defer p.close()
-	m := startCPU(cfg.PID)
+	m := startCPU(cfg.PIDs)
 	pctx, cancel := ctx, context.CancelFunc(func() {})
 	if publishFor > 0 {
 		pctx, cancel = context.WithTimeout(ctx, publishFor)
@@ -124,4 +132,19 @@ func (b *bench) runPublishing(ctx context.Context, res *Result, plan pubPlan, pu
 		res.ToolCPUPerEvent = res.ToolCPUSeconds * 1e6 / float64(res.Received)
 	}
 	return st
+}
+
+// writeReady writes path, holding the number of streams open, once they
+// are open and settled: a script starts the process that publishes once
+// every listening process wrote its file. The file appears whole (written
+// aside, then renamed), so its existence is the signal.
+func writeReady(path string, streams int) error {
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, fmt.Appendf(nil, "%d\n", streams), 0o644); err != nil {
+		return fmt.Errorf("-ready-file: %v", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("-ready-file: %v", err)
+	}
+	return nil
 }

@@ -20,7 +20,7 @@ const rateSlack = 10 * time.Second
 // are measured by setUp).
 func runIdle(ctx context.Context, b *bench, res *Result) error {
 	if d := b.cfg.Duration; d > 0 {
-		m := startCPU(b.cfg.PID)
+		m := startCPU(b.cfg.PIDs)
 		sleepCtx(ctx, d)
 		res.setCPU(m)
 	}
@@ -34,6 +34,9 @@ func runIdle(ctx context.Context, b *bench, res *Result) error {
 // runFanout publishes cfg.Events broadcasts as fast as the hub accepts them
 // and waits until every stream has every event or cfg.Drain passed.
 func runFanout(ctx context.Context, b *bench, res *Result) error {
+	if b.cfg.Listen {
+		return runListen(ctx, b, res)
+	}
 	b.runPublishing(ctx, res, pubPlan{
 		events:  b.cfg.Events,
 		workers: b.cfg.Publishers,

@@ -98,12 +98,13 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 			var want uint64
 			var recs []receipt
 			var err error
+			node := b.publishNode(j.seq)
 			if batch == 1 {
 				to := plan.to(j.seq)
 				want = b.expectFor(to)
 				buf = appendPayload(buf[:0], j.seq, now.UnixNano(), b.cfg.Size)
 				var r receipt
-				r, err = sess.publish(runCtx, nameOf(to), buf)
+				r, err = sess.publish(runCtx, node, b.cfg.nameOf(to), buf)
 				recs = append(one[:0], r)
 			} else {
 				body.reset()
@@ -111,9 +112,9 @@ func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPl
 					to := plan.to(seq)
 					want += b.expectFor(to)
 					buf = appendPayload(buf[:0], seq, now.UnixNano(), b.cfg.Size)
-					body.add(nameOf(to), buf)
+					body.add(b.cfg.nameOf(to), buf)
 				}
-				recs, err = sess.publishBatch(runCtx, body.bytes(), j.n)
+				recs, err = sess.publishBatch(runCtx, node, body.bytes(), j.n)
 			}
 			last = time.Now()
 			reqs++
@@ -240,12 +241,4 @@ func hubID(id string) uint64 {
 func parseID(id string) (uint64, bool) {
 	v, end, ok := parseDigits(id, 0)
 	return v, ok && end == len(id)
-}
-
-// nameOf is the client id of target to, or "" for a broadcast (to < 0).
-func nameOf(to int) string {
-	if to < 0 {
-		return ""
-	}
-	return clientName(to)
 }

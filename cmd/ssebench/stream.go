@@ -27,6 +27,7 @@ type stream struct {
 	// Owned by the stream's current goroutine (one at a time: the dialer,
 	// then each reader in turn); read by others only after stop.
 	opened     bool // the first connect succeeded
+	node       int  // the node it is (or was last) connected to, or dials now
 	received   uint64
 	lastRecv   int64 // unix nanoseconds of the last delivery
 	lastID     string
@@ -89,7 +90,9 @@ func (b *bench) readLoop(s *stream, body io.Reader, direct bool) {
 }
 
 // reopen reconnects a stream that ended and starts its next reader; it
-// reports false when the stream is given up.
+// reports false when the stream is given up. Each attempt goes to the node
+// after the last one tried: in a cluster, every resume crosses nodes, and
+// a node that refuses is not tried again at once.
 func (b *bench) reopen(s *stream) bool {
 	churned := s.churnReq.Swap(false)
 	if churned {
@@ -109,6 +112,7 @@ func (b *bench) reopen(s *stream) bool {
 		lastID = s.lastID
 	}
 	for attempt := 0; ; attempt++ {
+		s.node = b.nextNode(s.node)
 		body, direct, err := b.connect(s, lastID)
 		if err == nil {
 			s.reopens++
@@ -130,16 +134,16 @@ func (b *bench) reopen(s *stream) bool {
 	}
 }
 
-// connect opens the stream's connection with at most cfg.DialConcurrency
-// dials in flight and returns the event stream.
+// connect opens the stream's connection to its node with at most
+// cfg.DialConcurrency dials in flight and returns the event stream.
 func (b *bench) connect(s *stream, lastID string) (io.Reader, bool, error) {
 	select {
 	case b.sem <- struct{}{}:
 	case <-b.ctx.Done():
 		return nil, false, b.ctx.Err()
 	}
-	d := b.dialers[s.idx%len(b.dialers)]
-	nc, body, direct, err := dialStream(b.ctx, d, b.t.addr, streamRequest(b.t, clientName(s.client), lastID), b.httpBuf)
+	d, t := b.dialers[s.idx%len(b.dialers)], b.targets[s.node]
+	nc, body, direct, err := dialStream(b.ctx, d, t.addr, streamRequest(t, b.cfg.clientID(s.client), lastID), b.httpBuf)
 	<-b.sem
 	if err != nil {
 		return nil, false, err
@@ -175,8 +179,15 @@ func closeAbortively(nc net.Conn) {
 	nc.Close()
 }
 
-// churn closes the stream's connection so that its goroutine reopens it; it
+// churn cuts the stream's connection so that its goroutine reopens it; it
 // reports false when the stream is not connected or already being reopened.
+// It only moves the read deadline to now, which fails the reader's Read,
+// pending or next, at once (whatever is still buffered is not read); the
+// reader then closes the connection (abortively) itself. Closing it here
+// would wait until the reader left its Read, and on a loaded machine a
+// reader can be far down the run queue: a storm cutting thousands of
+// streams one after the other took seconds, and the storms of a run
+// drifted away from their schedule.
 func (s *stream) churn() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -184,8 +195,10 @@ func (s *stream) churn() bool {
 		return false
 	}
 	s.churnReq.Store(true)
-	closeAbortively(s.nc)
-	s.nc = nil
+	if s.nc.SetReadDeadline(time.Now()) != nil {
+		closeAbortively(s.nc)
+		s.nc = nil
+	}
 	return true
 }
 
@@ -229,14 +242,9 @@ func (b *bench) onEvent(s *stream, ev sse.Event) {
 		return
 	}
 	now := time.Now().UnixNano()
-	lat := time.Duration(now - sent)
-	b.lat.Record(lat)
-	if b.quarters {
-		if seq < b.firstQ {
-			b.latFirst.Record(lat)
-		} else if seq >= b.lastQ {
-			b.latLast.Record(lat)
-		}
+	b.recordLatency(s, seq, time.Duration(now-sent))
+	if b.times != nil {
+		b.times.note(seq, sent, now)
 	}
 	s.received++
 	s.lastRecv = now
@@ -244,6 +252,27 @@ func (b *bench) onEvent(s *stream, ev sse.Event) {
 	// or it would stop waiting before the last events arrived.
 	if s.seen == nil || !s.track(seq, ev.ID) {
 		b.delivered.Add(1)
+	}
+}
+
+// recordLatency adds the latency of event seq, received by s, to the
+// histograms: all events, its quarter of the run, and with several nodes
+// whether the node that delivered it is the one it was published on.
+func (b *bench) recordLatency(s *stream, seq uint64, lat time.Duration) {
+	b.lat.Record(lat)
+	if b.split {
+		if s.node == b.publishNode(seq) {
+			b.latSame.Record(lat)
+		} else {
+			b.latOther.Record(lat)
+		}
+	}
+	if b.quarters {
+		if seq < b.firstQ {
+			b.latFirst.Record(lat)
+		} else if seq >= b.lastQ {
+			b.latLast.Record(lat)
+		}
 	}
 }
 
