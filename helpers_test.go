@@ -2,6 +2,7 @@ package ssehub_test
 
 import (
 	"context"
+	"crypto/tls"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/socket"
 	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
@@ -17,12 +19,18 @@ type mode struct {
 	name        string
 	keepHandler bool
 	http2       bool
+	tls         bool // HTTP/1.1 over TLS
+	sealed      bool // through the hub's TLS listener (ssehub.TLSListener)
+	h2c         bool // cleartext HTTP/2
 }
 
 var modes = []mode{
 	{name: "http1-takeover"},
 	{name: "http1-handler", keepHandler: true},
 	{name: "http2", http2: true},
+	{name: "http1-tls-takeover", tls: true, sealed: true},
+	{name: "http1-tls-plain-listener", tls: true},
+	{name: "h2c", h2c: true},
 }
 
 // forEachMode runs fn once per mode, each with a fresh hub and server.
@@ -93,10 +101,25 @@ func headerOf(lines []string) http.Header {
 
 func newServer(hub http.Handler, m mode) *httptest.Server {
 	srv := httptest.NewUnstartedServer(hub)
-	if m.http2 {
+	switch {
+	case m.http2:
 		srv.EnableHTTP2 = true
 		srv.StartTLS()
-	} else {
+	case m.tls:
+		if m.sealed {
+			srv.Listener = socket.SealingListener(srv.Listener)
+		}
+		srv.TLS = &tls.Config{NextProtos: []string{"http/1.1"}}
+		srv.StartTLS()
+	case m.h2c:
+		srv.Config.Protocols = new(http.Protocols)
+		srv.Config.Protocols.SetHTTP1(true)
+		srv.Config.Protocols.SetUnencryptedHTTP2(true)
+		srv.Start()
+		only := new(http.Protocols)
+		only.SetUnencryptedHTTP2(true)
+		srv.Client().Transport.(*http.Transport).Protocols = only
+	default:
 		srv.Start()
 	}
 	return srv

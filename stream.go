@@ -34,6 +34,8 @@ func (s *takenStream) kick(c *conn) { s.hub.writers.push(c) }
 
 func (s *takenStream) tryWrite(p []byte) (int, error) { return s.sock.TryWrite(p) }
 
+func (s *takenStream) pending() bool { return s.sock.Pending() }
+
 func (s *takenStream) close() {
 	s.hub.watch.Unwatch(s.sock)
 	s.sock.Close()

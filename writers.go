@@ -224,8 +224,8 @@ func (p *writerPool) flush(c *conn) {
 	buf, pooled := coalesce(batch)
 	n, err := s.tryWrite(buf)
 	var rest []byte
-	if err == nil && n < len(buf) {
-		rest = append([]byte(nil), buf[n:]...) // buf is pooled or shared
+	if err == nil && (n < len(buf) || s.pending()) {
+		rest = append([]byte{}, buf[n:]...) // buf is pooled or shared; empty when only records are pending (TLS)
 	}
 	putBuf(pooled)
 	c.recycle(batch)
@@ -245,6 +245,9 @@ type pooledStream interface {
 	// tryWrite writes what the client takes of p without waiting; n < len(p)
 	// with a nil error means it took no more.
 	tryWrite(p []byte) (n int, err error)
+	// pending reports whether bytes tryWrite accepted are still unsent
+	// (TLS records the socket did not take); a write sends them.
+	pending() bool
 }
 
 // finishSlowly writes rest, then the rest of c's queue, on a goroutine of

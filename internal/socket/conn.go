@@ -2,6 +2,7 @@ package socket
 
 import (
 	"bytes"
+	"crypto/tls"
 	"net"
 	"net/http"
 	"syscall"
@@ -13,7 +14,8 @@ import (
 // may be called from any, and ends a Write in progress.
 type Conn struct {
 	nc    net.Conn
-	raw   syscall.RawConn // nc's file descriptor, shared by TryWrite and the Watcher; nil if nc is not a socket
+	raw   syscall.RawConn // the socket's file descriptor, shared by TryWrite and the Watcher; nil if nc is not a socket
+	tls   *tlsState       // nil for a plain connection
 	watch watchState      // guarded by the Watcher
 	nb    nonblocking
 }
@@ -21,6 +23,9 @@ type Conn struct {
 // newConn wraps nc, getting its RawConn once: a SyscallConn per write or
 // per watch would allocate.
 func newConn(nc net.Conn) *Conn {
+	if tc, ok := nc.(*tls.Conn); ok {
+		return newTLSConn(tc)
+	}
 	c := &Conn{nc: nc}
 	if sc, ok := nc.(syscall.Conn); ok {
 		c.raw, _ = sc.SyscallConn()
@@ -33,6 +38,13 @@ func newConn(nc net.Conn) *Conn {
 // The deadline is cleared afterwards: left in place, it would fail the next
 // TryWrite once it passed.
 func (c *Conn) Write(p []byte, timeout time.Duration) error {
+	if c.tls != nil {
+		err := c.tls.write(p, time.Now().Add(timeout))
+		if err == nil {
+			err = c.clearDeadline()
+		}
+		return err
+	}
 	if err := c.nc.SetWriteDeadline(time.Now().Add(timeout)); err != nil {
 		return err
 	}
@@ -46,8 +58,27 @@ func (c *Conn) Write(p []byte, timeout time.Duration) error {
 // TryWrite writes what the socket takes of p now, without waiting; n <
 // len(p) with a nil error means the socket is full (on systems without the
 // non-blocking write, and for a Conn that is not a socket, n is always 0).
-// It allocates nothing.
-func (c *Conn) TryWrite(p []byte) (n int, err error) { return c.nb.write(c.raw, p) }
+// On a plain connection it allocates nothing. Over TLS it takes all of p or
+// nothing, and may leave records unsent (Pending): a Write, even of
+// nothing, sends them.
+func (c *Conn) TryWrite(p []byte) (n int, err error) {
+	if c.tls != nil {
+		return c.tls.tryWrite(c, p)
+	}
+	return c.nb.write(c.raw, p)
+}
+
+// Pending reports whether bytes an earlier TryWrite accepted are still
+// unsent (over TLS: records the socket did not take). Write sends them.
+func (c *Conn) Pending() bool { return c.tls != nil && len(c.tls.pending) > 0 }
+
+// clearDeadline clears the write deadline of the socket under a TLS Conn.
+func (c *Conn) clearDeadline() error {
+	if c.tls.sealed != nil {
+		return c.tls.sealed.Conn.SetWriteDeadline(time.Time{})
+	}
+	return c.tls.tc.SetWriteDeadline(time.Time{})
+}
 
 // Close closes the connection. Unwatch it first.
 func (c *Conn) Close() error { return c.nc.Close() }
