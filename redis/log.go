@@ -46,6 +46,9 @@ type Log struct {
 	recent *recent
 	feed   *feed
 
+	appends chan *pendingAppend // to the merge goroutine (see log_merge.go)
+	merged  chan struct{}       // closed when merge has returned
+
 	closed    chan struct{}
 	closeOnce sync.Once
 }
@@ -82,12 +85,15 @@ func newLog(ctx context.Context, client *goredis.Client, opts LogOptions, tune l
 		tokens:     newTokens(),
 		recent:     newRecent(min(tune.recent, opts.Retention.MaxEntriesOrDefault())),
 		closed:     make(chan struct{}),
+		appends:    make(chan *pendingAppend),
+		merged:     make(chan struct{}),
 	}
 	st, err := l.state(ctx, nil)
 	if err != nil {
 		return nil, err
 	}
 	l.feed = startFeed(l, st)
+	go l.merge()
 	return l, nil
 }
 
@@ -144,7 +150,13 @@ func (l *Log) write(ctx context.Context, key string, digest [32]byte, msgs []*ss
 	}
 	first := l.tokens.register(msgs)
 	defer l.tokens.release(first, len(msgs))
-	r, err := l.runAppend(ctx, key, digest, msgs, first)
+	var r appendResult
+	var err error
+	if key == "" {
+		r, err = l.appendMerged(ctx, msgs, first)
+	} else {
+		r, err = l.runAppend(ctx, key, digest, msgs, first)
+	}
 	switch {
 	case err != nil:
 		return nil, nil, err
@@ -168,6 +180,7 @@ func (l *Log) write(ctx context.Context, key string, digest [32]byte, msgs []*ss
 func (l *Log) Close() error {
 	l.closeOnce.Do(func() {
 		close(l.closed)
+		<-l.merged // an append in flight is answered first
 		l.feed.stop()
 	})
 	return nil

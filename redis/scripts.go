@@ -69,28 +69,40 @@ type appendResult struct {
 // runAppend runs the append script for msgs, nil ones included (they are
 // only counted in the key's record), under key (none when "").
 func (l *Log) runAppend(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message, firstToken uint64) (appendResult, error) {
-	keys := l.keys.scriptKeys()
-	window := max(1, l.ret.KeyWindowOrDefault().Milliseconds())
-	args := append(l.retentionArgs(), window, hex.EncodeToString(digest[:]))
-	mask := make([]byte, len(msgs))
+	mask, margs, err := l.messageArgs(msgs, firstToken)
+	if err != nil {
+		return appendResult{}, err
+	}
+	return l.runScript(ctx, key, digest, mask, margs)
+}
+
+// messageArgs returns the append script's mask and per-message arguments
+// for msgs, whose tokens start at firstToken.
+func (l *Log) messageArgs(msgs []*ssehub.Message, firstToken uint64) (mask []byte, args []any, err error) {
+	mask = make([]byte, len(msgs))
 	for i, m := range msgs {
 		mask[i] = '0'
-		if m != nil {
-			mask[i] = '1'
-		}
-	}
-	args = append(args, mask)
-	for i, m := range msgs {
 		if m == nil {
 			continue
 		}
+		mask[i] = '1'
 		targets, err := encodeTargets(m)
 		if err != nil {
-			return appendResult{}, err
+			return nil, nil, err
 		}
 		size := (&ssehub.Entry{Message: *m}).Size()
 		args = append(args, size, l.tokens.token(firstToken+uint64(i)), targets, m.Type, m.Data)
 	}
+	return mask, args, nil
+}
+
+// runScript runs the append script with the given mask and per-message
+// arguments, under key (none when "").
+func (l *Log) runScript(ctx context.Context, key string, digest [32]byte, mask []byte, margs []any) (appendResult, error) {
+	keys := l.keys.scriptKeys()
+	window := max(1, l.ret.KeyWindowOrDefault().Milliseconds())
+	args := append(l.retentionArgs(), window, hex.EncodeToString(digest[:]), mask)
+	args = append(args, margs...)
 	if key != "" {
 		keys = append(keys, l.keys.key+key)
 	}
