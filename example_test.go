@@ -5,8 +5,11 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
+	"time"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/httpapi"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -75,4 +78,54 @@ func ExampleMessage_ephemeral() {
 	})
 	fmt.Printf("id %q, %d streams, %v\n", r.ID, r.Connections, err)
 	// Output: id "", 0 streams, <nil>
+}
+
+// An application mounts the hub and the HTTP API in its own mux, next to
+// its own routes, and shuts down in this order: the hub first (it ends the
+// streams, which the server's Shutdown would otherwise wait for: they never
+// end on their own), then the server, then the Log (and a Cluster) the hub
+// was using.
+func Example_embedding() {
+	log := ssehub.NewMemoryLog(ssehub.Retention{})
+	hub := ssehub.New(ssehub.Config{Log: log})
+	mux := http.NewServeMux()
+	mux.Handle("GET /events", hub) // streams: ?id=<client>&topic=<t>
+	mux.Handle("/hub/", http.StripPrefix("/hub", httpapi.New(hub, httpapi.Config{
+		PublishKeys: []string{"a-publish-key-0123456789"},
+	}))) // POST /hub/publish, GET /hub/clients, ...
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintln(w, "the application's own page")
+	})
+	srv := httptest.NewServer(mux) // in your program: an http.Server of your own
+
+	resp, err := http.Get(srv.URL + "/events?id=alice")
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	req, _ := http.NewRequest("POST", srv.URL+"/hub/publish", strings.NewReader(`{"clients": ["alice"], "event": "chat", "data": "hi"}`))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer a-publish-key-0123456789")
+	published, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	published.Body.Close()
+	fmt.Println("publish:", published.Status)
+
+	events := sse.NewReader(resp.Body)
+	ev, _ := events.Next()
+	fmt.Printf("%s: %s\n", ev.Type, ev.Data)
+
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	hub.Shutdown(ctx) // 1. ends every stream, after writing what is queued
+	_, err = events.Next()
+	fmt.Println("stream:", err)
+	srv.Close() // 2. http.Server.Shutdown(ctx) in your program
+	log.Close() // 3. and a Cluster's Close, if the hub had one
+	// Output:
+	// publish: 200 OK
+	// chat: hi
+	// stream: EOF
 }

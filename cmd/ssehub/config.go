@@ -1,10 +1,13 @@
 package main
 
 import (
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -44,134 +47,293 @@ type config struct {
 	redisURL        string
 	redisPrefix     string
 	node            string
+	logFormat       string     // text or json
+	logLevel        levelValue // the least severe level written
 
-	set map[string]bool // the flags given, on the command line or in the environment
+	// Parsed and validated, not yet used by run: for the wiring of metrics,
+	// TLS and HTTP/2.
+	//
+	// metricsAddr is the address of a listener of its own for /metrics;
+	// empty serves /metrics on the main listener (-addr).
+	metricsAddr string
+	// tlsCert and tlsKey are PEM files, both or neither: with them the hub
+	// serves HTTPS (HTTP/2 negotiated by ALPN). tlsPair is the pair validate
+	// loaded from them, so that what was checked is what is served; nil
+	// means plain HTTP.
+	tlsCert, tlsKey string
+	tlsPair         *tls.Certificate
+	// h2c accepts cleartext HTTP/2 with prior knowledge, as proxies speak it
+	// to an upstream (http.Server.Protocols.SetUnencryptedHTTP2). It changes
+	// nothing for HTTP/1.1 clients, nor over TLS.
+	h2c bool
+
+	version bool // -version: print the build information and exit
+
+	set        map[string]bool // the flags given, on the command line or in the environment
+	fromEnv    map[string]bool // those given in the environment
+	unknownEnv []envWarning    // SSEHUB_ variables no flag reads, for run to log
 }
 
-var errHelp = flag.ErrHelp
+var (
+	errHelp    = flag.ErrHelp
+	errVersion = errors.New("-version")
+)
 
-// parseConfig reads the flags, each defaulting to its SSEHUB_<NAME>
-// environment variable when set.
-func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (config, error) {
-	c := config{queueBytes: ssehub.DefaultQueueBytes, historyBytes: ssehub.DefaultHistoryBytes, maxBody: httpapi.DefaultMaxBodyBytes, maxData: httpapi.DefaultMaxBodyBytes}
-	fs := flag.NewFlagSet("ssehub", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", ":3020", "listen address")
-	fs.DurationVar(&c.tick, "tick", time.Second, "period of the demo broadcast of the current time (0 turns it off)")
-	fs.DurationVar(&c.heartbeat, "heartbeat", ssehub.DefaultHeartbeat, "period of the comment heartbeat on every stream (0 turns it off)")
-	fs.DurationVar(&c.retry, "retry", ssehub.DefaultRetry, "reconnection delay sent to clients as retry:")
-	fs.Var(&c.queueBytes, "queue-size", "bytes queued per connection before it is closed as too slow (suffixes KiB, MiB, GiB)")
-	fs.DurationVar(&c.writeTimeout, "write-timeout", ssehub.DefaultWriteTimeout, "a client that takes longer to accept one write is disconnected")
-	fs.DurationVar(&c.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long shutdown may take to flush and end streams")
-	fs.StringVar(&c.store, "store", "memory", "event history: memory, or bolt:<path> for a durable file")
-	fs.IntVar(&c.historySize, "history-size", ssehub.DefaultHistorySize, "most events kept for Last-Event-ID resumption")
-	fs.Var(&c.historyBytes, "history-bytes", "most bytes of events kept (data, type, targets and about 160 bytes each; suffixes KiB, MiB, GiB)")
-	fs.DurationVar(&c.historyTTL, "history-ttl", 24*time.Hour, "how long events are kept (0: no age limit)")
-	fs.StringVar(&c.allowOrigin, "allow-origin", "", "comma-separated origins (https://app.example.com) whose browser pages may open streams (and publish), or * for any (streams only)")
-	fs.StringVar(&c.jwtSecret, "jwt-secret", "", "HS256 secret (at least 32 bytes) of the tokens /sse then requires; see README, Security")
-	fs.StringVar(&c.jwtPublicKey, "jwt-public-key", "", "PEM file of the public key (RSA, ECDSA P-256 or Ed25519) of the tokens /sse then requires")
-	fs.StringVar(&c.jwtAudience, "jwt-audience", "", "when set, a subscriber token's aud must be this")
-	fs.StringVar(&c.jwtIssuer, "jwt-issuer", "", "when set, a subscriber token's iss must be this")
-	fs.DurationVar(&c.kickMemory, "kick-memory", ssehub.DefaultKickMemory, "how long DELETE /clients/{id} refuses the client's older tokens; subscriber tokens may live (exp - iat) at most this long")
-	fs.IntVar(&c.limits.MaxStreams, "max-streams", 0, "most open streams in all (0: as many as the open-files limit allows); more get 503")
-	fs.IntVar(&c.limits.MaxStreamsPerClient, "max-streams-per-client", 100, "most open streams of one client id (0: no limit); more get 429")
-	fs.IntVar(&c.limits.MaxStreamsPerAddress, "max-streams-per-address", 0, "most open streams from one IP address (0: no limit; behind a proxy every client shares its address); more get 429")
-	fs.IntVar(&c.limits.MaxTopics, "max-topics", 100, "most topics one stream may subscribe to")
-	fs.IntVar(&c.limits.MaxNameLen, "max-name-length", ssehub.MaxNameLen, "most bytes of a client id or topic (UTF-8 without control characters)")
-	fs.Var(&c.maxBody, "max-body", "most bytes of a publish request's body; more get 413")
-	fs.Var(&c.maxData, "max-data", "most bytes of one event's data; more get 413")
-	fs.StringVar(&c.redisURL, "redis", "", "redis://[user:password@]host:port/db (rediss:// for TLS) of the Redis that the nodes of a cluster share: events, history and presence live there (SSEHUB_REDIS_URL); not with -store")
-	fs.StringVar(&c.redisPrefix, "redis-prefix", redis.DefaultPrefix, "start of every Redis key: the nodes of one cluster share it, another cluster on the same Redis needs its own")
-	fs.StringVar(&c.node, "node", "", "this node's name in the cluster's presence and logs (default: a random name)")
-	fs.Var(&c.publishKeys, "publish-key", "a key that publishing (/publish, /ping) requires as Authorization: Bearer <key>; repeat it or separate keys with commas (SSEHUB_PUBLISH_KEYS); at least 16 characters")
-	fs.Usage = func() {
-		fmt.Fprintf(fs.Output(), "Usage: ssehub [flags]\n\nEvery flag may also be set as an environment variable SSEHUB_<FLAG>, e.g. SSEHUB_ADDR=:8080 (-publish-key: SSEHUB_PUBLISH_KEYS).\n\n")
-		fs.PrintDefaults()
-	}
-	var envErr error
-	c.set = make(map[string]bool)
-	fs.VisitAll(func(f *flag.Flag) {
-		name := envName(f.Name)
-		if v := getenv(name); v != "" && envErr == nil {
-			c.set[f.Name] = true
-			if err := f.Value.Set(v); err != nil {
-				envErr = fmt.Errorf("invalid %s=%q: %v", name, v, err)
-			}
-		}
-	})
-	if envErr != nil {
-		return c, envErr
-	}
+// parseConfig reads the command line, then, for each flag not given there,
+// its environment variable (envName), and validates the result. For -h it
+// writes the usage to stderr and returns errHelp; for -version it returns
+// errVersion. Both come before the environment is read, so that they work
+// whatever it holds.
+func parseConfig(args []string, env environment, stderr io.Writer) (config, error) {
+	c := config{set: make(map[string]bool), fromEnv: make(map[string]bool)}
+	fs, bad := c.flagSet()
 	if err := fs.Parse(args); err != nil {
-		return c, err
+		return c, parseError(fs, err, *bad, stderr)
 	}
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected argument %q (flags start with -)", fs.Arg(0))
 	}
+	if c.version {
+		return c, errVersion
+	}
 	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
+	if err := c.readEnv(fs, env.get); err != nil {
+		return c, err
+	}
+	c.unknownEnv = unknownEnv(env.names, fs)
 	return c, c.validate()
 }
 
-// envName returns the environment variable of a flag: SSEHUB_<FLAG>, but
-// SSEHUB_PUBLISH_KEYS for -publish-key, which takes several, and
-// SSEHUB_REDIS_URL for -redis.
-func envName(flag string) string {
-	switch flag {
-	case "publish-key":
-		return "SSEHUB_PUBLISH_KEYS"
-	case "redis":
-		return "SSEHUB_REDIS_URL"
+// flagSet defines the flags on c. The flag package reports nothing itself:
+// bad values are kept in *bad (see checked) and parseConfig writes -h.
+func (c *config) flagSet() (*flag.FlagSet, *error) {
+	fs := flag.NewFlagSet("ssehub", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	c.serverFlags(fs)
+	c.historyFlags(fs)
+	c.securityFlags(fs)
+	c.limitFlags(fs)
+	c.clusterFlags(fs)
+	bad := new(error)
+	fs.VisitAll(func(f *flag.Flag) { f.Value = checked{Value: f.Value, name: f.Name, first: bad} })
+	return fs, bad
+}
+
+func (c *config) serverFlags(fs *flag.FlagSet) {
+	fs.Var(newText(&c.addr, ":3020", "host:port"), "addr", "listen address (:3020: port 3020 of every interface)")
+	fs.Var(newDuration(&c.tick, time.Second), "tick", "period of the demo broadcast of the current time (0 turns it off)")
+	fs.Var(newDuration(&c.heartbeat, ssehub.DefaultHeartbeat), "heartbeat", "period of the comment heartbeat on every stream (0 turns it off)")
+	fs.Var(newDuration(&c.retry, ssehub.DefaultRetry), "retry", "reconnection delay sent to clients as retry:")
+	c.queueBytes = ssehub.DefaultQueueBytes
+	fs.Var(&c.queueBytes, "queue-size", "bytes queued per connection before it is closed as too slow")
+	fs.Var(newDuration(&c.writeTimeout, ssehub.DefaultWriteTimeout), "write-timeout", "a client that takes longer to accept one write is disconnected")
+	fs.Var(newDuration(&c.shutdownTimeout, 10*time.Second), "shutdown-timeout", "how long shutdown may take to flush and end streams")
+	fs.Var(newChoice(&c.logFormat, "text", "text", "json"), "log-format", "log lines as key=value text or as JSON objects, on stderr")
+	c.logLevel = levelValue(slog.LevelInfo)
+	fs.Var(&c.logLevel, "log-level", "the least severe log lines written")
+	fs.Var(newText(&c.metricsAddr, "", "host:port"), "metrics-addr", "address of a listener of its own for /metrics (empty: /metrics is on -addr)")
+	fs.Var(newText(&c.tlsCert, "", "file"), "tls-cert", "PEM file of the TLS certificate (chain): serve HTTPS and HTTP/2; needs -tls-key")
+	fs.Var(newText(&c.tlsKey, "", "file"), "tls-key", "PEM file of the certificate's private key; needs -tls-cert")
+	fs.Var(newBool(&c.h2c, true), "h2c", "accept cleartext HTTP/2 (prior knowledge), as proxies such as Envoy, HAProxy or Caddy speak it to an upstream; -h2c=false refuses it")
+	fs.Var(newBool(&c.version, false), "version", "print the version and build information, and exit")
+}
+
+func (c *config) historyFlags(fs *flag.FlagSet) {
+	fs.Var(newText(&c.store, "memory", "memory|bolt:path"), "store", "event history: memory, or bolt:<path> for a durable file")
+	fs.Var(newInt(&c.historySize, ssehub.DefaultHistorySize), "history-size", "most events kept for Last-Event-ID resumption")
+	c.historyBytes = ssehub.DefaultHistoryBytes
+	fs.Var(&c.historyBytes, "history-bytes", "most bytes of events kept (data, type, targets and about 160 bytes each)")
+	fs.Var(newDuration(&c.historyTTL, 24*time.Hour), "history-ttl", "how long events are kept (0: no age limit)")
+}
+
+func (c *config) securityFlags(fs *flag.FlagSet) {
+	fs.Var(newText(&c.allowOrigin, "", "origins"), "allow-origin", "comma-separated origins (https://app.example.com) whose browser pages may open streams (and publish), or * for any (streams only)")
+	fs.Var(newText(&c.jwtSecret, "", "secret"), "jwt-secret", "HS256 secret (at least 32 bytes) of the tokens /sse then requires; see README, Security")
+	fs.Var(newText(&c.jwtPublicKey, "", "file"), "jwt-public-key", "PEM file of the public key (RSA, ECDSA P-256 or Ed25519) of the tokens /sse then requires")
+	fs.Var(newText(&c.jwtAudience, "", "aud"), "jwt-audience", "when set, a subscriber token's aud must be this")
+	fs.Var(newText(&c.jwtIssuer, "", "iss"), "jwt-issuer", "when set, a subscriber token's iss must be this")
+	fs.Var(newDuration(&c.kickMemory, ssehub.DefaultKickMemory), "kick-memory", "how long DELETE /clients/{id} refuses the client's older tokens; subscriber tokens may live (exp - iat) at most this long")
+	fs.Var(&c.publishKeys, "publish-key", "a key that publishing (/publish, /ping) and /clients require as Authorization: Bearer <key>; repeat it or separate keys with commas; at least 16 characters")
+}
+
+func (c *config) limitFlags(fs *flag.FlagSet) {
+	fs.Var(newInt(&c.limits.MaxStreams, 0), "max-streams", "most open streams in all (0: as many as the open-files limit allows); more get 503")
+	fs.Var(newInt(&c.limits.MaxStreamsPerClient, 100), "max-streams-per-client", "most open streams of one client id (0: no limit); more get 429")
+	fs.Var(newInt(&c.limits.MaxStreamsPerAddress, 0), "max-streams-per-address", "most open streams from one IP address (0: no limit; behind a proxy every client shares its address); more get 429")
+	fs.Var(newInt(&c.limits.MaxTopics, 100), "max-topics", "most topics one stream may subscribe to")
+	fs.Var(newInt(&c.limits.MaxNameLen, ssehub.MaxNameLen), "max-name-length", "most bytes of a client id or topic (UTF-8 without control characters)")
+	c.maxBody, c.maxData = httpapi.DefaultMaxBodyBytes, httpapi.DefaultMaxBodyBytes
+	fs.Var(&c.maxBody, "max-body", "most bytes of a publish request's body; more get 413")
+	fs.Var(&c.maxData, "max-data", "most bytes of one event's data (at most -max-body); more get 413")
+}
+
+func (c *config) clusterFlags(fs *flag.FlagSet) {
+	fs.Var(newText(&c.redisURL, "", "url"), "redis", "the Redis that the nodes of a cluster share, as redis://[user:password@]host:port/db (rediss:// for TLS): events, history and presence live there; not with -store")
+	fs.Var(newText(&c.redisPrefix, redis.DefaultPrefix, "prefix"), "redis-prefix", "start of every Redis key: the nodes of one cluster share it, another cluster on the same Redis needs its own")
+	fs.Var(newText(&c.node, "", "name"), "node", "this node's name in the cluster's presence and logs (default: a random name)")
+}
+
+// parseError turns what fs.Parse returned into the error parseConfig
+// returns: errHelp once the usage is written, the bad value's own message,
+// or the flag package's (an unknown flag, with the likely intended one).
+func parseError(fs *flag.FlagSet, err, bad error, stderr io.Writer) error {
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+		printUsage(stderr, fs)
+		return errHelp
+	case bad != nil:
+		return bad
 	}
-	return "SSEHUB_" + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
+		var names []string
+		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+		if s := closest(strings.TrimLeft(name, "-"), names); s != "" {
+			return fmt.Errorf("%v (did you mean -%s?)", err, s)
+		}
+	}
+	return err
+}
+
+// secretFlags are the flags whose values no message may show.
+var secretFlags = map[string]bool{"publish-key": true, "jwt-secret": true}
+
+// badValue is the message of a flag's bad value: the flag, or the
+// environment variable env it came from, the value (quoted; left out for
+// a secret flag; a Redis URL's password hidden) and what is wrong:
+//
+//	-tick "banana": want a duration such as 1s, 500ms or 1m30s
+//	SSEHUB_TICK="banana" (-tick): want a duration such as 1s, 500ms or 1m30s
+//	SSEHUB_PUBLISH_KEYS (-publish-key): a publish key must have at least 16 characters
+func badValue(name, env, value string, problem error) error {
+	quoted := ""
+	switch u, err := url.Parse(value); {
+	case secretFlags[name]:
+	case name == "redis" && err == nil:
+		quoted = strconv.Quote(u.Redacted())
+	case name != "redis":
+		quoted = strconv.Quote(value)
+	}
+	switch {
+	case env == "" && quoted == "":
+		return fmt.Errorf("-%s: %v", name, problem)
+	case env == "":
+		return fmt.Errorf("-%s %s: %v", name, quoted, problem)
+	case quoted == "":
+		return fmt.Errorf("%s (-%s): %v", env, name, problem)
+	}
+	return fmt.Errorf("%s=%s (-%s): %v", env, quoted, name, problem)
+}
+
+// bad is badValue for a flag of c, named as the user gave it.
+func (c *config) bad(name, value, want string) error {
+	env := ""
+	if c.fromEnv[name] {
+		env = envName(name)
+	}
+	return badValue(name, env, value, errors.New(want))
+}
+
+// where names a flag in a message as the user gave it: "-jwt-secret", or
+// "SSEHUB_JWT_SECRET (-jwt-secret)" when it came from the environment.
+func (c *config) where(name string) string {
+	if c.fromEnv[name] {
+		return envName(name) + " (-" + name + ")"
+	}
+	return "-" + name
 }
 
 func (c *config) validate() error {
-	switch {
-	case c.tick < 0:
-		return errors.New("-tick must not be negative")
-	case c.heartbeat < 0:
-		return errors.New("-heartbeat must not be negative")
-	case c.retry < 0:
-		return errors.New("-retry must not be negative")
-	case c.queueBytes < 1024:
-		return errors.New("-queue-size must be at least 1KiB")
-	case c.writeTimeout <= 0:
-		return errors.New("-write-timeout must be positive")
-	case c.shutdownTimeout <= 0:
-		return errors.New("-shutdown-timeout must be positive")
-	case c.historySize < 1:
-		return errors.New("-history-size must be at least 1")
-	case c.historyBytes < 64<<10:
-		return errors.New("-history-bytes must be at least 64KiB")
-	case c.limits.MaxStreams < 0 || c.limits.MaxStreamsPerClient < 0 || c.limits.MaxStreamsPerAddress < 0:
-		return errors.New("-max-streams, -max-streams-per-client and -max-streams-per-address must not be negative")
-	case c.limits.MaxTopics < 1 || c.limits.MaxTopics > ssehub.MaxTargets:
-		return fmt.Errorf("-max-topics must be from 1 to %d", ssehub.MaxTargets)
-	case c.limits.MaxNameLen < 1 || c.limits.MaxNameLen > ssehub.MaxNameLen:
-		return fmt.Errorf("-max-name-length must be from 1 to %d", ssehub.MaxNameLen)
-	case c.maxBody < 1024:
-		return errors.New("-max-body must be at least 1KiB")
-	case c.maxData < 1 || int64(c.maxData) > int64(c.maxBody):
-		return errors.New("-max-data must be at least 1 byte and at most -max-body")
-	case c.kickMemory < time.Minute:
-		return errors.New("-kick-memory must be at least 1m")
-	case c.historyTTL < 0:
-		return errors.New("-history-ttl must not be negative")
+	if err := c.checkRanges(); err != nil {
+		return err
 	}
 	if c.heartbeat == 0 {
 		c.heartbeat = -1 // ssehub.Config: negative disables
 	}
-	if _, err := c.origins(); err != nil {
-		return err
+	for _, check := range []func() error{c.checkOrigins, c.checkAuth, c.checkStore, c.checkMetrics, c.checkTLS} {
+		if err := check(); err != nil {
+			return err
+		}
 	}
-	if _, err := c.authorizer(); err != nil {
-		return err
+	return nil
+}
+
+// checkRanges checks the numbers: each flag's first bad value is the error.
+func (c *config) checkRanges() error {
+	d := time.Duration.String
+	n := strconv.Itoa
+	for _, r := range []struct {
+		bad             bool
+		flag, got, want string
+	}{
+		{c.tick < 0, "tick", d(c.tick), "want 0 (off) or a positive duration such as 1s"},
+		{c.heartbeat < 0, "heartbeat", d(c.heartbeat), "want 0 (off) or a positive duration such as 15s"},
+		{c.retry < 0, "retry", d(c.retry), "want 0 or a positive duration such as 3s"},
+		{c.queueBytes < 1<<10, "queue-size", c.queueBytes.String(), "want at least 1KiB"},
+		{c.writeTimeout <= 0, "write-timeout", d(c.writeTimeout), "want a positive duration such as 10s"},
+		{c.shutdownTimeout <= 0, "shutdown-timeout", d(c.shutdownTimeout), "want a positive duration such as 10s"},
+		{c.historySize < 1, "history-size", n(c.historySize), "want at least 1"},
+		{c.historyBytes < 64<<10, "history-bytes", c.historyBytes.String(), "want at least 64KiB"},
+		{c.historyTTL < 0, "history-ttl", d(c.historyTTL), "want 0 (no age limit) or a positive duration such as 24h"},
+		{c.kickMemory < time.Minute, "kick-memory", d(c.kickMemory), "want at least 1m"},
+		{c.limits.MaxStreams < 0, "max-streams", n(c.limits.MaxStreams), "want 0 (as many as the open-files limit allows) or more"},
+		{c.limits.MaxStreamsPerClient < 0, "max-streams-per-client", n(c.limits.MaxStreamsPerClient), "want 0 (no limit) or more"},
+		{c.limits.MaxStreamsPerAddress < 0, "max-streams-per-address", n(c.limits.MaxStreamsPerAddress), "want 0 (no limit) or more"},
+		{c.limits.MaxTopics < 1 || c.limits.MaxTopics > ssehub.MaxTargets, "max-topics", n(c.limits.MaxTopics), fmt.Sprintf("want 1 to %d", ssehub.MaxTargets)},
+		{c.limits.MaxNameLen < 1 || c.limits.MaxNameLen > ssehub.MaxNameLen, "max-name-length", n(c.limits.MaxNameLen), fmt.Sprintf("want 1 to %d", ssehub.MaxNameLen)},
+		{c.maxBody < 1<<10, "max-body", c.maxBody.String(), "want at least 1KiB"},
+		{c.maxData < 1 || c.maxData > c.maxBody, "max-data", c.maxData.String(), fmt.Sprintf("want 1 byte to -max-body (%s)", c.maxBody.String())},
+	} {
+		if r.bad {
+			return c.bad(r.flag, r.got, r.want)
+		}
 	}
+	return nil
+}
+
+func (c *config) checkOrigins() error { _, err := c.origins(); return err }
+func (c *config) checkAuth() error    { _, err := c.authorizer(); return err }
+
+func (c *config) checkStore() error {
 	if c.redisURL != "" {
 		return c.validateRedis()
 	}
 	_, _, err := c.storeKind()
 	return err
+}
+
+// checkMetrics checks -metrics-addr: a listen address other than -addr.
+func (c *config) checkMetrics() error {
+	if c.metricsAddr == "" {
+		return nil
+	}
+	if _, port, err := net.SplitHostPort(c.metricsAddr); err != nil || port == "" {
+		return c.bad("metrics-addr", c.metricsAddr, "want host:port, such as :9090 or 127.0.0.1:9090")
+	}
+	if c.metricsAddr == c.addr {
+		return c.bad("metrics-addr", c.metricsAddr, "want another address than -addr (leave it empty to serve /metrics on -addr)")
+	}
+	return nil
+}
+
+// checkTLS loads -tls-cert and -tls-key, so that a missing file, a file
+// that is not PEM or a key of another certificate stops start-up instead
+// of failing every handshake.
+func (c *config) checkTLS() error {
+	switch {
+	case c.tlsCert == "" && c.tlsKey == "":
+		return nil
+	case c.tlsCert == "":
+		return errors.New("-tls-key without -tls-cert: give both (PEM files of a certificate and its key), or neither for plain HTTP")
+	case c.tlsKey == "":
+		return errors.New("-tls-cert without -tls-key: give both (PEM files of a certificate and its key), or neither for plain HTTP")
+	}
+	pair, err := tls.LoadX509KeyPair(c.tlsCert, c.tlsKey)
+	if err != nil {
+		return fmt.Errorf("-tls-cert %q, -tls-key %q: %v (want PEM files of a certificate and of its private key)", c.tlsCert, c.tlsKey, err)
+	}
+	c.tlsPair = &pair
+	return nil
 }
 
 // validateRedis checks the flags of a cluster node.
@@ -180,15 +342,26 @@ func (c *config) validateRedis() error {
 		return errors.New("-store and -redis together: a cluster's events live in its Redis; give one of them (-redis for several nodes, -store for one)")
 	}
 	if _, err := goredis.ParseURL(c.redisURL); err != nil {
-		return fmt.Errorf("-redis %q: %v (want redis://[user:password@]host:port/db, or rediss:// for TLS)", redactURL(c.redisURL), err)
+		return c.bad("redis", c.redisURL, urlProblem(err)+"; want redis://[user:password@]host:port/db, or rediss:// for TLS")
 	}
 	if c.redisPrefix == "" || strings.ContainsAny(c.redisPrefix, "{} \t\n") {
-		return fmt.Errorf("-redis-prefix %q: want a non-empty name without braces or spaces", c.redisPrefix)
+		return c.bad("redis-prefix", c.redisPrefix, "want a non-empty name without braces or spaces")
 	}
 	if strings.ContainsAny(c.node, "{} \t\n:") {
-		return fmt.Errorf("-node %q: want a name without braces, colons or spaces", c.node)
+		return c.bad("node", c.node, "want a name without braces, colons or spaces")
 	}
 	return nil
+}
+
+// urlProblem says what is wrong with a Redis URL without quoting any of
+// it: url.Parse's errors quote the whole URL, password included, and even
+// their details (a "port" after a / in a password) may hold part of it.
+func urlProblem(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return "not a valid URL (escape special characters of the user and password: %40 for @, %2F for /, %3A for :, %25 for %)"
+	}
+	return err.Error()
 }
 
 // redactURL hides the password of a Redis URL, for messages.
@@ -212,7 +385,7 @@ func (c *config) origins() ([]string, error) {
 		if o != "*" {
 			u, err := url.Parse(o)
 			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
-				return nil, fmt.Errorf("-allow-origin %q: want * or an origin such as https://app.example.com (no path)", o)
+				return nil, c.bad("allow-origin", o, "want * or an origin such as https://app.example.com (no path)")
 			}
 		}
 		out = append(out, o)
@@ -221,7 +394,8 @@ func (c *config) origins() ([]string, error) {
 }
 
 // authorizer returns the subscriber token verifier the -jwt-* flags ask
-// for, or nil when no key is set (streams are open).
+// for, or nil when no key is set (streams are open). Its errors never show
+// the secret.
 func (c *config) authorizer() (ssehub.Authorizer, error) {
 	if c.jwtSecret == "" && c.jwtPublicKey == "" {
 		if c.jwtAudience != "" || c.jwtIssuer != "" {
@@ -233,16 +407,21 @@ func (c *config) authorizer() (ssehub.Authorizer, error) {
 	if c.jwtSecret != "" {
 		cfg.Secret = []byte(c.jwtSecret)
 	}
+	var keys []string // the flags the error below may be about
+	if c.jwtSecret != "" {
+		keys = append(keys, c.where("jwt-secret"))
+	}
 	if c.jwtPublicKey != "" {
 		k, err := jwtauth.ReadPublicKey(c.jwtPublicKey)
 		if err != nil {
-			return nil, fmt.Errorf("-jwt-public-key: %v", err)
+			return nil, fmt.Errorf("%s: %v", c.where("jwt-public-key"), err)
 		}
 		cfg.PublicKey = k
+		keys = append(keys, c.where("jwt-public-key"))
 	}
 	v, err := jwtauth.New(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("-jwt-secret/-jwt-public-key: %v", err)
+		return nil, fmt.Errorf("%s: %v", strings.Join(keys, ", "), err)
 	}
 	return v, nil
 }
@@ -255,60 +434,5 @@ func (c *config) storeKind() (kind, path string, err error) {
 	case strings.HasPrefix(c.store, "bolt:") && len(c.store) > len("bolt:"):
 		return "bolt", strings.TrimPrefix(c.store, "bolt:"), nil
 	}
-	return "", "", fmt.Errorf("-store %q: want memory or bolt:<path>", c.store)
-}
-
-// byteSize is a flag holding a number of bytes, with an optional KiB, MiB
-// or GiB suffix.
-type byteSize int64
-
-func (b *byteSize) String() string {
-	n := int64(*b)
-	for _, u := range []struct {
-		suffix string
-		size   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if n >= u.size && n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + u.suffix
-		}
-	}
-	return strconv.FormatInt(n, 10)
-}
-
-func (b *byteSize) Set(s string) error {
-	mult := int64(1)
-	for suffix, m := range map[string]int64{"KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30} {
-		if n, ok := strings.CutSuffix(s, suffix); ok {
-			s, mult = n, m
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 || n > (1<<40)/mult {
-		return errors.New("want a number of bytes, such as 262144, 256KiB or 64MiB")
-	}
-	*b = byteSize(n * mult)
-	return nil
-}
-
-// keyList is the -publish-key flag: keys given in several flags, or
-// separated by commas in one.
-type keyList []string
-
-// minKeyLen keeps guessable keys out.
-const minKeyLen = 16
-
-func (k *keyList) String() string { return fmt.Sprintf("%d key(s)", len(*k)) } // never the keys
-
-func (k *keyList) Set(s string) error {
-	for key := range strings.SplitSeq(s, ",") {
-		key = strings.TrimSpace(key)
-		switch {
-		case len(key) < minKeyLen:
-			return fmt.Errorf("a publish key must have at least %d characters (make one with: openssl rand -hex 32)", minKeyLen)
-		case strings.ContainsFunc(key, func(r rune) bool { return r <= ' ' || r == 0x7f }):
-			return errors.New("a publish key must not contain spaces or control characters")
-		}
-		*k = append(*k, key)
-	}
-	return nil
+	return "", "", c.bad("store", c.store, "want memory or bolt:<path>")
 }

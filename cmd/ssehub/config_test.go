@@ -2,8 +2,19 @@ package main
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"io"
+	"log/slog"
+	"maps"
+	"math/big"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -11,12 +22,44 @@ import (
 	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
-// allFlags is every flag the server has; -h must list each.
-var allFlags = []string{
-	"addr", "tick", "heartbeat", "retry", "queue-size", "write-timeout",
-	"shutdown-timeout", "store", "history-size", "history-bytes", "history-ttl", "allow-origin", "publish-key",
-	"jwt-secret", "jwt-public-key", "jwt-audience", "jwt-issuer",
-	"kick-memory", "max-streams", "max-streams-per-client", "max-streams-per-address", "max-topics", "max-name-length", "max-body", "max-data",
+// allFlags is every flag the server has, with the environment variable and
+// the default -h must show for it.
+var allFlags = map[string]struct{ env, def string }{
+	"addr":                    {"SSEHUB_ADDR", ":3020"},
+	"tick":                    {"SSEHUB_TICK", "1s"},
+	"heartbeat":               {"SSEHUB_HEARTBEAT", "15s"},
+	"retry":                   {"SSEHUB_RETRY", "3s"},
+	"queue-size":              {"SSEHUB_QUEUE_SIZE", "256KiB"},
+	"write-timeout":           {"SSEHUB_WRITE_TIMEOUT", "10s"},
+	"shutdown-timeout":        {"SSEHUB_SHUTDOWN_TIMEOUT", "10s"},
+	"store":                   {"SSEHUB_STORE", "memory"},
+	"history-size":            {"SSEHUB_HISTORY_SIZE", "100000"},
+	"history-bytes":           {"SSEHUB_HISTORY_BYTES", "64MiB"},
+	"history-ttl":             {"SSEHUB_HISTORY_TTL", "24h"},
+	"allow-origin":            {"SSEHUB_ALLOW_ORIGIN", "(none)"},
+	"publish-key":             {"SSEHUB_PUBLISH_KEYS", "(none)"},
+	"jwt-secret":              {"SSEHUB_JWT_SECRET", "(none)"},
+	"jwt-public-key":          {"SSEHUB_JWT_PUBLIC_KEY", "(none)"},
+	"jwt-audience":            {"SSEHUB_JWT_AUDIENCE", "(none)"},
+	"jwt-issuer":              {"SSEHUB_JWT_ISSUER", "(none)"},
+	"kick-memory":             {"SSEHUB_KICK_MEMORY", "24h"},
+	"max-streams":             {"SSEHUB_MAX_STREAMS", "0"},
+	"max-streams-per-client":  {"SSEHUB_MAX_STREAMS_PER_CLIENT", "100"},
+	"max-streams-per-address": {"SSEHUB_MAX_STREAMS_PER_ADDRESS", "0"},
+	"max-topics":              {"SSEHUB_MAX_TOPICS", "100"},
+	"max-name-length":         {"SSEHUB_MAX_NAME_LENGTH", "256"},
+	"max-body":                {"SSEHUB_MAX_BODY", "1MiB"},
+	"max-data":                {"SSEHUB_MAX_DATA", "1MiB"},
+	"redis":                   {"SSEHUB_REDIS_URL", "(none)"},
+	"redis-prefix":            {"SSEHUB_REDIS_PREFIX", "ssehub"},
+	"node":                    {"SSEHUB_NODE", "(none)"},
+	"log-format":              {"SSEHUB_LOG_FORMAT", "text"},
+	"log-level":               {"SSEHUB_LOG_LEVEL", "info"},
+	"metrics-addr":            {"SSEHUB_METRICS_ADDR", "(none)"},
+	"tls-cert":                {"SSEHUB_TLS_CERT", "(none)"},
+	"tls-key":                 {"SSEHUB_TLS_KEY", "(none)"},
+	"h2c":                     {"SSEHUB_H2C", "true"},
+	"version":                 {"(none)", "false"}, // an action, not a setting
 }
 
 // runToExit runs run(args, env), which must return on its own without ever
@@ -50,19 +93,56 @@ func runToExit(t *testing.T, env map[string]string, args ...string) (int, string
 	panic("unreachable")
 }
 
+// -h shows every flag on a line of its own with its environment variable
+// and its default, and no flag that allFlags does not know.
 func TestHelpListsEveryFlag(t *testing.T) {
 	for _, h := range []string{"-h", "-help", "--help"} {
-		code, out := runToExit(t, nil, h)
+		code, out := runToExit(t, map[string]string{"SSEHUB_TICK": "not even a duration"}, h)
 		if code != 0 {
 			t.Errorf("%s: exit %d, want 0\n%s", h, code, out)
 		}
-		for _, f := range allFlags {
-			if !strings.Contains(out, "  -"+f+" ") && !strings.Contains(out, "  -"+f+"\n") {
-				t.Errorf("%s does not list -%s:\n%s", h, f, out)
+		lines := helpLines(out)
+		for f, want := range allFlags {
+			fields := strings.Fields(lines[f])
+			if len(fields) < 3 || fields[len(fields)-2] != want.env || fields[len(fields)-1] != want.def {
+				t.Errorf("%s shows -%s as %q; want its line to end with %s %s", h, f, lines[f], want.env, want.def)
 			}
 		}
-		if !strings.Contains(out, "SSEHUB_") {
-			t.Errorf("%s does not mention the SSEHUB_* environment variables:\n%s", h, out)
+		for f := range lines {
+			if _, ok := allFlags[f]; !ok {
+				t.Errorf("%s lists -%s, which allFlags (and so the README test) does not know", h, f)
+			}
+		}
+	}
+}
+
+// helpLines returns the line of -h's output that starts each flag's entry.
+func helpLines(out string) map[string]string {
+	lines := make(map[string]string)
+	for line := range strings.Lines(out) {
+		if rest, ok := strings.CutPrefix(line, "  -"); ok {
+			name, _, _ := strings.Cut(rest, " ")
+			lines[strings.TrimSpace(name)] = strings.TrimSpace(line)
+		}
+	}
+	return lines
+}
+
+// The README's Flags table has a row for every flag.
+func TestReadmeListsEveryFlag(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(b), "\n## Flags\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	for f, want := range allFlags {
+		if !strings.Contains(section, "`-"+f+"`") {
+			t.Errorf("README.md's Flags section has no row for -%s", f)
+		}
+		plain := "SSEHUB_" + strings.ToUpper(strings.ReplaceAll(f, "-", "_"))
+		if want.env != plain && want.env != "(none)" && !strings.Contains(section, want.env) {
+			t.Errorf("README.md's Flags section does not name %s, the variable of -%s", want.env, f)
 		}
 	}
 }
@@ -118,13 +198,32 @@ func TestBadConfigExits2(t *testing.T) {
 		{"bad SSEHUB_SHUTDOWN_TIMEOUT", map[string]string{"SSEHUB_SHUTDOWN_TIMEOUT": "5"}, nil, []string{"SSEHUB_SHUTDOWN_TIMEOUT"}},
 		{"bad SSEHUB_STORE", map[string]string{"SSEHUB_STORE": "redis://x"}, nil, []string{`"redis://x"`, "store"}},
 		{"negative SSEHUB_HEARTBEAT", map[string]string{"SSEHUB_HEARTBEAT": "-5s"}, nil, []string{"heartbeat"}},
+
+		// Each bad value names the flag and says what is wanted, with an example.
+		{"banana tick", nil, []string{"-tick", "banana"}, []string{`-tick "banana"`, "duration such as 1s"}},
+		{"duration without a unit", nil, []string{"-retry", "3"}, []string{`-retry "3"`, "with a unit", "3s"}},
+		{"size with a wrong suffix", nil, []string{"-max-body", "1MB"}, []string{`-max-body "1MB"`, "256KiB"}},
+		{"integer with a unit", nil, []string{"-max-topics", "10k"}, []string{`-max-topics "10k"`, "whole number"}},
+		{"integer too large", nil, []string{"-max-streams", "99999999999999999999"}, []string{"-max-streams", "smaller"}},
+		{"bad bool", nil, []string{"-h2c=maybe"}, []string{`-h2c "maybe"`, "true or false"}},
+		{"bad log format", nil, []string{"-log-format", "xml"}, []string{`-log-format "xml"`, "text, json"}},
+		{"bad log level", nil, []string{"-log-level", "verbose"}, []string{`-log-level "verbose"`, "debug, info, warn, error"}},
+		{"bad SSEHUB_LOG_LEVEL", map[string]string{"SSEHUB_LOG_LEVEL": "loud"}, nil, []string{`SSEHUB_LOG_LEVEL="loud" (-log-level)`, "debug"}},
+		{"bad SSEHUB_H2C", map[string]string{"SSEHUB_H2C": "yes please"}, nil, []string{`SSEHUB_H2C="yes please" (-h2c)`, "true or false"}},
+		{"range error from the environment", map[string]string{"SSEHUB_MAX_TOPICS": "0"}, nil, []string{`SSEHUB_MAX_TOPICS="0" (-max-topics)`, "1 to"}},
+		{"misspelt flag's likely name", nil, []string{"-shutdown-timout", "1s"}, []string{"-shutdown-timout", "did you mean -shutdown-timeout?"}},
+		{"flag without its value", nil, []string{"-tick"}, []string{"-tick", "ssehub -h"}},
+		{"metrics address without a port", nil, []string{"-metrics-addr", "9090"}, []string{`-metrics-addr "9090"`, ":9090"}},
+		{"metrics address is the main one", nil, []string{"-addr", "127.0.0.1:7001", "-metrics-addr", "127.0.0.1:7001"}, []string{"-metrics-addr", "empty"}},
+		{"tls cert without key", nil, []string{"-tls-cert", "cert.pem"}, []string{"-tls-cert without -tls-key"}},
+		{"tls key without cert", map[string]string{"SSEHUB_TLS_KEY": "key.pem"}, nil, []string{"-tls-key without -tls-cert"}},
+		{"missing tls files", nil, []string{"-tls-cert", "/nonexistent/cert.pem", "-tls-key", "/nonexistent/key.pem"}, []string{"-tls-cert", "/nonexistent/cert.pem", "no such file"}},
+		{"tls files that are not PEM", nil, []string{"-tls-cert", "config_test.go", "-tls-key", "config_test.go"}, []string{"-tls-cert", "PEM"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			env := map[string]string{"SSEHUB_ADDR": "127.0.0.1:0"}
-			for k, v := range c.env {
-				env[k] = v
-			}
+			maps.Copy(env, c.env)
 			code, out := runToExit(t, env, c.args...)
 			if code != 2 {
 				t.Errorf("exit %d, want 2\n%s", code, out)
@@ -199,4 +298,163 @@ func TestUnusableStoreFailsStartUp(t *testing.T) {
 	if code != 1 || !strings.Contains(stderr, "no-such-dir") {
 		t.Errorf("unreachable path: exit %d, stderr %q; want 1 and a message naming the path", code, stderr)
 	}
+}
+
+// parse runs parseConfig with env as the whole environment.
+func parse(t *testing.T, env map[string]string, args ...string) (config, error) {
+	t.Helper()
+	var names []string
+	for k := range env {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	return parseConfig(args, environment{get: envOf(env), names: names}, io.Discard)
+}
+
+// No message ever shows a secret flag's value, nor a Redis password,
+// wherever the value came from and whatever is wrong with it.
+func TestSecretsNeverEchoed(t *testing.T) {
+	const secret = "hunter2"
+	cases := []struct {
+		name string
+		env  map[string]string
+		args []string
+	}{
+		{"short -publish-key", nil, []string{"-publish-key", secret}},
+		{"-publish-key with a space", nil, []string{"-publish-key", secret + " " + secret + secret}},
+		{"short key in SSEHUB_PUBLISH_KEYS", map[string]string{"SSEHUB_PUBLISH_KEYS": "0123456789abcdefgh," + secret}, nil},
+		{"short -jwt-secret", nil, []string{"-jwt-secret", secret}},
+		{"short SSEHUB_JWT_SECRET", map[string]string{"SSEHUB_JWT_SECRET": secret}, nil},
+		{"-redis of another scheme", nil, []string{"-redis", "http://u:" + secret + "@127.0.0.1:1/0"}},
+		{"-redis with a bad port", nil, []string{"-redis", "redis://u:" + secret + "@127.0.0.1:port/0"}},
+		{"-redis with a / in the password", nil, []string{"-redis", "redis://u:hun/ter2@127.0.0.1/0"}},
+		{"-redis with a bad escape", nil, []string{"-redis", "redis://u:" + secret + "%zz@127.0.0.1/0"}},
+		{"SSEHUB_REDIS_URL with a bad database", map[string]string{"SSEHUB_REDIS_URL": "redis://u:" + secret + "@127.0.0.1:1/x"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			env := map[string]string{"SSEHUB_ADDR": "127.0.0.1:0"}
+			maps.Copy(env, c.env)
+			code, out := runToExit(t, env, c.args...)
+			if code != 2 {
+				t.Errorf("exit %d, want 2\n%s", code, out)
+			}
+			for _, s := range []string{secret, "hun/ter2", "ter2"} {
+				if strings.Contains(out, s) {
+					t.Errorf("the message shows the secret (%q):\n%s", s, out)
+				}
+			}
+			if !strings.Contains(out, "-publish-key") && !strings.Contains(out, "-jwt-secret") && !strings.Contains(out, "-redis") {
+				t.Errorf("the message does not name the flag:\n%s", out)
+			}
+		})
+	}
+}
+
+// Every flag but -version can be set in the environment, and the command
+// line wins over it.
+func TestEveryFlagFromEnv(t *testing.T) {
+	cert, key := writeTestKeyPair(t)
+	sample := map[string]string{
+		"addr": "127.0.0.1:0", "tick": "2s", "heartbeat": "20s", "retry": "1s", "queue-size": "512KiB",
+		"write-timeout": "5s", "shutdown-timeout": "3s", "store": "memory", "history-size": "10",
+		"history-bytes": "1MiB", "history-ttl": "1h", "allow-origin": "https://app.example.com",
+		"publish-key": "0123456789abcdefgh", "jwt-secret": "a-subscriber-secret-of-32-bytes!",
+		"jwt-audience": "hub", "jwt-issuer": "us", "kick-memory": "2h", "max-streams": "10",
+		"max-streams-per-client": "5", "max-streams-per-address": "7", "max-topics": "3",
+		"max-name-length": "64", "max-body": "64KiB", "max-data": "32KiB",
+		"redis-prefix": "other", "node": "n1", "log-format": "json", "log-level": "debug",
+		"metrics-addr": "127.0.0.1:9090", "tls-cert": cert, "tls-key": key, "h2c": "false",
+	}
+	env := make(map[string]string)
+	for f, want := range allFlags {
+		switch v, ok := sample[f]; {
+		case ok:
+			env[want.env] = v
+		case f != "version" && f != "redis" && f != "jwt-public-key": // those two are tested elsewhere
+			t.Errorf("no sample value for -%s", f)
+		}
+	}
+	c, err := parse(t, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for f := range sample {
+		if !c.set[f] || !c.fromEnv[f] {
+			t.Errorf("%s did not set -%s", allFlags[f].env, f)
+		}
+	}
+	if c.tick != 2*time.Second || c.limits.MaxTopics != 3 || c.logFormat != "json" || slog.Level(c.logLevel) != slog.LevelDebug ||
+		c.h2c || c.tlsPair == nil || c.metricsAddr != "127.0.0.1:9090" || len(c.unknownEnv) != 0 {
+		t.Errorf("config from the environment: %+v", c)
+	}
+
+	c, err = parse(t, env, "-tick", "3s", "-publish-key", "flag-key-0123456789", "-h2c")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.tick != 3*time.Second || !c.h2c || c.fromEnv["tick"] || !slices.Equal(c.publishKeys, []string{"flag-key-0123456789"}) {
+		t.Errorf("the command line did not win: tick %v, h2c %v, keys %d", c.tick, c.h2c, len(c.publishKeys))
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := parse(t, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.logFormat != "text" || slog.Level(c.logLevel) != slog.LevelInfo || !c.h2c || c.tlsPair != nil || c.metricsAddr != "" {
+		t.Errorf("defaults: format %s, level %v, h2c %v, tls %v, metrics %q", c.logFormat, c.logLevel, c.h2c, c.tlsPair != nil, c.metricsAddr)
+	}
+	if c, err := parse(t, nil, "-h2c=false", "-log-level", "WARN"); err != nil || c.h2c || slog.Level(c.logLevel) != slog.LevelWarn {
+		t.Errorf("-h2c=false -log-level WARN: h2c %v, level %v, %v", c.h2c, c.logLevel, err)
+	}
+}
+
+func TestTLSPair(t *testing.T) {
+	cert, key := writeTestKeyPair(t)
+	c, err := parse(t, nil, "-tls-cert", cert, "-tls-key", key)
+	if err != nil || c.tlsPair == nil || len(c.tlsPair.Certificate) != 1 {
+		t.Fatalf("a good pair: %v", err)
+	}
+	_, otherKey := writeTestKeyPair(t)
+	if _, err := parse(t, nil, "-tls-cert", cert, "-tls-key", otherKey); err == nil || !strings.Contains(err.Error(), "-tls-key") {
+		t.Errorf("the key of another certificate: %v, want an error naming -tls-key", err)
+	}
+	if _, err := parse(t, nil, "-tls-cert", key, "-tls-key", cert); err == nil {
+		t.Error("cert and key swapped: no error")
+	}
+}
+
+// writeTestKeyPair writes a self-signed certificate and its key, as PEM
+// files, and returns their paths.
+func writeTestKeyPair(t *testing.T) (certFile, keyFile string) {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1),
+		Subject:      pkix.Name{CommonName: "localhost"},
+		DNSNames:     []string{"localhost"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(time.Hour),
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
+	for file, block := range map[string]*pem.Block{certFile: {Type: "CERTIFICATE", Bytes: der}, keyFile: {Type: "PRIVATE KEY", Bytes: keyDER}} {
+		if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return certFile, keyFile
 }

@@ -6,9 +6,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/tlstest"
 )
 
 // hubProcess is the ssehub binary running as a separate process.
@@ -59,7 +62,9 @@ func removeHubBinary() {
 }
 
 // startHub runs the binary with -addr on a free loopback port, -tick 0 and
-// args, and returns once it answers GET /healthz with 200. Cleanup kills it
+// args, and returns once it answers GET /healthz with 200 (over TLS, with
+// HTTP/2 offered, when args has -tls-cert: the files of tlstest's
+// certificate). Cleanup kills it
 // and waits for it to exit.
 func startHub(t *testing.T, args ...string) *hubProcess {
 	t.Helper()
@@ -70,6 +75,10 @@ func startHub(t *testing.T, args ...string) *hubProcess {
 		stderr: new(lockedBuffer),
 		client: &http.Client{Transport: &http.Transport{}},
 		exited: make(chan struct{}),
+	}
+	if slices.Contains(args, "-tls-cert") { // served with tlstest's certificate
+		p.url = "https://" + addr
+		p.client.Transport = &http.Transport{TLSClientConfig: tlstest.Get(t).ClientConfig(), ForceAttemptHTTP2: true}
 	}
 	p.cmd = exec.Command(hubBinary(t), append([]string{"-addr", addr, "-tick", "0"}, args...)...)
 	p.cmd.Stderr = p.stderr

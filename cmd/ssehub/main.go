@@ -1,11 +1,14 @@
 // Command ssehub runs a standalone SSE push hub: browsers subscribe with
 // GET /sse, backends in any language publish with POST /publish. Run it with
-// -h for its flags; every flag can also be set in the environment as
-// SSEHUB_<NAME> (upper case, dashes as underscores), e.g. SSEHUB_ADDR=:8080.
+// -h for its flags, each with its environment variable and its default;
+// every flag but -version can also be set in the environment, mostly as
+// SSEHUB_<NAME> (upper case, dashes as underscores), e.g. SSEHUB_ADDR=:8080
+// (see envName for the exceptions).
 package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -31,24 +35,31 @@ func main() {
 }
 
 // run is the whole program: parse, wire, serve until ctx ends, shut down.
-// It returns the exit code. ready, if not nil, receives the listening
-// address once the server accepts connections (for tests).
+// It returns the exit code. Messages and logs go to stderr; only -version
+// writes to the standard output, to be read by scripts. ready, if not nil,
+// receives the listening address once the server accepts connections (for
+// tests).
 func run(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer, ready chan<- string) int {
-	cfg, err := parseConfig(args, getenv, stderr)
-	if errors.Is(err, errHelp) {
+	cfg, err := parseConfig(args, environment{get: getenv, names: environNames(getenv)}, stderr)
+	switch {
+	case errors.Is(err, errHelp):
 		return 0
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "ssehub: %v\n", err)
+	case errors.Is(err, errVersion):
+		info, ok := debug.ReadBuildInfo()
+		writeVersion(os.Stdout, info, ok)
+		return 0
+	case err != nil:
+		fmt.Fprintf(stderr, "ssehub: %v\nssehub -h lists every flag, its environment variable and its default.\n", err)
 		return 2
 	}
-	logger := slog.New(slog.NewTextHandler(stderr, nil))
+	logger := newLogger(stderr, cfg.logFormat, slog.Level(cfg.logLevel))
+	warnUnknownEnv(logger, cfg.unknownEnv)
 	origins, _ := cfg.origins()       // validated by parseConfig
 	authorizer, _ := cfg.authorizer() // likewise
 
 	st, err := openStore(ctx, cfg, logger)
 	if err != nil {
-		fmt.Fprintf(stderr, "ssehub: %v\n", err)
+		logger.Error("ssehub: cannot open the store", "err", err)
 		return 1
 	}
 	defer func() {
@@ -62,7 +73,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	lc := net.ListenConfig{KeepAlive: -1}
 	ln, err := lc.Listen(context.Background(), "tcp", cfg.addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "ssehub: %v\n", err)
+		logger.Error("ssehub: cannot listen", "addr", cfg.addr, "err", err)
 		return 1
 	}
 	raiseFileLimit(logger)
@@ -88,11 +99,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute, // publishers' idle keep-alive connections
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		Protocols:         protocols(cfg),
+	}
+	if cfg.tlsPair != nil {
+		ln = ssehub.TLSListener(ln, &tls.Config{
+			Certificates: []tls.Certificate{*cfg.tlsPair},
+			NextProtos:   []string{"h2", "http/1.1"},
+			MinVersion:   tls.VersionTLS12,
+		})
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	tickDone := startTick(ctx, hub, cfg.tick)
-	logger.Info("ssehub listening", "addr", ln.Addr().String(), "store", st.name)
+	logger.Info("ssehub listening", "addr", ln.Addr().String(), "tls", cfg.tlsPair != nil, "store", st.name)
 	warnOpen(logger, cfg)
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -105,7 +124,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return 1
 	}
 	<-tickDone
-	logger.Info("ssehub shutting down", "timeout", cfg.shutdownTimeout)
+	logger.Info("ssehub shutting down", "timeout", cfg.shutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
 	if err := hub.Shutdown(sctx); err != nil {
@@ -120,6 +139,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		srv.Close()
 	}
 	return 0
+}
+
+// protocols are what the server speaks: HTTP/1.1, and HTTP/2 over TLS
+// (negotiated by ALPN) or, with -h2c, in cleartext with prior knowledge, as
+// proxies speak it to an upstream. Over HTTP/2 one browser can hold more
+// than six streams to the hub.
+func protocols(cfg config) *http.Protocols {
+	p := new(http.Protocols)
+	p.SetHTTP1(true)
+	p.SetHTTP2(cfg.tlsPair != nil)
+	p.SetUnencryptedHTTP2(cfg.h2c && cfg.tlsPair == nil)
+	return p
 }
 
 // raiseFileLimit lets the process hold as many streams as the system allows:

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"slices"
+	"strings"
+)
+
+// envPrefix starts the environment variable of every flag.
+const envPrefix = "SSEHUB_"
+
+// environment is where the flags' variables come from: a lookup, and the
+// names of the variables set (to report those that no flag reads).
+type environment struct {
+	get   func(string) string
+	names []string
+}
+
+// environNames lists the variables of the process's environment that
+// getenv sees set: all of them for os.Getenv; for a test's getenv, those
+// of its own that the process has too.
+func environNames(getenv func(string) string) []string {
+	var names []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if name != "" && getenv(name) != "" {
+			names = append(names, name)
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+// envName returns the environment variable of a flag: SSEHUB_<FLAG>, but
+// SSEHUB_PUBLISH_KEYS for -publish-key, which takes several, and
+// SSEHUB_REDIS_URL for -redis; "" for -version, an action rather than a
+// setting (a variable left in an environment would make every start print
+// the version and exit).
+func envName(flag string) string {
+	switch flag {
+	case "publish-key":
+		return "SSEHUB_PUBLISH_KEYS"
+	case "redis":
+		return "SSEHUB_REDIS_URL"
+	case "version":
+		return ""
+	}
+	return plainEnvName(flag)
+}
+
+func plainEnvName(flag string) string {
+	return envPrefix + strings.ToUpper(strings.ReplaceAll(flag, "-", "_"))
+}
+
+// readEnv sets each flag not given on the command line from its
+// environment variable, when that is set (and not empty).
+func (c *config) readEnv(fs *flag.FlagSet, getenv func(string) string) error {
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		name := envName(f.Name)
+		if err != nil || name == "" || c.set[f.Name] {
+			return
+		}
+		v := getenv(name)
+		if v == "" {
+			return
+		}
+		if e := f.Value.Set(v); e != nil {
+			err = badValue(f.Name, name, v, e)
+			return
+		}
+		c.set[f.Name], c.fromEnv[f.Name] = true, true
+	})
+	return err
+}
+
+// notSettings are SSEHUB_ variables of the project's own tooling, not
+// settings: CI exports SSEHUB_REQUIRE_REDIS, and the hubs its tests start
+// inherit it.
+var notSettings = map[string]bool{"SSEHUB_REQUIRE_REDIS": true}
+
+// envWarning is an SSEHUB_ variable that no flag reads, and the variable
+// probably meant ("" when none is close).
+type envWarning struct{ name, suggest string }
+
+// unknownEnv returns the SSEHUB_ variables among names (in any case: a
+// lower-case one is not read either) that no flag reads. They are reported,
+// not refused: an environment shared by several programs may hold
+// variables of another tool, and a typo must not keep a hub from starting.
+func unknownEnv(names []string, fs *flag.FlagSet) []envWarning {
+	spellings := envSpellings(fs)
+	var out []envWarning
+	for _, name := range names {
+		if !strings.HasPrefix(strings.ToUpper(name), envPrefix) || notSettings[name] {
+			continue
+		}
+		if real, ok := spellings[name]; ok && real == name {
+			continue
+		}
+		out = append(out, envWarning{name: name, suggest: suggestEnv(name, spellings)})
+	}
+	return out
+}
+
+// envSpellings maps each flag's variable, and the name it would have
+// without an exception (SSEHUB_PUBLISH_KEY, SSEHUB_REDIS), to the variable.
+func envSpellings(fs *flag.FlagSet) map[string]string {
+	m := make(map[string]string)
+	fs.VisitAll(func(f *flag.Flag) {
+		if name := envName(f.Name); name != "" {
+			m[name] = name
+			m[plainEnvName(f.Name)] = name
+		}
+	})
+	return m
+}
+
+// suggestEnv returns the variable that name is probably a typo of, or "".
+func suggestEnv(name string, spellings map[string]string) string {
+	var words []string
+	for s := range spellings {
+		words = append(words, strings.TrimPrefix(s, envPrefix))
+	}
+	word := strings.ToUpper(name)[len(envPrefix):]
+	if near := closest(word, words); near != "" {
+		return spellings[envPrefix+near]
+	}
+	return ""
+}
+
+// closest returns the candidate nearest to word if it is near enough to be
+// what a typo meant: at most two edits (a swap of neighbours is one), and
+// one at most per three letters of word. Of equally near ones, the first
+// in alphabetical order.
+func closest(word string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if d := editDistance(word, c); d < bestD || (d == bestD && c < best) {
+			best, bestD = c, d
+		}
+	}
+	if best == "" || 3*bestD > len(word) {
+		return ""
+	}
+	return best
+}
+
+// editDistance is the number of insertions, deletions, substitutions and
+// swaps of neighbouring bytes that turn a into b (optimal string
+// alignment), for names in ASCII.
+func editDistance(a, b string) int {
+	// Three rows of the table: d[i][j] is the distance of a[:i] and b[:j].
+	before, prev, cur := make([]int, len(b)+1), make([]int, len(b)+1), make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], before[j-2]+1)
+			}
+		}
+		before, prev, cur = prev, cur, before
+	}
+	return prev[len(b)]
+}
