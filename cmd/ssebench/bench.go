@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net"
 	"runtime"
@@ -18,6 +19,8 @@ type bench struct {
 	ctx     context.Context // the streams' context, canceled by stop
 	cancel  context.CancelFunc
 	dialers []*net.Dialer
+	tlsBase *tls.Config   // https: the client configuration, without a server name (tls.go); nil: http
+	h2      *h2Pool       // -proto h2: the streams' transports; nil: HTTP/1.1 streams
 	sem     chan struct{} // bounds dials in flight
 	resume  bool          // reopen a stream the server ended, with Last-Event-ID
 	httpBuf int           // bufio.Reader under the HTTP body
@@ -51,6 +54,11 @@ func newBench(ctx context.Context, cfg Config) (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
+	base, err := clientTLS(&cfg, ts[0].tls)
+	if err != nil {
+		return nil, err
+	}
+	withTLS(ts, base)
 	sctx, cancel := context.WithCancel(ctx)
 	b := &bench{
 		cfg:         cfg,
@@ -59,6 +67,7 @@ func newBench(ctx context.Context, cfg Config) (*bench, error) {
 		ctx:         sctx,
 		cancel:      cancel,
 		dialers:     newDialers(sourceAddrs(ts[0].ip, cfg.SourceFirst, cfg.Sources)),
+		tlsBase:     base,
 		sem:         make(chan struct{}, cfg.DialConcurrency),
 		resume:      cfg.Target == targetSSEHub,
 		httpBuf:     cfg.BufSize / 2,
@@ -66,6 +75,9 @@ func newBench(ctx context.Context, cfg Config) (*bench, error) {
 		aliveBy:     make([]atomic.Int32, cfg.Clients),
 		connectErrs: map[string]int{},
 		reopenErrs:  map[string]int{},
+	}
+	if cfg.Proto == protoH2 {
+		b.h2 = newH2Pool(&cfg, ts, b.dialers, base)
 	}
 	if n := uint64(cfg.plannedEvents()); n >= 4 && cfg.Scenario != "fanout" {
 		b.quarters, b.firstQ, b.lastQ = true, n/4, n-n/4
@@ -153,6 +165,9 @@ func (b *bench) stop() error {
 		case <-done:
 		case <-time.After(15 * time.Second):
 			b.stopErr = fmt.Errorf("stop: stream goroutines still running after 15s")
+		}
+		if b.h2 != nil {
+			b.h2.close()
 		}
 	})
 	return b.stopErr

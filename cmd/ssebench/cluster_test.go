@@ -32,7 +32,7 @@ type nodeOpen struct {
 }
 
 func newTestCluster(t *testing.T, h *testHub, n int) *testNodes {
-	h.subs = map[*testSub]struct{}{}
+	h.init()
 	c := &testNodes{publishes: make([]int, n)}
 	for i := range n {
 		mux := http.NewServeMux()

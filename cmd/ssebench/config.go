@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -20,7 +21,7 @@ const (
 
 // Config is one run of the tool. Zero values take the defaults of normalize.
 type Config struct {
-	URL      string // base URL of the hub, e.g. http://127.0.0.1:3090, or of each node, comma-separated
+	URL      string // base URL of the hub, e.g. http://127.0.0.1:3020, or of each node, comma-separated; "": defaultURL
 	Target   string // targetSSEHub or targetYardstick
 	Scenario string // idle, fanout, latency, targeted, churn, storm
 
@@ -45,6 +46,11 @@ type Config struct {
 	Batch       int           // events per publish request (ssehub only above 1); 0: 1
 	PublishKey  string        // sent as Authorization: Bearer, for a hub started with -publish-key
 
+	Proto            string // protoH1 or protoH2: the streams' HTTP version; "": protoH1
+	H2StreamsPerConn int    // protoH2: streams sharing one connection; 0: 100
+	Insecure         bool   // https: accept any certificate (a self-signed test one)
+	CAFile           string // https: PEM file of the certificates that sign the hub's; "": the system's
+
 	Settle  time.Duration // wait after all streams are open, before measuring memory
 	Drain   time.Duration // wait for outstanding deliveries after the last publish
 	Timeout time.Duration // bound of the whole run
@@ -59,6 +65,10 @@ type Config struct {
 }
 
 var scenarioNames = []string{"idle", "fanout", "latency", "targeted", "churn", "storm"}
+
+// defaultURL is the hub's own default address (ssehub -addr :3020), so that
+// the tool finds a hub started without flags.
+const defaultURL = "http://127.0.0.1:3020"
 
 // Where events go (-to).
 const (
@@ -97,7 +107,12 @@ func (c *Config) normalize() error {
 	if !known {
 		return fmt.Errorf("-scenario %q: want one of %s", c.Scenario, strings.Join(scenarioNames, ", "))
 	}
-	if _, err := parseTargets(c.URL); err != nil {
+	c.URL = cmp.Or(c.URL, defaultURL)
+	ts, err := parseTargets(c.URL)
+	if err != nil {
+		return err
+	}
+	if err := c.normalizeProto(ts[0].tls); err != nil {
 		return err
 	}
 	if c.Conns <= 0 {
@@ -169,6 +184,39 @@ func (c *Config) normalize() error {
 	return nil
 }
 
+// Protocols of the streams (-proto).
+const (
+	protoH1 = "h1" // HTTP/1.1 on a connection of its own, over TLS for https://
+	protoH2 = "h2" // HTTP/2, over TLS with ALPN for https://, cleartext (h2c) for http://
+)
+
+// defaultH2StreamsPerConn is how many streams share an HTTP/2 connection
+// by default: a browser opens one connection per origin, and Go's server
+// allows 250 streams on one at a time.
+const defaultH2StreamsPerConn = 100
+
+// normalizeProto checks -proto, -h2-streams-per-conn and the TLS flags,
+// which only mean something for https:// URLs.
+func (c *Config) normalizeProto(https bool) error {
+	c.Proto = cmp.Or(c.Proto, protoH1)
+	if c.Proto != protoH1 && c.Proto != protoH2 {
+		return usageError{fmt.Sprintf("-proto %q: want %s or %s", c.Proto, protoH1, protoH2)}
+	}
+	if c.H2StreamsPerConn < 0 {
+		return usageError{"-h2-streams-per-conn must be positive"}
+	}
+	if c.H2StreamsPerConn == 0 {
+		c.H2StreamsPerConn = defaultH2StreamsPerConn
+	}
+	switch {
+	case !https && (c.Insecure || c.CAFile != ""):
+		return usageError{"-insecure and -ca apply to https:// URLs only"}
+	case c.Insecure && c.CAFile != "":
+		return usageError{"-insecure and -ca: give one (-ca checks the certificate, -insecure does not)"}
+	}
+	return nil
+}
+
 // normalizeSources fills in and checks -sources and -source-first: the
 // source addresses must stay within 127.0.0.1 .. 127.0.0.250.
 func (c *Config) normalizeSources() error {
@@ -227,25 +275,28 @@ func (c *Config) plannedEvents() int {
 
 // target is the parsed, checked hub address.
 type target struct {
-	base string // scheme://host:port, no trailing slash
-	host string // Host header value
-	addr string // dial address host:port, with localhost resolved
-	ip   net.IP // the hub's IP address
+	base    string      // scheme://host:port, no trailing slash
+	host    string      // Host header value
+	name    string      // host name or IP address the hub's certificate must name
+	addr    string      // dial address host:port, with localhost resolved
+	ip      net.IP      // the hub's IP address
+	tls     bool        // https
+	tlsConf *tls.Config // https: the client configuration for this node (set by newBench)
 }
 
-// parseTarget accepts only http URLs whose host is a loopback address
-// (127.0.0.0/8, ::1) or "localhost".
+// parseTarget accepts only http and https URLs whose host is a loopback
+// address (127.0.0.0/8, ::1) or "localhost".
 func parseTarget(raw string) (target, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return target{}, fmt.Errorf("-url: %v", err)
 	}
-	if u.Scheme != "http" {
-		return target{}, fmt.Errorf("-url %q: only http:// is supported", raw)
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return target{}, fmt.Errorf("-url %q: only http:// and https:// are supported", raw)
 	}
 	host, port := u.Hostname(), u.Port()
 	if port == "" {
-		port = "80"
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
 	}
 	var ip net.IP
 	if strings.EqualFold(host, "localhost") {
@@ -254,10 +305,12 @@ func parseTarget(raw string) (target, error) {
 		return target{}, fmt.Errorf("-url %q: the host must be a loopback address (127.0.0.0/8, ::1, localhost)", raw)
 	}
 	return target{
-		base: "http://" + u.Host,
+		base: u.Scheme + "://" + u.Host,
 		host: u.Host,
+		name: host,
 		addr: net.JoinHostPort(ip.String(), port),
 		ip:   ip,
+		tls:  u.Scheme == "https",
 	}, nil
 }
 

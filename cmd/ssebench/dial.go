@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -16,10 +17,11 @@ import (
 	"time"
 )
 
-// Opening one stream: a raw TCP connection from one of the source addresses,
-// a hand-written GET, and http.ReadResponse over the tool's own small
-// bufio.Reader, which decodes both close-delimited (ssehub) and chunked
-// (net/http) bodies.
+// Opening one HTTP/1.1 stream: a raw TCP connection from one of the source
+// addresses (inside a tls.Conn for https://), a hand-written GET, and
+// http.ReadResponse over the tool's own small bufio.Reader, which decodes
+// both close-delimited (ssehub) and chunked (net/http) bodies. HTTP/2
+// streams are opened by net/http's transport instead (h2.go).
 
 // getRequest tells http.ReadResponse the response answers a GET.
 var getRequest = &http.Request{Method: http.MethodGet}
@@ -64,21 +66,29 @@ type statusError struct{ code int }
 
 func (e statusError) Error() string { return fmt.Sprintf("HTTP %d", e.code) }
 
-// dialStream connects, sends req and reads the response headers. It returns
-// the connection and the event stream, positioned at its first byte. The
-// tool builds the body reader itself so that the *http.Response and its
-// header map are garbage once this returns (net/http's chunked body keeps
-// them for trailers): a chunked body is decoded over the header bufio.Reader
-// of httpBuf bytes; a close-delimited one is read from the connection
-// directly after the bytes already buffered, and the bufio.Reader is freed;
-// direct reports that case, in which the SSE parser's buffer is the stream's
-// only one.
-func dialStream(ctx context.Context, d *net.Dialer, addr string, req []byte, httpBuf int) (nc net.Conn, body io.Reader, direct bool, err error) {
+// dialStream connects (over TLS with conf, when not nil), sends req and
+// reads the response headers. It returns the connection and the event
+// stream, positioned at its first byte. The tool builds the body reader
+// itself so that the *http.Response and its header map are garbage once
+// this returns (net/http's chunked body keeps them for trailers): a chunked
+// body is decoded over the header bufio.Reader of httpBuf bytes; a
+// close-delimited one is read from the connection directly after the bytes
+// already buffered, and the bufio.Reader is freed; direct reports that
+// case, in which the SSE parser's buffer is the stream's only one.
+func dialStream(ctx context.Context, d *net.Dialer, addr string, conf *tls.Config, req []byte, httpBuf int) (nc net.Conn, body io.Reader, direct bool, err error) {
 	nc, err = d.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, nil, false, err
 	}
 	_ = nc.SetDeadline(time.Now().Add(connectTimeout))
+	if conf != nil {
+		tc, err := startTLS(ctx, nc, conf)
+		if err != nil {
+			nc.Close()
+			return nil, nil, false, err
+		}
+		nc = tc
+	}
 	if _, err := nc.Write(req); err != nil {
 		nc.Close()
 		return nil, nil, false, err
@@ -89,13 +99,9 @@ func dialStream(ctx context.Context, d *net.Dialer, addr string, req []byte, htt
 		nc.Close()
 		return nil, nil, false, err
 	}
-	if resp.StatusCode != http.StatusOK {
+	if err := checkStreamResponse(resp.StatusCode, resp.Header.Get("Content-Type")); err != nil {
 		nc.Close()
-		return nil, nil, false, statusError{resp.StatusCode}
-	}
-	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
-		nc.Close()
-		return nil, nil, false, fmt.Errorf("Content-Type %q", ct)
+		return nil, nil, false, err
 	}
 	_ = nc.SetDeadline(time.Time{})
 	switch {
@@ -116,9 +122,12 @@ func dialStream(ctx context.Context, d *net.Dialer, addr string, req []byte, htt
 func errorKind(err error) string {
 	var se statusError
 	var ne net.Error
+	var ce *tls.CertificateVerificationError
 	switch {
 	case errors.As(err, &se):
 		return se.Error()
+	case errors.As(err, &ce):
+		return "bad certificate"
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return "canceled"
 	case errors.Is(err, syscall.ECONNREFUSED):

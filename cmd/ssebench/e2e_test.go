@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -32,7 +33,11 @@ type testHub struct {
 	replayLast    bool                             // replay from the last id, inclusive (one duplicate per resume)
 	reverseReplay bool                             // replay the missed events newest first (out of order)
 
+	// What the streams and publishes came over (protocols_test.go).
+	h2Streams, tlsStreams, h2Publishes atomic.Int64
+
 	mu          sync.Mutex
+	remotes     map[string]int // streams opened, by the client's address
 	subs        map[*testSub]struct{}
 	log         []testEntry
 	requests    int // publish requests answered 200
@@ -50,19 +55,34 @@ type testEntry struct {
 }
 
 func newTestServer(t *testing.T, h *testHub) *httptest.Server {
-	h.subs = map[*testSub]struct{}{}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /sse", h.serveSSE)
-	mux.HandleFunc("POST /publish", h.publish)
-	srv := httptest.NewServer(mux)
+	srv := httptest.NewServer(h.handler())
 	t.Cleanup(srv.Close)
 	return srv
 }
 
+// init makes the hub's maps; handler calls it.
+func (h *testHub) init() { h.subs, h.remotes = map[*testSub]struct{}{}, map[string]int{} }
+
+// handler is the hub's mux.
+func (h *testHub) handler() http.Handler {
+	h.init()
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /sse", h.serveSSE)
+	mux.HandleFunc("POST /publish", h.publish)
+	return mux
+}
+
 func (h *testHub) serveSSE(w http.ResponseWriter, r *http.Request) {
 	s := &testSub{client: r.URL.Query().Get("id"), ch: make(chan []byte, 4096)}
+	if r.ProtoMajor == 2 {
+		h.h2Streams.Add(1)
+	}
+	if r.TLS != nil {
+		h.tlsStreams.Add(1)
+	}
 	var backlog []byte
 	h.mu.Lock()
+	h.remotes[r.RemoteAddr]++
 	if h.ssehub {
 		backlog = h.resume(s.client, r.Header.Get("Last-Event-ID"))
 	}
@@ -138,6 +158,9 @@ type testPublish struct {
 // refuses the whole request and publishes nothing.
 func (h *testHub) publish(w http.ResponseWriter, r *http.Request) {
 	body, _ := io.ReadAll(r.Body)
+	if r.ProtoMajor == 2 {
+		h.h2Publishes.Add(1)
+	}
 	if h.failStatus != 0 {
 		http.Error(w, "no", h.failStatus)
 		return

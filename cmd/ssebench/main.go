@@ -22,10 +22,14 @@ func main() { os.Exit(run()) }
 // status (deferred calls, such as stopping the CPU profile, run first).
 func run() (exit int) {
 	var cfg Config
-	flag.StringVar(&cfg.URL, "url", "http://127.0.0.1:3090", "hub base URL (loopback only), or one per node of a cluster, comma-separated: streams and publishes are spread over them")
+	flag.StringVar(&cfg.URL, "url", defaultURL, "hub base URL, http:// or https:// (loopback only; the default is ssehub's -addr), or one per node of a cluster, comma-separated: streams and publishes are spread over them")
+	flag.StringVar(&cfg.Proto, "proto", protoH1, "the streams' protocol: h1 (HTTP/1.1, a connection each) or h2 (HTTP/2 streams sharing connections; over http:// cleartext h2c)")
+	flag.IntVar(&cfg.H2StreamsPerConn, "h2-streams-per-conn", defaultH2StreamsPerConn, "-proto h2: streams sharing one connection, as a browser's tabs share one")
+	flag.BoolVar(&cfg.Insecure, "insecure", false, "https://: accept the hub's certificate unchecked (a self-signed test certificate)")
+	flag.StringVar(&cfg.CAFile, "ca", "", "https://: PEM file of the certificate, or its CA's, that the hub's must be signed by (default: the system's roots)")
 	flag.StringVar(&cfg.Target, "target", targetSSEHub, "publish API: ssehub or yardstick")
 	flag.StringVar(&cfg.Scenario, "scenario", "idle", "idle, fanout, latency, targeted, churn or storm")
-	flag.IntVar(&cfg.Conns, "conns", 1000, "streams to open (at most about 19,500 per process)")
+	flag.IntVar(&cfg.Conns, "conns", 1000, "streams to open (over HTTP/1.1 at most about 19,500 per process, a connection each)")
 	flag.IntVar(&cfg.Sources, "sources", 0, "source addresses 127.0.0.F..127.0.0.F+K-1 to dial from (0: ceil(conns/20000))")
 	flag.IntVar(&cfg.SourceFirst, "source-first", 1, "F, the last byte of the first source address: processes side by side each take their own")
 	flag.StringVar(&cfg.IDPrefix, "id-prefix", "", "start of every client id (<prefix>c<i>): processes side by side each take their own")
@@ -62,15 +66,22 @@ func run() (exit int) {
 	strict := flag.Bool("strict", false, "exit 1 unless every stream connected and nothing was lost or refused (for CI); churn, storm: nor silently lost, duplicated or out of order")
 	cpuProfile := flag.String("cpuprofile", "", "write the tool's CPU profile to this file")
 	merge := flag.Bool("merge", false, "merge the -mergeable JSON results named as arguments (processes side by side) and report them as one run")
+	compareDir := flag.String("compare", "", "print scripts/compare.sh's comparison table of the results in this directory (<target>-<scenario>.json), run nothing")
+	baseline := flag.String("baseline", "", "-compare: take the yardstick's figures from this baseline file when the directory has none")
+	saveBaseline := flag.String("save-baseline", "", "-compare: first write the directory's yardstick results to this file, the new baseline")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: ssebench -scenario idle|fanout|latency|targeted|churn|storm -target ssehub|yardstick -url http://127.0.0.1:PORT[,...] [-pid P[,...]] [flags]\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: ssebench -scenario idle|fanout|latency|targeted|churn|storm -target ssehub|yardstick [-url http[s]://127.0.0.1:PORT[,...]] [-proto h1|h2] [-pid P[,...]] [flags]\n")
 		fmt.Fprintf(flag.CommandLine.Output(), "       ssebench -merge [-json out.json] [-strict] result.json...\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "       ssebench -compare DIR [-baseline FILE] [-save-baseline FILE]\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	if flag.NArg() > 0 && !*merge {
 		flag.Usage()
 		return 2
+	}
+	if *compareDir != "" {
+		return compareMain(*compareDir, *baseline, *saveBaseline)
 	}
 	if *procs > 0 {
 		runtime.GOMAXPROCS(*procs)

@@ -49,6 +49,8 @@ func mergeable(r *Result, before []*Result) error {
 		return fmt.Errorf("scenario %s: only idle and fanout runs are merged", r.Scenario)
 	case len(before) > 0 && (r.Scenario != before[0].Scenario || r.URL != before[0].URL):
 		return fmt.Errorf("%s against %s, not %s against %s like the first", r.Scenario, r.URL, before[0].Scenario, before[0].URL)
+	case len(before) > 0 && r.protocol() != before[0].protocol():
+		return fmt.Errorf("streams over %s, not %s like the first", r.protocol(), before[0].protocol())
 	}
 	return nil
 }
@@ -59,6 +61,7 @@ func mergeResults(rs []*Result) *Result {
 	m := &Result{
 		Scenario: f.Scenario, Target: f.Target, URL: f.URL, Nodes: f.Nodes, To: f.To,
 		BufSize: f.BufSize, GOMAXPROCS: f.GOMAXPROCS, Batch: f.Batch,
+		Proto: f.Proto, TLS: f.TLS, StreamsPerConn: f.StreamsPerConn,
 		Processes: len(rs), Listen: true, Drained: true,
 	}
 	for _, r := range rs {
@@ -78,6 +81,7 @@ func mergeConnect(m, r *Result) {
 	m.Sources += r.Sources
 	m.Clients += r.Clients
 	m.Connected += r.Connected
+	m.H2Conns += r.H2Conns
 	m.ConnectErrors = addCounts(m.ConnectErrors, r.ConnectErrors)
 	m.ConnectSeconds = max(m.ConnectSeconds, r.ConnectSeconds)
 	m.GoroutinesPerConn += r.GoroutinesPerConn * n

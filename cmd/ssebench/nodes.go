@@ -19,9 +19,10 @@ import (
 // With one URL every stream and publish goes to it, as before.
 
 // parseTargets parses -url, a comma-separated list of base URLs, one per
-// node. The nodes must all be IPv4 or all ::1, since the source addresses
-// are chosen once for all of them, and none may be named twice: the
-// same-node latency would then count a node as another.
+// node. The nodes must be all http:// or all https:// (one protocol for the
+// run) and all IPv4 or all ::1, since the source addresses are chosen once
+// for all of them, and none may be named twice: the same-node latency
+// would then count a node as another.
 func parseTargets(raw string) ([]target, error) {
 	var ts []target
 	seen := map[string]bool{}
@@ -29,6 +30,9 @@ func parseTargets(raw string) ([]target, error) {
 		t, err := parseTarget(strings.TrimSpace(u))
 		if err != nil {
 			return nil, err
+		}
+		if len(ts) > 0 && t.tls != ts[0].tls {
+			return nil, fmt.Errorf("-url %q: the nodes must be all http:// or all https://", raw)
 		}
 		if len(ts) > 0 && (t.ip.To4() == nil) != (ts[0].ip.To4() == nil) {
 			return nil, fmt.Errorf("-url %q: the nodes must be all IPv4 or all IPv6 (::1)", raw)

@@ -48,13 +48,14 @@ func TestPayloadRejects(t *testing.T) {
 func TestParseTargetLoopbackOnly(t *testing.T) {
 	for _, u := range []string{
 		"http://127.0.0.1:3090", "http://127.9.8.7:1", "http://[::1]:3090", "http://localhost:8080", "http://LOCALHOST",
+		"https://127.0.0.1:3090", "https://localhost",
 	} {
 		if _, err := parseTarget(u); err != nil {
 			t.Errorf("parseTarget(%q): %v", u, err)
 		}
 	}
 	for _, u := range []string{
-		"http://10.0.0.1:3090", "http://example.com", "https://127.0.0.1:3090", "http://0.0.0.0:3090",
+		"http://10.0.0.1:3090", "http://example.com", "https://example.com", "ftp://127.0.0.1:3090", "http://0.0.0.0:3090",
 		"http://128.0.0.1", "http://[::2]:80", "http://localhost.example.com", "127.0.0.1:3090",
 	} {
 		if _, err := parseTarget(u); err == nil {
@@ -62,8 +63,12 @@ func TestParseTargetLoopbackOnly(t *testing.T) {
 		}
 	}
 	tg, _ := parseTarget("http://localhost:3090")
-	if tg.addr != "127.0.0.1:3090" || tg.host != "localhost:3090" {
-		t.Errorf("localhost: addr %q host %q", tg.addr, tg.host)
+	if tg.addr != "127.0.0.1:3090" || tg.host != "localhost:3090" || tg.tls {
+		t.Errorf("localhost: addr %q host %q tls %v", tg.addr, tg.host, tg.tls)
+	}
+	tg, _ = parseTarget("https://localhost")
+	if tg.addr != "127.0.0.1:443" || tg.name != "localhost" || !tg.tls || tg.base != "https://localhost" {
+		t.Errorf("https://localhost: %+v", tg)
 	}
 }
 
@@ -96,6 +101,18 @@ func TestSourcesAndRequest(t *testing.T) {
 	}
 }
 
+// Without -url the tool goes where a hub started without flags listens
+// (ssehub -addr :3020), over HTTP/1.1.
+func TestDefaultURL(t *testing.T) {
+	c := Config{Scenario: "idle", Conns: 1}
+	if err := c.normalize(); err != nil {
+		t.Fatal(err)
+	}
+	if c.URL != "http://127.0.0.1:3020" || c.Proto != protoH1 || c.H2StreamsPerConn != 100 {
+		t.Errorf("URL %q, proto %q, %d streams per HTTP/2 connection", c.URL, c.Proto, c.H2StreamsPerConn)
+	}
+}
+
 func TestNormalizeDefaults(t *testing.T) {
 	c := Config{URL: "http://127.0.0.1:1", Scenario: "targeted", Conns: 45000}
 	if err := c.normalize(); err != nil {
@@ -114,6 +131,12 @@ func TestNormalizeDefaults(t *testing.T) {
 		{URL: "http://127.0.0.1:1,http://10.0.0.1:2", Scenario: "idle", Conns: 1},
 		{URL: "http://127.0.0.1:1", Scenario: "idle", Conns: 1, Sources: 2, SourceFirst: 250},
 		{URL: "http://127.0.0.1:1", Scenario: "latency", Conns: 1, Listen: true},
+		{URL: "http://127.0.0.1:1,https://127.0.0.1:2", Scenario: "idle", Conns: 1},
+		{URL: "http://127.0.0.1:1", Scenario: "idle", Conns: 1, Proto: "h3"},
+		{URL: "http://127.0.0.1:1", Scenario: "idle", Conns: 1, Proto: protoH2, H2StreamsPerConn: -1},
+		{URL: "http://127.0.0.1:1", Scenario: "idle", Conns: 1, Insecure: true},
+		{URL: "http://127.0.0.1:1", Scenario: "idle", Conns: 1, CAFile: "ca.pem"},
+		{URL: "https://127.0.0.1:1", Scenario: "idle", Conns: 1, CAFile: "ca.pem", Insecure: true},
 	} {
 		if err := bad.normalize(); err == nil {
 			t.Errorf("accepted %+v", bad)

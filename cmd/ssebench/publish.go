@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -30,7 +31,10 @@ import (
 // a fraction of the CPU per request (no handoff to the transport's read and
 // write goroutines), which matters when the tool shares a small machine with
 // the hub at thousands of publishes per second. A request names its node;
-// a raw session keeps one connection per node it has sent to.
+// a raw session keeps one connection per node it has sent to. Over
+// https:// both run over TLS; the raw client speaks HTTP/1.1 whatever
+// -proto says, net/http's the protocol of -proto (h2: HTTP/2, h2c over
+// http://).
 type publisher struct {
 	kind   string
 	key    string   // the hub's publish key, sent as a bearer token; "" for none
@@ -43,11 +47,12 @@ type publisher struct {
 // publishTimeout bounds one publish request.
 const publishTimeout = 10 * time.Second
 
-// newPublisher returns a publisher for up to conns concurrent requests to
-// each of nodes.
-func newPublisher(nodes []target, kind, key string, conns int, raw bool) *publisher {
-	p := &publisher{kind: kind, key: key, nodes: nodes, raw: raw}
-	if !raw {
+// newPublisher returns a publisher of cfg's run for up to conns concurrent
+// requests to each of nodes; base is the run's TLS configuration (nil for
+// http://).
+func newPublisher(nodes []target, cfg *Config, base *tls.Config, conns int) *publisher {
+	p := &publisher{kind: cfg.Target, key: cfg.PublishKey, nodes: nodes, raw: !cfg.NetHTTP}
+	if !p.raw {
 		p.tr = &http.Transport{
 			Proxy:               nil, // loopback only, whatever the environment says
 			DialContext:         (&net.Dialer{Timeout: 5 * time.Second}).DialContext,
@@ -55,10 +60,29 @@ func newPublisher(nodes []target, kind, key string, conns int, raw bool) *publis
 			MaxIdleConnsPerHost: conns,
 			IdleConnTimeout:     30 * time.Second,
 			DisableCompression:  true,
+			Protocols:           publishProtocols(cfg.Proto, base != nil),
+		}
+		if base != nil {
+			p.tr.TLSClientConfig = base.Clone() // the transport sets its NextProtos
 		}
 		p.client = &http.Client{Transport: p.tr, Timeout: publishTimeout}
 	}
 	return p
+}
+
+// publishProtocols is what net/http's publisher speaks: HTTP/1.1, or with
+// -proto h2 HTTP/2 (over TLS, or h2c).
+func publishProtocols(proto string, https bool) *http.Protocols {
+	var p http.Protocols
+	switch {
+	case proto != protoH2:
+		p.SetHTTP1(true)
+	case https:
+		p.SetHTTP2(true)
+	default:
+		p.SetUnencryptedHTTP2(true)
+	}
+	return &p
 }
 
 func (p *publisher) close() {
@@ -185,8 +209,7 @@ var postRequest = &http.Request{Method: http.MethodPost}
 func (s *pubSession) post(ctx context.Context, node int, path, ctype string, body []byte) (int, []byte, error) {
 	c, t := &s.conns[node], s.p.nodes[node]
 	if c.nc == nil {
-		d := net.Dialer{Timeout: 5 * time.Second}
-		nc, err := d.DialContext(ctx, "tcp", t.addr)
+		nc, err := dialPublish(ctx, t)
 		if err != nil {
 			return 0, nil, err
 		}
@@ -227,6 +250,23 @@ func (s *pubSession) post(ctx context.Context, node int, path, ctype string, bod
 		c.close()
 	}
 	return resp.StatusCode, reply, err
+}
+
+// dialPublish opens a raw session's connection to node t, over TLS for
+// https://.
+func dialPublish(ctx context.Context, t target) (net.Conn, error) {
+	d := net.Dialer{Timeout: 5 * time.Second}
+	nc, err := d.DialContext(ctx, "tcp", t.addr)
+	if err != nil || t.tlsConf == nil {
+		return nc, err
+	}
+	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
+	tc, err := startTLS(ctx, nc, t.tlsConf)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return tc, nil
 }
 
 // parseReply returns the receipt of a successful publish. The yardstick

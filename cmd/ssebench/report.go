@@ -21,6 +21,7 @@ func writeTable(w io.Writer, r *Result) error {
 	writeCluster(row, r)
 	row("streams", "%d over %d source address(es)%s, %d client ids%s, %d B buffers, GOMAXPROCS %d",
 		r.Conns, r.Sources, firstSource(r), r.Clients, idForm(r), r.BufSize, r.GOMAXPROCS)
+	row("protocol", "%s", protocolLine(r))
 	row("connect", "%d/%d open in %.2fs (%.0f conns/s)%s",
 		r.Connected, r.Conns, r.ConnectSeconds, r.ConnsPerSecond, kinds(" errors", r.ConnectErrors))
 	if r.ServerKiBPerConn != nil {
@@ -155,6 +156,27 @@ func writeServerNodes(row func(label, format string, args ...any), r *Result) {
 		row("server total", "VmRSS %s over %d processes: %.1f KiB per stream, the processes' whole memory",
 			kib(r.ServerRSSAfterKiB), len(r.ServerNodes), float64(r.ServerRSSAfterKiB)/float64(r.Connected))
 	}
+}
+
+// protocol names the streams' protocol.
+func (r *Result) protocol() string {
+	switch {
+	case r.Proto == protoH2 && r.TLS:
+		return "HTTP/2 over TLS"
+	case r.Proto == protoH2:
+		return "HTTP/2 cleartext (h2c)"
+	case r.TLS:
+		return "HTTP/1.1 over TLS"
+	}
+	return "HTTP/1.1"
+}
+
+// protocolLine says how the streams shared connections.
+func protocolLine(r *Result) string {
+	if r.Proto != protoH2 {
+		return r.protocol() + ", a connection per stream"
+	}
+	return fmt.Sprintf("%s, %d streams per connection, %d connections dialed", r.protocol(), r.StreamsPerConn, r.H2Conns)
 }
 
 // firstSource and idForm describe -source-first and -id-prefix when set.

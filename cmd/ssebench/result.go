@@ -24,6 +24,11 @@ type Result struct {
 	BufSize    int    `json:"buf_size"`
 	GOMAXPROCS int    `json:"gomaxprocs"`
 
+	Proto          string `json:"proto,omitempty"`               // the streams' protocol, h1 or h2 ("" in results of older versions: h1)
+	TLS            bool   `json:"tls,omitempty"`                 // https://
+	StreamsPerConn int    `json:"h2_streams_per_conn,omitempty"` // h2: streams sharing a connection
+	H2Conns        int64  `json:"h2_connections,omitempty"`      // h2: connections the streams' transports dialed
+
 	Connected         int            `json:"connected"`
 	ConnectErrors     map[string]int `json:"connect_errors,omitempty"`
 	ConnectSeconds    float64        `json:"connect_seconds"`
@@ -214,9 +219,15 @@ func newResult(cfg Config) *Result {
 		Planned:    cfg.plannedEvents(),
 		Batch:      cfg.Batch,
 		To:         cfg.To,
+		Proto:      cfg.Proto,
 	}
-	if ts, _ := parseTargets(cfg.URL); len(ts) > 1 {
+	ts, _ := parseTargets(cfg.URL)
+	if len(ts) > 1 {
 		r.Nodes = len(ts)
+	}
+	r.TLS = len(ts) > 0 && ts[0].tls
+	if cfg.Proto == protoH2 {
+		r.StreamsPerConn = cfg.H2StreamsPerConn
 	}
 	if cfg.SourceFirst != 1 {
 		r.FirstSrc = cfg.SourceFirst

@@ -26,9 +26,9 @@ func raiseNoFile() (uint64, error) {
 // standard streams.
 const fdReserve = 400
 
-// filesNeeded is how many open files the run needs: its streams, the
-// reserve, and in a cluster the publishers' connections to the other nodes
-// (each publisher keeps one to every node it sends to).
+// filesNeeded is how many open files the run needs: its streams'
+// connections, the reserve, and in a cluster the publishers' connections to
+// the other nodes (each publisher keeps one to every node it sends to).
 func (c *Config) filesNeeded() int {
 	nodes := strings.Count(c.URL, ",") + 1
 	publishers := 0
@@ -39,5 +39,16 @@ func (c *Config) filesNeeded() int {
 	default:
 		publishers = max(c.Publishers, maxPacedPublishers)
 	}
-	return c.Conns + fdReserve + (nodes-1)*publishers
+	return c.streamConns(nodes) + fdReserve + (nodes-1)*publishers
+}
+
+// streamConns is how many connections the streams hold at most: one each
+// over HTTP/1.1; over HTTP/2 one per -h2-streams-per-conn streams of a
+// node (h2.go), and one more per node for a connection being replaced.
+func (c *Config) streamConns(nodes int) int {
+	if c.Proto != protoH2 {
+		return c.Conns
+	}
+	perNode := (c.Conns + nodes - 1) / nodes
+	return nodes * ((perNode+c.H2StreamsPerConn-1)/c.H2StreamsPerConn + 1)
 }

@@ -60,6 +60,9 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if e := b.stop(); e != nil {
 		res.Notes = append(res.Notes, e.Error())
 	}
+	if b.h2 != nil {
+		res.H2Conns = b.h2.dials.Load()
+	}
 	res.TimedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
 	return res, err
 }
@@ -111,7 +114,7 @@ func (b *bench) runPublishing(ctx context.Context, res *Result, plan pubPlan, pu
 	cfg := b.cfg
 	plan.maxWorkers = max(plan.maxWorkers, plan.workers)
 	plan.batch = max(cfg.Batch, 1)
-	p := newPublisher(b.targets, cfg.Target, cfg.PublishKey, plan.maxWorkers, !cfg.NetHTTP)
+	p := newPublisher(b.targets, &cfg, b.tlsBase, plan.maxWorkers)
 	defer p.close()
 	m := startCPU(cfg.PIDs)
 	pctx, cancel := ctx, context.CancelFunc(func() {})

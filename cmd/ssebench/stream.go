@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"math/rand/v2"
@@ -21,8 +22,9 @@ type stream struct {
 	client   int
 	churnReq atomic.Bool // closed on purpose: reopen at once
 
-	mu sync.Mutex
-	nc net.Conn // nil while not connected
+	mu  sync.Mutex
+	nc  net.Conn // HTTP/1.1: the connection; nil while not connected
+	end func()   // HTTP/2: ends the stream's request (h2.go); nil while not connected
 
 	// Owned by the stream's current goroutine (one at a time: the dialer,
 	// then each reader in turn); read by others only after stop.
@@ -142,37 +144,64 @@ func (b *bench) connect(s *stream, lastID string) (io.Reader, bool, error) {
 	case <-b.ctx.Done():
 		return nil, false, b.ctx.Err()
 	}
-	d, t := b.dialers[s.idx%len(b.dialers)], b.targets[s.node]
-	nc, body, direct, err := dialStream(b.ctx, d, t.addr, streamRequest(t, b.cfg.clientID(s.client), lastID), b.httpBuf)
+	nc, end, body, direct, err := b.dial(s, lastID)
 	<-b.sem
 	if err != nil {
 		return nil, false, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.nc, s.end = nc, end
 	if b.stopping.Load() {
-		nc.Close()
+		s.hangUp()
 		return nil, false, context.Canceled
 	}
-	s.nc = nc
 	return body, direct, nil
+}
+
+// dial opens the stream on its node: over HTTP/1.1 a connection of its
+// own (nc), over HTTP/2 a request on its group's connection (ended by end).
+func (b *bench) dial(s *stream, lastID string) (nc net.Conn, end func(), body io.Reader, direct bool, err error) {
+	t, client := b.targets[s.node], b.cfg.clientID(s.client)
+	if b.h2 != nil {
+		body, end, err = b.h2.open(b.ctx, s.idx, s.node, t, client, lastID)
+		return nil, end, body, false, err
+	}
+	d := b.dialers[s.idx%len(b.dialers)]
+	nc, body, direct, err = dialStream(b.ctx, d, t.addr, t.tlsConf, streamRequest(t, client, lastID), b.httpBuf)
+	return nc, nil, body, direct, err
 }
 
 // detach closes the stream's connection, if any.
 func (s *stream) detach() {
 	s.mu.Lock()
+	s.hangUp()
+	s.mu.Unlock()
+}
+
+// hangUp ends the stream's connection (HTTP/1.1) or request (HTTP/2), if
+// any; call it with s.mu held.
+func (s *stream) hangUp() {
 	if s.nc != nil {
 		closeAbortively(s.nc)
 		s.nc = nil
 	}
-	s.mu.Unlock()
+	if s.end != nil {
+		s.end()
+		s.end = nil
+	}
 }
 
 // closeAbortively closes nc with a reset instead of a FIN. A graceful close
 // leaves the tool's port in TIME_WAIT for a minute; tens of thousands of
 // those make the kernel's search for a free port, and so every connect of
-// the next run, slow.
+// the next run, slow. A TLS connection is closed under its record layer,
+// without the close_notify alert, whose write could wait for a peer that
+// does not read.
 func closeAbortively(nc net.Conn) {
+	if tc, ok := nc.(*tls.Conn); ok {
+		nc = tc.NetConn()
+	}
 	if tc, ok := nc.(*net.TCPConn); ok {
 		tc.SetLinger(0)
 	}
@@ -187,14 +216,19 @@ func closeAbortively(nc net.Conn) {
 // would wait until the reader left its Read, and on a loaded machine a
 // reader can be far down the run queue: a storm cutting thousands of
 // streams one after the other took seconds, and the storms of a run
-// drifted away from their schedule.
+// drifted away from their schedule. An HTTP/2 stream is ended at once:
+// canceling its request does not wait for the reader.
 func (s *stream) churn() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.nc == nil || s.churnReq.Load() {
+	if (s.nc == nil && s.end == nil) || s.churnReq.Load() {
 		return false
 	}
 	s.churnReq.Store(true)
+	if s.end != nil {
+		s.hangUp()
+		return true
+	}
 	if s.nc.SetReadDeadline(time.Now()) != nil {
 		closeAbortively(s.nc)
 		s.nc = nil
