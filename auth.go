@@ -28,20 +28,19 @@ var (
 	ErrForbidden    = errors.New("forbidden")
 )
 
-// authError answers a refused stream request: a browser's EventSource gives
-// up for good on it, which is right for credentials that will not do.
 // errKickedCredentials refuses a stream whose credentials predate a kick of
 // its client.
 var errKickedCredentials = fmt.Errorf("%w: credentials issued before this client was signed out; get new ones", ErrUnauthorized)
 
-func authError(w http.ResponseWriter, err error) {
+// authRefusal is the refusal of a stream whose credentials will not do (a
+// browser's EventSource gives up for good on it, which is right for them):
+// 403 for credentials that do not allow what was asked, 401 otherwise.
+func authRefusal(err error) refusal {
 	switch {
 	case errors.Is(err, ErrForbidden):
-		writeError(w, http.StatusForbidden, err.Error())
+		return refusal{RefusedForbidden, err.Error()}
 	case errors.Is(err, ErrUnauthorized):
-		w.Header().Set("WWW-Authenticate", `Bearer realm="ssehub"`)
-		writeError(w, http.StatusUnauthorized, err.Error())
-	default:
-		writeError(w, http.StatusUnauthorized, fmt.Sprintf("unauthorized: %v", err))
+		return refusal{RefusedUnauthorized, err.Error()}
 	}
+	return refusal{RefusedUnauthorized, fmt.Sprintf("unauthorized: %v", err)}
 }

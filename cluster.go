@@ -2,7 +2,6 @@ package ssehub
 
 import (
 	"context"
-	"net/http"
 	"time"
 )
 
@@ -102,22 +101,22 @@ func (h *Hub) shareClosed(client string) {
 
 // admitElsewhere applies, with a Cluster, what the other nodes know of sub's
 // client: a kick on another node, and its streams there under the
-// per-client limit. It returns the refusal's status and reason, or 0. When
-// the other nodes cannot be asked the stream is admitted on this node's own
-// checks: a store outage must not keep clients out.
-func (h *Hub) admitElsewhere(ctx context.Context, sub Subscription) (code int, reason string) {
+// per-client limit. It returns the refusal, or true. When the other nodes
+// cannot be asked the stream is admitted on this node's own checks: a store
+// outage must not keep clients out.
+func (h *Hub) admitElsewhere(ctx context.Context, sub Subscription) (refusal, bool) {
 	limit := h.cfg.Limits.MaxStreamsPerClient
 	if h.cfg.Cluster == nil || (limit <= 0 && sub.Issued.IsZero()) {
-		return 0, ""
+		return refusal{}, true
 	}
 	others, kicked, err := h.cfg.Cluster.Elsewhere(ctx, sub.Client)
 	switch {
 	case err != nil:
 		h.cfg.Logger.Debug("ssehub: admitting a stream on this node's counts alone", "err", err)
 	case h.kicks.refusesAt(sub, kicked):
-		return http.StatusUnauthorized, errKickedCredentials.Error()
+		return authRefusal(errKickedCredentials), false
 	case limit > 0 && h.counts.ofClient(sub.Client)+others > limit:
-		return http.StatusTooManyRequests, tooManyOfClient(sub.Client, limit)
+		return refusal{RefusedClientLimit, tooManyOfClient(sub.Client, limit)}, false
 	}
-	return 0, ""
+	return refusal{}, true
 }

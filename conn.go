@@ -21,21 +21,23 @@ const (
 // runs only while its queue is not empty (on the standard handler path, the
 // handler goroutine is the writer and waits on wake).
 type conn struct {
-	hub  *Hub
-	sub  Subscription
-	out  stream
-	born int64  // when it was opened, Unix nanoseconds (presence)
-	addr string // the client's IP address (Limits)
-	slot int    // index in its registry shard's all; -1 once removed
+	hub   *Hub
+	sub   Subscription
+	out   stream
+	born  int64    // when it was opened, Unix nanoseconds (presence)
+	addr  string   // the client's IP address (Limits)
+	slot  int      // index in its registry shard's all; -1 once removed
+	proto Protocol // how it is served (Metrics)
 
 	mu      sync.Mutex
 	state   int
 	queue   []item
-	queued  int    // bytes in queue
-	lastSeq uint64 // the stream's position: newest sequence number queued or named; older ones are ignored
-	writing bool   // a writer owns the queue's drain (see writers.go)
-	down    bool   // removed from the hub, stream closed (or being)
-	spare   []item // the writer's recycled queue, its alone while writing
+	queued  int         // bytes in queue
+	lastSeq uint64      // the stream's position: newest sequence number queued or named; older ones are ignored
+	writing bool        // a writer owns the queue's drain (see writers.go)
+	down    bool        // removed from the hub, stream closed (or being)
+	why     CloseReason // why it is ending: set when state first reaches finishing or closed
+	spare   []item      // the writer's recycled queue, its alone while writing
 }
 
 // enqueue adds it to c's queue and reports whether c took it; if c needs a
@@ -49,10 +51,10 @@ func (c *conn) enqueue(it item, pub *publication) bool {
 	}
 	c.lastSeq = max(c.lastSeq, it.seq)
 	if len(c.queue) > 0 && c.queued+len(it.frame) > c.hub.cfg.QueueBytes {
+		c.ending(CloseOverflow)
 		c.state = closed
 		c.mu.Unlock()
-		c.hub.overflows.Add(1)
-		go c.close() // the caller holds a registry lock that close needs
+		go c.close(CloseOverflow) // the caller holds a registry lock that close needs
 		return false
 	}
 	start := c.push(it)
@@ -123,16 +125,18 @@ func (c *conn) goLive(seq uint64) bool {
 		c.writing = true // a finishing conn is closed by its writer, once drained
 		startWriter(c)
 	} else if c.state == finishing {
+		why := c.why
 		c.mu.Unlock()
-		c.close()
+		c.close(why)
 		return false
 	}
 	c.mu.Unlock()
 	return true
 }
 
-// finish asks c to write what it has queued and then close (Shutdown).
-func (c *conn) finish() {
+// finish asks c to write what it has queued and then close, for why
+// (Shutdown, an expiry, a skip).
+func (c *conn) finish(why CloseReason) {
 	c.mu.Lock()
 	if c.state >= finishing {
 		c.mu.Unlock()
@@ -141,10 +145,19 @@ func (c *conn) finish() {
 	// A replaying conn finishes when its replay ends (goLive): what was
 	// queued meanwhile is written first.
 	idle := !c.writing && c.state != replaying
+	c.ending(why)
 	c.state = finishing
 	c.mu.Unlock()
 	if idle {
-		c.close()
+		c.close(why)
+	}
+}
+
+// ending records why c ends, unless that was decided before. c.mu is held,
+// and the caller is about to move c's state to finishing or closed.
+func (c *conn) ending(why CloseReason) {
+	if c.state < finishing {
+		c.why = why
 	}
 }
 
@@ -155,23 +168,29 @@ func (c *conn) isDown() bool {
 	return c.down
 }
 
-// close ends the stream at once, dropping what is queued; closing twice is
-// harmless.
-func (c *conn) close() {
+// close ends the stream at once, dropping what is queued, for why unless
+// an earlier reason was decided (see ending); closing twice is harmless.
+func (c *conn) close(why CloseReason) {
 	c.mu.Lock()
+	c.ending(why)
 	c.state = closed
 	c.queue, c.queued = nil, 0
 	first := !c.down
 	c.down = true
+	why = c.why
 	c.mu.Unlock()
 	if first {
+		// Counted before it leaves the registry: whoever sees it gone
+		// finds it counted.
+		c.hub.tally.streamClosed(c.proto, why)
 		c.hub.reg.remove(c)
 		c.hub.counts.release(c.sub.Client, c.addr)
 		c.hub.shareClosed(c.sub.Client)
 		c.out.close()
+		c.hub.logClosed(c, why)
 	}
 }
 
 // HangUp closes c: its client hung up. (A taken-over stream's conn is the
 // socket.HangUpper its socket is watched for.)
-func (c *conn) HangUp() { c.close() }
+func (c *conn) HangUp() { c.close(CloseClientGone) }

@@ -45,6 +45,17 @@
 // such socket for the client hanging up (epoll, on Linux). HTTP/2 streams,
 // and all streams with Config.KeepHandler, stay on net/http's handler path.
 //
+// # Metrics and logs
+//
+// [Hub.Metrics] returns what the hub has counted: streams open by protocol
+// and closed by reason, refusals, events published and delivered, replays
+// and resets, bytes queued, publish and append latencies (kept from its
+// first call on). Counting costs no lock and no allocation on the paths it
+// counts, and the package knows
+// nothing of any monitoring system: package metrics exports the snapshot to
+// Prometheus. With Config.Logger at debug level the hub writes a line per
+// stream opened and ended; no line carries a credential.
+//
 // # The source
 //
 // This package is the domain: messages and entries, the Log contract and

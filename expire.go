@@ -25,8 +25,7 @@ func (h *Hub) expire() {
 				}
 			})
 			for _, c := range due {
-				h.expiries.Add(1)
-				c.finish() // what is queued is written first
+				c.finish(CloseExpired) // what is queued is written first
 			}
 			clear(due)
 		}

@@ -22,6 +22,7 @@ func (s *sinkStream) write(p []byte) error           { s.written.Add(int64(len(p
 func (s *sinkStream) tryWrite(p []byte) (int, error) { return len(p), s.write(p) }
 func (s *sinkStream) kick(c *conn)                   { s.hub.writers.push(c) }
 func (s *sinkStream) close()                         {}
+func (s *sinkStream) pending() bool                  { return false }
 
 // hubWithSinks returns a hub with n live connections on sinks, client ids
 // c0..c<n-1>, and the counter of bytes written to them.

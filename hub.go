@@ -126,10 +126,7 @@ type Hub struct {
 	stop chan struct{} // closed by Shutdown: background goroutines end
 	bg   sync.WaitGroup
 
-	overflows atomic.Uint64
-	skips     atomic.Uint64
-	expiries  atomic.Uint64
-	refusals  atomic.Uint64
+	tally counters // what Metrics and Stats report
 }
 
 // A Receipt tells a publisher what became of its message.
@@ -180,6 +177,7 @@ func (l listener) Deliver(e *Entry, src *Message) {
 	pub := h.pending.lookup(src)
 	n := h.reg.fanOut(&e.Message, item{seq: e.Seq, frame: frame}, pub)
 	pub.queued(n)
+	h.tally.delivered(n)
 	advance(&h.delivered, e.Seq)
 }
 
@@ -191,12 +189,12 @@ func (l listener) Skip(through uint64) {
 	h := l.h
 	advance(&h.head, through)
 	advance(&h.delivered, through)
-	h.skips.Add(1)
+	h.tally.skips.Add(1)
 	conns := h.reg.snapshot()
 	h.cfg.Logger.Warn("ssehub: the log lost continuity; ending every stream so that clients resume from the log",
 		"through", through, "streams", len(conns))
 	for _, c := range conns {
-		c.finish()
+		c.finish(CloseLogSkip)
 	}
 }
 
@@ -214,25 +212,26 @@ func advance(v *atomic.Uint64, seq uint64) {
 // this node.
 func (h *Hub) Clients() []string { return h.reg.clients() }
 
-// Stats is a snapshot of a hub's counters.
+// Stats is a summary of a hub's state and counters; Metrics has them all.
 type Stats struct {
 	Connections int    // open streams
 	Overflows   uint64 // streams closed because their queue overflowed
 	Skips       uint64 // times the log lost continuity and every stream was ended
 	Expiries    uint64 // streams ended because their Subscription expired
-	Refusals    uint64 // streams refused by a limit
+	Refusals    uint64 // streams refused by a limit (MaxStreams, per client, per address)
 	Head        uint64 // sequence number of the newest event delivered
 	Closing     bool   // Shutdown has begun
 }
 
-// Stats returns the hub's current counters.
+// Stats returns the hub's current state and counters.
 func (h *Hub) Stats() Stats {
+	t := &h.tally
 	return Stats{
 		Connections: h.reg.len(),
-		Overflows:   h.overflows.Load(),
-		Skips:       h.skips.Load(),
-		Expiries:    h.expiries.Load(),
-		Refusals:    h.refusals.Load(),
+		Overflows:   t.closed[CloseOverflow].Load(),
+		Skips:       t.skips.Load(),
+		Expiries:    t.closed[CloseExpired].Load(),
+		Refusals:    t.refused[RefusedHubFull].Load() + t.refused[RefusedClientLimit].Load() + t.refused[RefusedAddressLimit].Load(),
 		Head:        h.head.Load(),
 		Closing:     h.gate.isClosing(),
 	}
@@ -256,14 +255,14 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	}
 	close(h.stop)
 	for _, c := range h.reg.snapshot() {
-		c.finish()
+		c.finish(CloseShutdown)
 	}
 	if err == nil {
 		err = h.waitDrained(ctx)
 	}
 	if err != nil {
 		for _, c := range h.reg.snapshot() {
-			c.close()
+			c.close(CloseShutdown)
 		}
 	}
 	h.writers.stop()

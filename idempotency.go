@@ -41,6 +41,8 @@ func (h *Hub) PublishOnce(ctx context.Context, key string, msgs []Message) ([]Re
 		return nil, ErrClosed
 	}
 	defer h.gate.leave()
+	w := h.tally.stopwatch()
+	defer w.publishDone(true)
 
 	pubs := make([]*publication, len(msgs))
 	recorded := make([]*Message, len(msgs)) // nil for the ephemeral ones
@@ -50,11 +52,13 @@ func (h *Hub) PublishOnce(ctx context.Context, key string, msgs []Message) ([]Re
 			recorded[i] = &pubs[i].msg
 		}
 	}
+	aw := h.tally.stopwatch()
 	entries, earlier, err := il.AppendOnce(ctx, key, digest(msgs), recorded)
+	aw.appendDone(err)
 	counts := make([]int, len(msgs))
 	for i, p := range pubs {
 		if p != nil {
-			counts[i] = h.pending.finish(p)
+			counts[i], _ = h.pending.finish(p)
 		}
 	}
 	switch {
@@ -66,6 +70,7 @@ func (h *Hub) PublishOnce(ctx context.Context, key string, msgs []Message) ([]Re
 	receipts := make([]Receipt, len(msgs))
 	next := 0
 	for i := range msgs {
+		h.tally.publishedOne(&msgs[i])
 		if msgs[i].Ephemeral {
 			receipts[i] = h.publishEphemeral(&msgs[i])
 			continue

@@ -68,26 +68,25 @@ func (s *streamCounts) enabled() bool {
 	return s.lim.MaxStreams > 0 || s.lim.MaxStreamsPerClient > 0 || s.lim.MaxStreamsPerAddress > 0
 }
 
-// admit counts a stream of client from addr in, or returns the refusal's
-// status and reason.
-func (s *streamCounts) admit(client, addr string) (code int, reason string) {
+// admit counts a stream of client from addr in, or returns why not.
+func (s *streamCounts) admit(client, addr string) (refusal, bool) {
 	if !s.enabled() {
-		return 0, ""
+		return refusal{}, true
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch l := s.lim; {
 	case l.MaxStreams > 0 && s.total >= l.MaxStreams:
-		return http.StatusServiceUnavailable, fmt.Sprintf("the hub serves at most %d streams: try again later", l.MaxStreams)
+		return refusal{RefusedHubFull, fmt.Sprintf("the hub serves at most %d streams: try again later", l.MaxStreams)}, false
 	case l.MaxStreamsPerClient > 0 && s.byClient[client] >= l.MaxStreamsPerClient:
-		return http.StatusTooManyRequests, tooManyOfClient(client, l.MaxStreamsPerClient)
+		return refusal{RefusedClientLimit, tooManyOfClient(client, l.MaxStreamsPerClient)}, false
 	case l.MaxStreamsPerAddress > 0 && s.byAddress[addr] >= l.MaxStreamsPerAddress:
-		return http.StatusTooManyRequests, fmt.Sprintf("%d streams are open from this address, the most one address may have", l.MaxStreamsPerAddress)
+		return refusal{RefusedAddressLimit, fmt.Sprintf("%d streams are open from this address, the most one address may have", l.MaxStreamsPerAddress)}, false
 	}
 	s.total++
 	s.byClient[client]++
 	s.byAddress[addr]++
-	return 0, ""
+	return refusal{}, true
 }
 
 // tooManyOfClient is the reason a stream over MaxStreamsPerClient is refused.
@@ -125,10 +124,37 @@ func remoteIP(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-// refuse answers a stream over a limit.
-func refuse(w http.ResponseWriter, code int, reason string) {
-	if code == http.StatusServiceUnavailable || code == http.StatusTooManyRequests {
-		w.Header().Set("Retry-After", strconv.Itoa(10))
+// A refusal is a stream not admitted: why, and what its client is told.
+type refusal struct {
+	why RefusalReason
+	msg string
+}
+
+// status returns the HTTP status of a refusal for why.
+func (why RefusalReason) status() int {
+	switch why {
+	case RefusedHubFull:
+		return http.StatusServiceUnavailable
+	case RefusedClientLimit, RefusedAddressLimit:
+		return http.StatusTooManyRequests
+	case RefusedUnauthorized:
+		return http.StatusUnauthorized
+	case RefusedForbidden:
+		return http.StatusForbidden
 	}
-	writeError(w, code, reason)
+	return http.StatusBadRequest
+}
+
+// refuse counts and answers a stream refused before it opened: a limit's
+// refusal says when to come back, an unauthorized one how to authenticate.
+func (h *Hub) refuse(w http.ResponseWriter, r refusal) {
+	h.tally.refused[r.why].Add(1)
+	code := r.why.status()
+	switch code {
+	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
+		w.Header().Set("Retry-After", strconv.Itoa(10))
+	case http.StatusUnauthorized:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="ssehub"`)
+	}
+	writeError(w, code, r.msg)
 }

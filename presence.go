@@ -174,7 +174,7 @@ func (h *Hub) kickLocal(client string, at time.Time) int {
 	n := 0
 	for _, c := range h.reg.clientSnapshot(client) {
 		if c.born <= at.UnixNano() {
-			c.close()
+			c.close(CloseKicked)
 			n++
 		}
 	}

@@ -49,6 +49,6 @@ func TestClientPage(t *testing.T) {
 		}
 	}
 	for _, c := range h.reg.snapshot() {
-		c.close()
+		c.close(CloseClientGone)
 	}
 }

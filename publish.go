@@ -25,15 +25,30 @@ func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
 	}
 	defer h.gate.leave()
 	if m.Ephemeral {
-		return h.publishEphemeral(&m), nil
+		w := h.tally.stopwatch()
+		r := h.publishEphemeral(&m)
+		h.tally.publishedOne(&m)
+		w.publishDone(true)
+		return r, nil
 	}
-	p := h.pending.add(m)
-	e, err := h.cfg.Log.Append(ctx, &p.msg)
-	n := h.pending.finish(p)
+	e, n, err := h.record(ctx, h.pending.add(m))
 	if err != nil {
 		return Receipt{}, err
 	}
+	h.tally.publishedOne(&m)
 	return Receipt{ID: e.ID(), Connections: n}, nil
+}
+
+// record appends p's message to the log and finishes its fan-out, timing
+// the append, and the publish from the same moment to the end of the
+// publisher's own writes to streams.
+func (h *Hub) record(ctx context.Context, p *publication) (*Entry, int, error) {
+	w := h.tally.stopwatch()
+	e, err := h.cfg.Log.Append(ctx, &p.msg)
+	w.appendDone(err)
+	n, wrote := h.pending.finish(p)
+	w.publishDone(wrote)
+	return e, n, err
 }
 
 // PublishBatch publishes msgs in order. Every message is validated first: if
@@ -57,6 +72,8 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 		return nil, ErrClosed
 	}
 	defer h.gate.leave()
+	w := h.tally.stopwatch()
+	defer w.publishDone(true)
 	var pubs []*publication
 	var recorded []*Message
 	for _, m := range msgs {
@@ -68,7 +85,7 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 	entries, err := h.appendAll(ctx, recorded)
 	counts := make([]int, len(pubs))
 	for i, p := range pubs {
-		counts[i] = h.pending.finish(p)
+		counts[i], _ = h.pending.finish(p)
 	}
 	receipts := make([]Receipt, 0, len(msgs))
 	next := 0 // the next recorded message's entry
@@ -76,9 +93,11 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 		switch {
 		case msgs[i].Ephemeral && err == nil:
 			receipts = append(receipts, h.publishEphemeral(&msgs[i]))
+			h.tally.publishedOne(&msgs[i])
 		case msgs[i].Ephemeral:
 		case next < len(entries):
 			receipts = append(receipts, Receipt{ID: entries[next].ID(), Connections: counts[next]})
+			h.tally.publishedOne(&msgs[i])
 			next++
 		default:
 			return receipts, err
@@ -93,11 +112,16 @@ func (h *Hub) appendAll(ctx context.Context, msgs []*Message) ([]*Entry, error) 
 		return nil, nil
 	}
 	if bl, ok := h.cfg.Log.(BatchLog); ok {
-		return bl.AppendBatch(ctx, msgs)
+		w := h.tally.stopwatch()
+		entries, err := bl.AppendBatch(ctx, msgs)
+		w.appendDone(err)
+		return entries, err
 	}
 	var entries []*Entry
 	for _, m := range msgs {
+		w := h.tally.stopwatch()
 		e, err := h.cfg.Log.Append(ctx, m)
+		w.appendDone(err)
 		if err != nil {
 			return entries, err
 		}
@@ -111,8 +135,11 @@ func (h *Hub) appendAll(ctx context.Context, msgs []*Message) ([]*Entry, error) 
 func (h *Hub) publishEphemeral(m *Message) Receipt {
 	frame := sse.AppendEvent(make([]byte, 0, 16+len(m.Type)+len(m.Data)), "", m.Type, m.Data)
 	p := &publication{hub: h}
-	p.queued(h.reg.fanOut(m, item{frame: frame}, p))
-	return Receipt{Connections: p.finish()}
+	n := h.reg.fanOut(m, item{frame: frame}, p)
+	p.queued(n)
+	h.tally.delivered(n)
+	n, _ = p.finish()
+	return Receipt{Connections: n}
 }
 
 // publications finds, for the Log's listener, the publication of a message
@@ -148,8 +175,9 @@ func (ps *publications) lookup(src *Message) *publication {
 }
 
 // finish unregisters p once its Append returned, writes what was left to
-// the publisher, and returns how many streams the message was queued for.
-func (ps *publications) finish(p *publication) int {
+// the publisher, and returns how many streams the message was queued for
+// and whether the publisher wrote to any.
+func (ps *publications) finish(p *publication) (n int, wrote bool) {
 	ps.mu.Lock()
 	delete(ps.m, &p.msg)
 	ps.mu.Unlock()

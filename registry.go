@@ -227,3 +227,23 @@ func (r *registry) clients() []string {
 	}
 	return ids
 }
+
+// occupancy returns how many distinct clients have a connection, and the
+// bytes queued on every connection now. It costs a lock per connection, for
+// a moment each, when it is asked (Metrics), and nothing on the paths that
+// queue and write: a hub-wide byte count kept up to date would cost them an
+// atomic on one shared word per fan-out and per write.
+func (r *registry) occupancy() (clients int, queued int64) {
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.mu.RLock()
+		clients += len(s.clients)
+		for _, c := range s.all {
+			c.mu.Lock()
+			queued += int64(c.queued)
+			c.mu.Unlock()
+		}
+		s.mu.RUnlock()
+	}
+	return clients, queued
+}

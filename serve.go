@@ -43,17 +43,17 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// stream to less than the client asked for.
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
-		writeError(w, http.StatusBadRequest, "malformed query: "+err.Error())
+		h.refuse(w, refusal{RefusedInvalid, "malformed query: " + err.Error()})
 		return
 	}
 	if len(q["id"]) > 1 {
-		writeError(w, http.StatusBadRequest, "id given more than once: give one client id")
+		h.refuse(w, refusal{RefusedInvalid, "id given more than once: give one client id"})
 		return
 	}
 	sub := Subscription{Client: q.Get("id"), Topics: q["topic"]}
 	if h.cfg.Authorizer != nil {
 		if sub, err = h.cfg.Authorizer.Authorize(r, sub); err != nil {
-			authError(w, err)
+			h.refuse(w, authRefusal(err))
 			return
 		}
 	}
@@ -73,15 +73,15 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // status but 200 makes an EventSource stop for good).
 func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscription) {
 	if err := sub.Validate(); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		h.refuse(w, refusal{RefusedInvalid, err.Error()})
 		return
 	}
 	if err := h.cfg.Limits.names("client id", []string{sub.Client}, "topic", sub.Topics); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
+		h.refuse(w, refusal{RefusedInvalid, err.Error()})
 		return
 	}
 	if limit := h.cfg.Limits.MaxTopics; limit > 0 && len(sub.Topics) > limit {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("too many topics: %d, at most %d", len(sub.Topics), limit))
+		h.refuse(w, refusal{RefusedInvalid, fmt.Sprintf("too many topics: %d, at most %d", len(sub.Topics), limit)})
 		return
 	}
 	if r.Method == http.MethodHead || h.gate.isClosing() {
@@ -91,27 +91,23 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 		return
 	}
 	if h.kicks.refuses(sub) {
-		authError(w, errKickedCredentials)
+		h.refuse(w, authRefusal(errKickedCredentials))
 		return
 	}
 	addr := remoteIP(r)
-	if code, reason := h.counts.admit(sub.Client, addr); code != 0 {
-		h.refusals.Add(1)
-		refuse(w, code, reason)
+	if no, ok := h.counts.admit(sub.Client, addr); !ok {
+		h.refuse(w, no)
 		return
 	}
-	if code, reason := h.admitElsewhere(r.Context(), sub); code != 0 {
+	if no, ok := h.admitElsewhere(r.Context(), sub); !ok {
 		h.counts.release(sub.Client, addr)
-		h.refusals.Add(1)
-		if code == http.StatusUnauthorized {
-			authError(w, errKickedCredentials)
-		} else {
-			refuse(w, code, reason)
-		}
+		h.refuse(w, no)
 		return
 	}
-	out, first := h.open(w, r)
-	c := &conn{hub: h, sub: sub, out: out, slot: -1, born: time.Now().UnixNano(), addr: addr}
+	out, proto, first := h.open(w, r)
+	c := &conn{hub: h, sub: sub, out: out, slot: -1, born: time.Now().UnixNano(), addr: addr, proto: proto}
+	h.tally.streamOpened(proto)
+	h.logOpened(c)
 	if testHookOpened != nil {
 		testHookOpened(c)
 	}
@@ -126,12 +122,12 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 	if s, ok := out.(*takenStream); ok {
 		h.watch.Watch(s.sock, c)
 	}
-	if !h.catchUp(r, c, first) {
-		c.close()
+	if why, ok := h.catchUp(r, c, first); !ok {
+		c.close(why)
 		return
 	}
 	if h.gate.isClosing() {
-		c.finish() // registered too late for Shutdown's own round of finish
+		c.finish(CloseShutdown) // registered too late for Shutdown's own round of finish
 	}
 	if s, ok := out.(*handlerStream); ok {
 		s.serve(c, r.Context().Done())
@@ -153,14 +149,19 @@ func (h *Hub) hello() []byte {
 }
 
 // open prepares the stream, taking an HTTP/1.x connection over from
-// net/http when it can, and returns it with its first bytes (the response
-// header, if net/http will not write it, and hello), to be written by catchUp.
-func (h *Hub) open(w http.ResponseWriter, r *http.Request) (stream, []byte) {
+// net/http when it can, and returns it and how it is served, with its first
+// bytes (the response header, if net/http will not write it, and hello), to
+// be written by catchUp.
+func (h *Hub) open(w http.ResponseWriter, r *http.Request) (stream, Protocol, []byte) {
 	if r.ProtoMajor == 1 && !h.cfg.KeepHandler {
 		sock, header, err := socket.TakeOver(w, r)
 		if err == nil {
-			return &takenStream{hub: h, sock: sock}, append(header, h.hello()...)
+			return &takenStream{hub: h, sock: sock}, ProtocolHTTP1, append(header, h.hello()...)
 		}
+	}
+	proto := ProtocolHTTP2
+	if r.ProtoMajor == 1 {
+		proto = ProtocolHTTP1Handler
 	}
 	s := &handlerStream{
 		w:       w,
@@ -171,14 +172,14 @@ func (h *Hub) open(w http.ResponseWriter, r *http.Request) (stream, []byte) {
 	}
 	streamHeader(w.Header())
 	w.WriteHeader(http.StatusOK) // sent with the first write
-	return s, h.hello()
+	return s, proto, h.hello()
 }
 
 // catchUp brings a registered, replaying stream up to date: its first bytes,
 // the events the client missed (or a reset event), then an id line naming
-// where it now stands, then live. It reports false if the stream failed or
-// was closed.
-func (h *Hub) catchUp(r *http.Request, c *conn, first []byte) bool {
+// where it now stands, then live. It reports false, with why the stream
+// must end, if the stream failed or was closed.
+func (h *Hub) catchUp(r *http.Request, c *conn, first []byte) (CloseReason, bool) {
 	bp := getBuf()
 	buf := append(*bp, first...)
 	defer func() { *bp = buf; putBuf(bp) }()
@@ -186,53 +187,65 @@ func (h *Hub) catchUp(r *http.Request, c *conn, first []byte) bool {
 	last, resume := lastEventID(r)
 	at := h.head.Load()
 	if resume {
+		var why CloseReason
 		var err error
-		at, buf, err = h.replay(r.Context(), c, last, buf)
+		at, buf, why, err = h.replay(r.Context(), c, last, buf)
 		if err != nil {
-			return false
+			return why, false
 		}
 	}
 	buf = sse.AppendField(buf, "id", FormatID(at))
 	buf = append(buf, '\n')
 	if err := c.out.write(buf); err != nil {
-		return false
+		return writeFailure(err), false
 	}
-	return c.goLive(at)
+	return CloseClientGone, c.goLive(at) // if not, c is closed already, for its own reason
 }
 
 // replay appends to buf the retained events after the client's last id that
 // c receives, writing buf out whenever it grows large, and returns the head
 // it read up to. An id that cannot be resumed gets a reset event instead.
-func (h *Hub) replay(ctx context.Context, c *conn, last string, buf []byte) (uint64, []byte, error) {
+// If the replay fails, why says why the stream must end.
+func (h *Hub) replay(ctx context.Context, c *conn, last string, buf []byte) (head uint64, _ []byte, why CloseReason, err error) {
 	after, ok := ParseID(last)
 	if !ok {
-		at := h.head.Load()
-		return at, appendReset(buf, at, resetUnknown, last), nil
+		head = h.head.Load()
+		return head, h.appendReset(buf, head, ResetUnknown, last), 0, nil
 	}
-	head, err := h.cfg.Log.ReadAfter(ctx, after, &c.sub, func(e *Entry) error {
-		buf = sse.AppendEvent(buf, e.ID(), e.Type, e.Data)
-		if len(buf) < replayChunk {
+	// One variable for what the callback changes: one allocation.
+	rp := struct {
+		buf   []byte
+		n     uint64 // events replayed
+		wrErr error  // the stream's write failed
+	}{buf: buf}
+	head, err = h.cfg.Log.ReadAfter(ctx, after, &c.sub, func(e *Entry) error {
+		rp.buf = sse.AppendEvent(rp.buf, e.ID(), e.Type, e.Data)
+		rp.n++
+		if len(rp.buf) < replayChunk {
 			return nil
 		}
-		err := c.out.write(buf)
-		buf = buf[:0]
-		return err
+		rp.wrErr = c.out.write(rp.buf)
+		rp.buf = rp.buf[:0]
+		return rp.wrErr
 	})
+	h.tally.replayed.Add(rp.n)
 	switch {
 	case errors.Is(err, ErrUnknownPosition):
-		return head, appendReset(buf, head, resetUnknown, last), nil
+		return head, h.appendReset(rp.buf, head, ResetUnknown, last), 0, nil
 	case errors.Is(err, ErrNotRetained):
-		return head, appendReset(buf, head, resetExpired, last), nil
+		return head, h.appendReset(rp.buf, head, ResetExpired, last), 0, nil
+	case rp.wrErr != nil:
+		return head, rp.buf, writeFailure(rp.wrErr), err
+	case err != nil && ctx.Err() != nil:
+		return head, rp.buf, CloseClientGone, err
 	case err != nil:
-		if ctx.Err() == nil {
-			h.cfg.Logger.Warn("ssehub: replay failed", "client", c.sub.Client, "after", after, "err", err)
-		}
-		return head, buf, err
+		h.cfg.Logger.Warn("ssehub: replay failed", "client", c.sub.Client, "after", after, "err", err)
+		return head, rp.buf, CloseReplayFailed, err
 	}
-	return head, buf, nil
+	return head, rp.buf, 0, nil
 }
 
-// The reasons a reset event gives (see ResetEventType).
+// The reasons a reset event gives (see ResetEventType and ResetReason).
 const (
 	resetExpired = "expired" // an event the stream would have received is no longer retained
 	resetUnknown = "unknown" // the id was never issued by this hub's log
@@ -241,13 +254,14 @@ const (
 // replayChunk is how much replayed history is gathered per write.
 const replayChunk = 32 << 10
 
-// appendReset appends the reset event: the client must reload its state, and
-// resumes from head.
-func appendReset(buf []byte, head uint64, reason, last string) []byte {
+// appendReset appends the reset event, and counts it: the client must
+// reload its state, and resumes from head.
+func (h *Hub) appendReset(buf []byte, head uint64, why ResetReason, last string) []byte {
+	h.tally.resets[why].Add(1)
 	data, _ := json.Marshal(struct {
 		Reason      string `json:"reason"`
 		LastEventID string `json:"lastEventId"`
-	}{reason, last})
+	}{why.String(), last})
 	return sse.AppendEvent(buf, FormatID(head), ResetEventType, data)
 }
 

@@ -1,7 +1,10 @@
 package ssehub
 
 import (
+	"errors"
+	"net"
 	"net/http"
+	"os"
 	"sync"
 	"time"
 
@@ -82,7 +85,7 @@ func (s *handlerStream) serve(c *conn, requestDone <-chan struct{}) {
 		case <-s.done:
 			return
 		case <-requestDone:
-			c.close()
+			c.close(CloseClientGone)
 			return
 		}
 	}
@@ -94,4 +97,14 @@ func streamHeader(h http.Header) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer the stream
+}
+
+// writeFailure is why a stream whose write failed with err ends: a client
+// too slow to take its bytes within the write timeout, or one that is gone.
+func writeFailure(err error) CloseReason {
+	var ne net.Error
+	if errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return CloseWriteTimeout
+	}
+	return CloseClientGone
 }

@@ -80,7 +80,7 @@ func TestLiveAndReplayReachTheSameStreams(t *testing.T) {
 			t.Fatalf("round %d: receipt says %d connections, Receives names %d", round, r.Connections, n)
 		}
 		for _, c := range conns {
-			c.close()
+			c.close(CloseClientGone)
 		}
 		h.Shutdown(context.Background())
 	}

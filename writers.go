@@ -60,10 +60,10 @@ func (c *conn) stopIfIdle() bool {
 		return true
 	}
 	c.writing = false
-	done := c.state == finishing
+	done, why := c.state == finishing, c.why
 	c.mu.Unlock()
 	if done {
-		c.close()
+		c.close(why)
 	}
 	return false
 }
@@ -89,7 +89,7 @@ func (c *conn) drain() {
 		err := writeBatch(c.out, batch)
 		c.recycle(batch)
 		if err != nil {
-			c.close()
+			c.close(writeFailure(err))
 			return
 		}
 	}
@@ -231,7 +231,7 @@ func (p *writerPool) flush(c *conn) {
 	c.recycle(batch)
 	switch {
 	case err != nil:
-		c.close()
+		c.close(writeFailure(err))
 	case rest != nil:
 		go finishSlowly(c, rest)
 	case c.stopIfIdle():
@@ -254,7 +254,7 @@ type pooledStream interface {
 // c's own: the client is slower than the pool.
 func finishSlowly(c *conn, rest []byte) {
 	if err := c.out.write(rest); err != nil {
-		c.close()
+		c.close(writeFailure(err))
 		return
 	}
 	c.drain()
@@ -316,8 +316,9 @@ func (p *publication) queued(n int) {
 }
 
 // finish writes the streams left to the publisher, with the pool's own
-// non-blocking write, and returns how many streams took the message.
-func (p *publication) finish() int {
+// non-blocking write, and returns how many streams took the message and
+// whether the publisher wrote any.
+func (p *publication) finish() (n int, wrote bool) {
 	p.mu.Lock()
 	p.done = true
 	inline, n := p.inline, p.count
@@ -327,5 +328,5 @@ func (p *publication) finish() int {
 	for _, c := range inline[:ninline] {
 		p.hub.writers.flush(c)
 	}
-	return n
+	return n, ninline > 0
 }

@@ -56,8 +56,10 @@ type Log struct {
 	commits atomic.Uint64 // transactions committed, for benchmarks
 
 	// broken is set, by the committer, when a commit failed: the file's
-	// state is then unknown, so every later Append fails with it.
+	// state is then unknown, so every later Append fails with it. failed
+	// holds it too, for Check on other goroutines.
 	broken error
+	failed atomic.Pointer[error]
 
 	// failTx, when set (by tests, before the first Append), is called in
 	// every append transaction; an error from it fails the transaction.
@@ -68,6 +70,15 @@ type Log struct {
 }
 
 var _ ssehub.IdempotentLog = (*Log)(nil)
+
+// Check implements ssehub.Checker: a Log whose commit failed accepts no
+// more appends (see Append), so the hub is not ready.
+func (l *Log) Check(context.Context) error {
+	if err := l.failed.Load(); err != nil {
+		return *err
+	}
+	return nil
+}
 
 // A request is one Append (or AppendBatch) waiting for the committer. es
 // and err are set before done is closed.
@@ -287,6 +298,7 @@ func (l *Log) commitBatch(batch []*request) ([]*ssehub.Entry, error) {
 	}
 	if err := l.commitTx(tx); err != nil {
 		l.broken = fmt.Errorf("a commit failed, so the file's state is unknown; restart to reopen it: %w", err)
+		l.failed.Store(&l.broken)
 		return nil, l.broken
 	}
 	return entries, nil

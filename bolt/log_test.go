@@ -354,6 +354,9 @@ func TestFailedCommitStopsAppends(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log.db")
 	l := mustOpen(t, path, ssehub.Retention{})
 	mustAppend(t, l, "ok")
+	if err := l.Check(context.Background()); err != nil {
+		t.Errorf("Check before any failure: %v", err)
+	}
 	fsyncErr := errors.New("fsync: input/output error")
 	l.commitTx = func(tx *bbolt.Tx) error {
 		if err := tx.Commit(); err != nil {
@@ -365,6 +368,9 @@ func TestFailedCommitStopsAppends(t *testing.T) {
 		if e, err := l.Append(context.Background(), broadcast(data)); !errors.Is(err, fsyncErr) {
 			t.Errorf("Append(%q) = %v, %v; want an error wrapping %v", data, e, err, fsyncErr)
 		}
+	}
+	if err := l.Check(context.Background()); !errors.Is(err, fsyncErr) {
+		t.Errorf("Check after the failed commit: %v, want the failure (the hub is not ready)", err)
 	}
 	mustClose(t, l)
 

@@ -1,5 +1,7 @@
 package httpapi
 
+import "net/http"
+
 // Config tunes the HTTP surface. The zero value serves pages of the hub's own
 // origin only.
 type Config struct {
@@ -22,4 +24,11 @@ type Config struct {
 	// data (413 beyond).
 	MaxBodyBytes int64
 	MaxDataBytes int
+
+	// Metrics, when set, is served at GET /metrics (metrics.Handler, for
+	// Prometheus), behind the publish keys as /clients is: with
+	// PublishKeys a scraper sends "Authorization: Bearer <key>"; without,
+	// it is open. Nil serves no /metrics (to serve it on a listener of its
+	// own, mount the handler there instead).
+	Metrics http.Handler
 }

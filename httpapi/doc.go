@@ -7,6 +7,8 @@
 //	POST /ping/{id}                   publish "Hello <id>" to client id
 //	GET  /healthz                     200 while the process runs and is not shutting down
 //	GET  /readyz                      200 when the hub can serve: its store (Redis) answers
+//	GET  /metrics                     Prometheus metrics, when Config.Metrics is set
+//	GET  /                            the demo page (every other path is 404)
 //	GET  /clients                     the clients with open streams, a page at a time
 //	GET  /clients/{id}                that client's streams, or 404
 //	DELETE /clients/{id}              end that client's streams (see ssehub.Hub.Kick)

@@ -30,8 +30,12 @@ func New(h *ssehub.Hub, cfg Config) http.Handler {
 	route("/ping/{id}", "POST", a.ping)
 	route("/clients", "GET", a.clients)
 	route("/clients/{id}", "GET, DELETE", a.client)
+	if cfg.Metrics != nil {
+		route("/metrics", "GET", cfg.Metrics.ServeHTTP)
+	}
 	mux.Handle("/healthz", allow("GET", http.HandlerFunc(a.healthz)))
 	mux.Handle("/readyz", allow("GET", http.HandlerFunc(a.readyz)))
+	mux.Handle("/{$}", allow("GET", demo())) // the demo page; every other path stays 404
 	return mux
 }
 

@@ -46,6 +46,7 @@ type feed struct {
 	delivered watermark             // newest seq whose Deliver or Skip has returned (see Append)
 	connID    atomic.Int64          // CLIENT ID of conn, or 0; for stop's CLIENT UNBLOCK
 	outage    atomic.Pointer[error] // why the feed cannot read now, or nil (see Log.Check)
+	lag       feedLag               // how far behind the log it is (see Log.FeedLag)
 
 	// Owned by run.
 	conn    *goredis.Conn
@@ -54,9 +55,11 @@ type feed struct {
 	base    uint64 // the log's base as last read
 	epoch   uint64 // and its epoch
 	checked time.Time
-	recheck bool  // read the base before reading entries
-	down    error // the outage in progress, logged when it began
-	count   int64 // entries to ask for per read
+	recheck bool      // read the base before reading entries
+	down    error     // the outage in progress, logged when it began
+	count   int64     // entries to ask for per read
+	caught  bool      // the last read left nothing behind: it returned fewer entries than asked for
+	newest  time.Time // the append time of the newest entry delivered
 }
 
 func startFeed(l *Log, st *logState) *feed {
@@ -64,8 +67,9 @@ func startFeed(l *Log, st *logState) *feed {
 	f := &feed{
 		log: l, ctx: ctx, cancel: cancel, done: make(chan struct{}),
 		last: st.head, cursor: streamID(st.head), base: st.base, epoch: st.epoch, checked: time.Now(),
-		count: feedCount,
+		count: feedCount, caught: true,
 	}
+	f.lag.advance(time.Now())
 	f.begun.Store(st.head)
 	f.delivered.advance(st.head)
 	go f.run()
@@ -98,12 +102,15 @@ func (f *feed) run() {
 // step reads the next entries (waiting up to feedBlock for some) and
 // delivers them.
 func (f *feed) step() error {
+	caught := f.caught
+	f.caught = false // until a read says otherwise
 	if f.recheck || time.Since(f.checked) >= feedCheck {
 		if err := f.checkBase(); err != nil {
 			return err
 		}
 	}
-	msgs, err := f.read()
+	asked := f.count
+	msgs, answered, err := f.timedRead(caught)
 	if err != nil {
 		return err
 	}
@@ -117,6 +124,7 @@ func (f *feed) step() error {
 		}
 	}
 	f.deliver(msgs)
+	f.caughtUp(len(msgs), asked, answered)
 	return nil
 }
 
@@ -222,6 +230,7 @@ func (f *feed) deliverOne(x goredis.XMessage) int {
 		return 0
 	}
 	token, _ := x.Values["n"].(string)
+	f.newest = e.Time
 	f.log.recent.add(e)
 	f.begun.Store(seq)
 	if ln := f.log.listener(); ln != nil {
@@ -308,4 +317,85 @@ func (f *feed) stop() {
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// The feed's lag: how far behind the log this node is.
+
+// feedLag is the latest moment up to which the feed has delivered every
+// entry appended before it, as far as the feed can know. It is written by
+// the feed's goroutine and read by anyone (Log.FeedLag).
+type feedLag struct {
+	upTo    atomic.Int64 // Unix nanoseconds
+	waiting atomic.Int64 // Unix nanoseconds a read began with nothing left behind; 0 when none is under way
+}
+
+// advance moves upTo forward to t; it never moves back (entry times come
+// from Redis's clock, which may differ a little from this node's).
+func (l *feedLag) advance(t time.Time) {
+	n := t.UnixNano()
+	for {
+		cur := l.upTo.Load()
+		if n <= cur || l.upTo.CompareAndSwap(cur, n) {
+			return
+		}
+	}
+}
+
+// at returns the lag at now. While a read that began caught up waits,
+// the feed is current: Redis answers a blocked read as soon as an entry is
+// appended. It stays current for as long as the read may legitimately
+// wait (feedBlock); past that, Redis is late and the lag grows.
+func (l *feedLag) at(now time.Time) time.Duration {
+	upTo := time.Unix(0, l.upTo.Load())
+	if w := l.waiting.Load(); w != 0 {
+		upTo = later(upTo, earlier(now, time.Unix(0, w).Add(feedBlock)))
+	}
+	return max(0, now.Sub(upTo))
+}
+
+// timedRead is read, keeping the lag, and returns when Redis answered:
+// caught says the previous read left nothing behind.
+func (f *feed) timedRead(caught bool) ([]goredis.XMessage, time.Time, error) {
+	began := time.Now()
+	if caught {
+		f.lag.waiting.Store(began.UnixNano())
+	}
+	msgs, err := f.read()
+	answered := time.Now()
+	if caught {
+		// Current until the read returned (what it returned is delivered
+		// next), or for as long as it could wait. upTo first, so that a
+		// reader of waiting then upTo never sees the lag jump back.
+		f.lag.advance(earlier(answered, began.Add(feedBlock)))
+		f.lag.waiting.Store(0)
+	}
+	return msgs, answered, err
+}
+
+// caughtUp keeps the lag once the n entries of a read asking for asked,
+// answered then, are delivered: fewer than asked means the read took
+// everything there was when Redis answered, so the feed is caught up to
+// then; a full page means more may wait, and the feed is current only up
+// to the newest entry's append time.
+func (f *feed) caughtUp(n int, asked int64, answered time.Time) {
+	if int64(n) < asked {
+		f.caught = true
+		f.lag.advance(answered)
+	} else if n > 0 {
+		f.lag.advance(f.newest)
+	}
+}
+
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }

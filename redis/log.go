@@ -186,6 +186,16 @@ func (l *Log) Close() error {
 	return nil
 }
 
+// FeedLag returns how far behind the shared log this node's feed is: the
+// time since the feed last had delivered every entry appended to the log,
+// as far as it can know. About zero on a healthy node, whose feed waits on
+// Redis for new entries and gets them at once; under load, the time its
+// deliveries (this node's fan-out) take to catch up; growing steadily while
+// Redis cannot be read, or a delivery is stuck. A node behind by more than
+// its streams' patience serves stale events; one whose lag keeps growing has
+// lost the log.
+func (l *Log) FeedLag() time.Duration { return l.feed.lag.at(time.Now()) }
+
 // Check implements ssehub.Checker: the log is ready when Redis answers and
 // its feed is reading.
 func (l *Log) Check(ctx context.Context) error {

@@ -64,11 +64,16 @@ func removeHubBinary() {
 // startHub runs the binary with -addr on a free loopback port, -tick 0 and
 // args, and returns once it answers GET /healthz with 200 (over TLS, with
 // HTTP/2 offered, when args has -tls-cert: the files of tlstest's
-// certificate). Cleanup kills it
-// and waits for it to exit.
+// certificate). Cleanup kills it and waits for it to exit.
 func startHub(t *testing.T, args ...string) *hubProcess {
 	t.Helper()
-	addr := freeAddr(t)
+	return startHubAt(t, freeAddr(t), args...)
+}
+
+// startHubAt is startHub on a given address: a restarted hub comes back
+// where its clients left it.
+func startHubAt(t *testing.T, addr string, args ...string) *hubProcess {
+	t.Helper()
 	p := &hubProcess{
 		addr:   addr,
 		url:    "http://" + addr,
@@ -109,7 +114,7 @@ func startHub(t *testing.T, args ...string) *hubProcess {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("ssehub did not start: %v\n%s", err, p.stderr)
+			t.Fatalf("ssehub did not start on %s: %v\n%s", addr, err, p.stderr)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

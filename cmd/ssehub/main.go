@@ -23,6 +23,7 @@ import (
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/httpapi"
+	"github.com/ssehub/ssehub/metrics"
 )
 
 func main() {
@@ -89,12 +90,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		Limits:       cfg.limits,
 		KickMemory:   cfg.kickMemory,
 	})
+	metricsHandler := metrics.Handler(hub, st.log)
+	apiMetrics := metricsHandler // on -addr, behind the publish keys
+	if cfg.metricsAddr != "" {
+		apiMetrics = nil
+	}
 	srv := &http.Server{
 		Handler: httpapi.New(hub, httpapi.Config{
 			AllowOrigins: origins,
 			PublishKeys:  cfg.publishKeys,
 			MaxBodyBytes: int64(cfg.maxBody),
 			MaxDataBytes: int(cfg.maxData),
+			Metrics:      apiMetrics,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute, // publishers' idle keep-alive connections
@@ -108,8 +115,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			MinVersion:   tls.VersionTLS12,
 		})
 	}
-	served := make(chan error, 1)
+	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
+	if cfg.metricsAddr != "" {
+		msrv, err := serveMetrics(cfg.metricsAddr, metricsHandler, logger, served)
+		if err != nil {
+			logger.Error("ssehub: cannot listen for metrics", "addr", cfg.metricsAddr, "err", err)
+			return 1
+		}
+		defer msrv.Close()
+	}
 	tickDone := startTick(ctx, hub, cfg.tick)
 	logger.Info("ssehub listening", "addr", ln.Addr().String(), "tls", cfg.tlsPair != nil, "store", st.name)
 	warnOpen(logger, cfg)
@@ -139,6 +154,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		srv.Close()
 	}
 	return 0
+}
+
+// serveMetrics serves /metrics alone on addr, for a scraper on a network of
+// its own: no publish key is asked there.
+func serveMetrics(addr string, h http.Handler, logger *slog.Logger, served chan<- error) (*http.Server, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", h)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	go func() { served <- srv.Serve(ln) }()
+	logger.Info("ssehub metrics listening", "addr", ln.Addr().String())
+	return srv, nil
 }
 
 // protocols are what the server speaks: HTTP/1.1, and HTTP/2 over TLS

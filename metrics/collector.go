@@ -1,0 +1,136 @@
+package metrics
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/ssehub/ssehub"
+)
+
+// A FeedLagger is a shared log that reads its entries from elsewhere and
+// can tell how far behind it is (redis.Log is one).
+type FeedLagger interface {
+	FeedLag() time.Duration
+}
+
+// A Collector is a prometheus.Collector over a hub: each Collect reads the
+// hub's snapshot (ssehub.Hub.Metrics) and turns it into constant metrics,
+// so Prometheus does no work per event, only per scrape. It collects the
+// metrics listed in the package documentation.
+type Collector struct {
+	hub *ssehub.Hub
+	lag FeedLagger // nil: ssehub_redis_feed_lag_seconds is not reported
+}
+
+var _ prometheus.Collector = (*Collector)(nil)
+
+// NewCollector returns a Collector over hub, and starts the hub's latency
+// histograms (see ssehub.Hub.Metrics): make it before the hub serves, so
+// that they count every publish. log is the hub's Log, or nil: when it is
+// a FeedLagger, its lag is reported too. Register one Collector
+// per hub in a registry (the names would clash); for several hubs in one
+// process, wrap each registerer with prometheus.WrapRegistererWith and a
+// label telling the hubs apart.
+func NewCollector(hub *ssehub.Hub, log ssehub.Log) *Collector {
+	c := &Collector{hub: hub}
+	hub.Metrics()
+	if fl, ok := log.(FeedLagger); ok {
+		c.lag = fl
+	}
+	return c
+}
+
+func desc(name, help string, labels ...string) *prometheus.Desc {
+	return prometheus.NewDesc("ssehub_"+name, help, labels, nil)
+}
+
+// The metrics, documented in doc.go. Every label's values are a fixed set
+// of the core's kinds (ssehub.Protocol, CloseReason, RefusalReason,
+// TargetKind, ResetReason): never a client id or a topic.
+var (
+	streamsOpen     = desc("streams_open", "Event streams open now, by how they are served.", "protocol")
+	clients         = desc("clients", "Distinct client ids with a stream open now.")
+	streamsOpened   = desc("streams_opened_total", "Event streams opened, by how they are served.", "protocol")
+	streamsClosed   = desc("streams_closed_total", "Event streams ended, by why.", "reason")
+	streamsRefused  = desc("streams_refused_total", "Event streams refused before they opened, by why.", "reason")
+	eventsPublished = desc("events_published_total", "Events published through this node, by target kind, recorded or ephemeral.", "target", "ephemeral")
+	deliveries      = desc("deliveries_total", "Events queued for a stream: one per stream an event reached.")
+	replayed        = desc("replayed_events_total", "Events written from the log to resuming streams.")
+	resets          = desc("resets_total", "Reset events sent to streams whose Last-Event-ID could not be resumed, by why.", "reason")
+	logSkips        = desc("log_skips_total", "Times the log lost continuity and every stream was ended to resume from it.")
+	queuedBytes     = desc("queued_bytes", "Bytes queued on the streams and not yet written.")
+	publishDuration = desc("publish_duration_seconds", "Publish calls (single, batch, idempotent) from their admission to their return.")
+	appendDuration  = desc("log_append_duration_seconds", "Appends to the log, the local fan-out included.")
+	appendErrors    = desc("log_append_errors_total", "Appends to the log that failed.")
+	feedLag         = desc("redis_feed_lag_seconds", "How far behind the shared log this node's feed is: the time since it last had delivered every entry appended.")
+)
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{
+		streamsOpen, clients, streamsOpened, streamsClosed, streamsRefused,
+		eventsPublished, deliveries, replayed, resets, logSkips, queuedBytes,
+		publishDuration, appendDuration, appendErrors,
+	} {
+		ch <- d
+	}
+	if c.lag != nil {
+		ch <- feedLag
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	m := c.hub.Metrics()
+	for p := range ssehub.NumProtocols {
+		ch <- gauge(streamsOpen, float64(m.Streams[p]), p.String())
+		ch <- counter(streamsOpened, m.Opened[p], p.String())
+	}
+	ch <- gauge(clients, float64(m.Clients))
+	for r := range ssehub.NumCloseReasons {
+		ch <- counter(streamsClosed, m.Closed[r], r.String())
+	}
+	for r := range ssehub.NumRefusalReasons {
+		ch <- counter(streamsRefused, m.Refused[r], r.String())
+	}
+	for k := range ssehub.NumTargetKinds {
+		ch <- counter(eventsPublished, m.Published[k], k.String(), strconv.FormatBool(false))
+		ch <- counter(eventsPublished, m.PublishedEphemeral[k], k.String(), strconv.FormatBool(true))
+	}
+	ch <- counter(deliveries, m.Deliveries)
+	ch <- counter(replayed, m.Replayed)
+	for r := range ssehub.NumResetReasons {
+		ch <- counter(resets, m.Resets[r], r.String())
+	}
+	ch <- counter(logSkips, m.Skips)
+	ch <- gauge(queuedBytes, float64(m.QueuedBytes))
+	ch <- histogram(publishDuration, &m.PublishLatency)
+	ch <- histogram(appendDuration, &m.AppendLatency)
+	ch <- counter(appendErrors, m.AppendErrors)
+	if c.lag != nil {
+		ch <- gauge(feedLag, c.lag.FeedLag().Seconds())
+	}
+}
+
+func gauge(d *prometheus.Desc, v float64, labels ...string) prometheus.Metric {
+	return prometheus.MustNewConstMetric(d, prometheus.GaugeValue, v, labels...)
+}
+
+func counter(d *prometheus.Desc, v uint64, labels ...string) prometheus.Metric {
+	return prometheus.MustNewConstMetric(d, prometheus.CounterValue, float64(v), labels...)
+}
+
+// histogram turns a latency snapshot into a Prometheus histogram: its
+// buckets are cumulative, in seconds.
+func histogram(d *prometheus.Desc, h *ssehub.Histogram) prometheus.Metric {
+	bounds := ssehub.LatencyBounds()
+	buckets := make(map[float64]uint64, len(bounds))
+	var below uint64
+	for i, b := range bounds {
+		below += h.Counts[i]
+		buckets[b.Seconds()] = below
+	}
+	return prometheus.MustNewConstHistogram(d, h.Count(), h.Sum.Seconds(), buckets)
+}
