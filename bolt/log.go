@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/recent"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -45,7 +46,7 @@ type Log struct {
 	// maxDropped bounds the index of dropped entries' targets (tests lower it).
 	maxDropped int
 
-	recent *recent // the newest entries, decoded
+	recent *recent.Entries // the newest entries, decoded
 
 	reqs      chan *request // to the committer; unbuffered: a send is a hand-over
 	quit      chan struct{} // closed by Close
@@ -129,7 +130,7 @@ func Open(path string, r ssehub.Retention) (*Log, error) {
 
 		commitTx:   (*bbolt.Tx).Commit,
 		maxDropped: ssehub.DefaultDroppedKeys,
-		recent:     newRecent(r.MaxEntriesOrDefault()),
+		recent:     recent.New(r.MaxEntriesOrDefault()),
 	}
 	go l.run()
 	return l, nil
@@ -267,7 +268,7 @@ func (l *Log) commit(batch []*request) {
 	}
 	l.head += uint64(len(entries))
 	l.commits.Add(1)
-	l.recent.add(entries)
+	l.recent.Add(entries...)
 	if fn := l.listen.Load(); fn != nil && *fn != nil {
 		for _, r := range batch {
 			for i, e := range r.es {

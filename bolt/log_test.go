@@ -19,6 +19,7 @@ import (
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/internal/logtest"
+	"github.com/ssehub/ssehub/internal/recent"
 	bbolt "go.etcd.io/bbolt"
 	"go.uber.org/goleak"
 )
@@ -45,7 +46,7 @@ func TestConformanceFromFile(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l.recent = newRecent(1)
+		l.recent = recent.New(1)
 		return l
 	})
 }
@@ -625,7 +626,7 @@ func TestReadAfterAcrossChunks(t *testing.T) {
 func TestReadAfterOvertakenByRetention(t *testing.T) {
 	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{MaxEntries: 2 * readChunk})
 	defer mustClose(t, l)
-	l.recent = newRecent(1) // read from the file
+	l.recent = recent.New(1) // read from the file
 	first := mustAppend(t, l, "0")
 	for i := 1; i < 2*readChunk; i++ {
 		mustAppend(t, l, fmt.Sprint(i))

@@ -40,7 +40,7 @@ func (l *Log) ReadAfter(ctx context.Context, after uint64, sub *ssehub.Subscript
 		err = fmt.Errorf("bolt: read %s: %w", l.path, err)
 	}
 	for err == nil && next <= head {
-		chunk, after := l.recent.read(next, head, sub)
+		chunk, after := l.recent.Read(next, head, sub)
 		if after == next { // not in memory: from the file
 			chunk, after, err = l.readRange(next, min(head, next+readChunk-1), sub)
 		}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/recent"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -176,7 +177,7 @@ func downgrade(t *testing.T, path string) {
 func TestReadAcrossFileAndMemory(t *testing.T) {
 	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{})
 	defer mustClose(t, l)
-	l.recent = newRecent(10)
+	l.recent = recent.New(10)
 	var want []uint64
 	for i := range 25 {
 		want = append(want, mustAppend(t, l, fmt.Sprint(i)).Seq)

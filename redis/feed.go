@@ -231,7 +231,7 @@ func (f *feed) deliverOne(x goredis.XMessage) int {
 	}
 	token, _ := x.Values["n"].(string)
 	f.newest = e.Time
-	f.log.recent.add(e)
+	f.log.recent.Add(e)
 	f.begun.Store(seq)
 	if ln := f.log.listener(); ln != nil {
 		ln.Deliver(e, f.log.tokens.lookup(token))
@@ -244,7 +244,7 @@ func (f *feed) deliverOne(x goredis.XMessage) int {
 // skip tells the listener that continuity broke up to through, which is
 // at least every seq delivered before.
 func (f *feed) skip(through uint64) {
-	f.log.recent.clear()
+	f.log.recent.Clear()
 	f.begun.Store(through)
 	if ln := f.log.listener(); ln != nil {
 		ln.Skip(through)

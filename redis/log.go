@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/recent"
 )
 
 // deliverWait bounds how long an Append waits for the feed to deliver its
@@ -43,7 +44,7 @@ type Log struct {
 
 	listen atomic.Pointer[ssehub.Listener]
 	tokens *tokens
-	recent *recent
+	recent *recent.Entries // the newest entries the feed delivered (see ReadAfter)
 	feed   *feed
 
 	appends chan *pendingAppend // to the merge goroutine (see log_merge.go)
@@ -60,7 +61,7 @@ var _ ssehub.IdempotentLog = (*Log)(nil)
 // head. The client should come from Dial: its commands are never retried,
 // which an append must not be. Close the Log before the client.
 func NewLog(ctx context.Context, client *goredis.Client, opts LogOptions) (*Log, error) {
-	return newLog(ctx, client, opts, logTuning{maxDropped: ssehub.DefaultDroppedKeys, recent: recentEntries})
+	return newLog(ctx, client, opts, logTuning{maxDropped: ssehub.DefaultDroppedKeys, recent: recent.MaxEntries})
 }
 
 // logTuning holds the bounds tests lower.
@@ -83,7 +84,7 @@ func newLog(ctx context.Context, client *goredis.Client, opts LogOptions, tune l
 		logger:     opts.Logger,
 		maxDropped: tune.maxDropped,
 		tokens:     newTokens(),
-		recent:     newRecent(min(tune.recent, opts.Retention.MaxEntriesOrDefault())),
+		recent:     recent.New(min(tune.recent, opts.Retention.MaxEntriesOrDefault())),
 		closed:     make(chan struct{}),
 		appends:    make(chan *pendingAppend),
 		merged:     make(chan struct{}),

@@ -11,6 +11,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/recent"
 	"github.com/ssehub/ssehub/internal/redistest"
 )
 
@@ -49,7 +50,7 @@ var logPrefixes atomic.Int64
 func freshPrefix() string { return fmt.Sprintf("test%d", logPrefixes.Add(1)) }
 
 var (
-	defaultTuning = logTuning{maxDropped: ssehub.DefaultDroppedKeys, recent: recentEntries}
+	defaultTuning = logTuning{maxDropped: ssehub.DefaultDroppedKeys, recent: recent.MaxEntries}
 	noCache       = logTuning{maxDropped: ssehub.DefaultDroppedKeys} // every read goes to Redis
 )
 

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/recent"
 )
 
 // The dropped index the scripts keep in Redis follows ssehub.DroppedIndex
@@ -17,7 +18,7 @@ import (
 func TestDroppedIndexIsSSEHubs(t *testing.T) {
 	env := newLogEnv(t)
 	const keep, maxKeys, window = 3, 4, 16
-	l, _ := env.openTuned(t, freshPrefix(), ssehub.Retention{MaxEntries: keep}, logTuning{maxDropped: maxKeys, recent: recentEntries})
+	l, _ := env.openTuned(t, freshPrefix(), ssehub.Retention{MaxEntries: keep}, logTuning{maxDropped: maxKeys, recent: recent.MaxEntries})
 	rnd := rand.New(rand.NewPCG(1, 2))
 	pick := func(prefix string, n int) []string {
 		var s []string

@@ -38,7 +38,7 @@ func (l *Log) ReadAfter(ctx context.Context, after uint64, sub *ssehub.Subscript
 		return head, ssehub.ErrNotRetained
 	}
 	for next := after + 1; next <= st.head; {
-		chunk, n := l.recent.read(next, st.head, sub)
+		chunk, n := l.recent.Read(next, st.head, sub)
 		if n == next {
 			if chunk, n, err = l.readPage(ctx, next, st, sub); err != nil {
 				return head, err
