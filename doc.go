@@ -56,6 +56,15 @@
 // Prometheus. With Config.Logger at debug level the hub writes a line per
 // stream opened and ended; no line carries a credential.
 //
+// # Several nodes
+//
+// Several hubs behind a load balancer act as one when they share a Log that
+// delivers every entry to each of them (package redis has one) and a
+// [Cluster] through which each shares its own streams: presence
+// ([Hub.ClientPage], [Hub.Streams], [Hub.Connections]), the per-client
+// stream limit and [Hub.Kick] then span every live node. Each node still
+// writes only to its own connections.
+//
 // # The source
 //
 // This package is the domain: messages and entries, the Log contract and
