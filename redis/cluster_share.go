@@ -18,8 +18,9 @@ func (c *Cluster) share() {
 	refresh := time.NewTicker(c.opts.NodeTTL / 5)
 	defer refresh.Stop()
 	rewrite := true // the first write is a whole one: it replaces what an earlier node of this name left
+	due := true     // the liveness record is to be refreshed: on the ticker, and with every rewrite
 	for {
-		if !c.refresh() {
+		if (due || rewrite) && !c.refresh() {
 			rewrite = true
 		}
 		if rewrite {
@@ -31,7 +32,9 @@ func (c *Cluster) share() {
 		case <-c.ctx.Done():
 			return
 		case <-c.wake:
+			due = false // a change alone costs one round trip, not two
 		case <-refresh.C:
+			due = true
 		}
 	}
 }
