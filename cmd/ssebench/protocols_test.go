@@ -2,17 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/pem"
 	"errors"
 	"log/slog"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -23,6 +16,7 @@ import (
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/httpapi"
+	"github.com/ssehub/ssehub/internal/tlstest"
 )
 
 // Ways of serving a hub in these tests.
@@ -54,7 +48,7 @@ func serveOver(t *testing.T, handler http.Handler, mode string) *httptest.Server
 	case overHubTLS:
 		p.SetHTTP2(true)
 		srv.Config.Protocols = &p
-		conf := &tls.Config{Certificates: []tls.Certificate{selfSigned(t)}, NextProtos: []string{"h2", "http/1.1"}}
+		conf := &tls.Config{Certificates: []tls.Certificate{tlstest.Get(t).Pair}, NextProtos: []string{"h2", "http/1.1"}}
 		srv.Listener = ssehub.TLSListener(srv.Listener, conf)
 		srv.Start()
 		srv.URL = strings.Replace(srv.URL, "http://", "https://", 1)
@@ -63,30 +57,6 @@ func serveOver(t *testing.T, handler http.Handler, mode string) *httptest.Server
 	}
 	t.Cleanup(srv.Close)
 	return srv
-}
-
-// selfSigned makes a certificate for 127.0.0.1 and ::1, valid for an hour,
-// signed by its own key, as a test hub would serve.
-func selfSigned(t *testing.T) tls.Certificate {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "ssebench test"},
-		NotBefore:    time.Now().Add(-time.Minute),
-		NotAfter:     time.Now().Add(time.Hour),
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
 
 // protoFor is the -proto that reaches a server served over mode with HTTP/2

@@ -2,16 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"io"
 	"log/slog"
 	"maps"
-	"math/big"
 	"os"
 	"path/filepath"
 	"slices"
@@ -20,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ssehub/ssehub/internal/ssetest"
+	"github.com/ssehub/ssehub/internal/tlstest"
 )
 
 // allFlags is every flag the server has, with the environment variable and
@@ -354,7 +348,7 @@ func TestSecretsNeverEchoed(t *testing.T) {
 // Every flag but -version can be set in the environment, and the command
 // line wins over it.
 func TestEveryFlagFromEnv(t *testing.T) {
-	cert, key := writeTestKeyPair(t)
+	cert, key := tlstest.New(t).Files(t)
 	sample := map[string]string{
 		"addr": "127.0.0.1:0", "tick": "2s", "heartbeat": "20s", "retry": "1s", "queue-size": "512KiB",
 		"write-timeout": "5s", "shutdown-timeout": "3s", "store": "memory", "history-size": "10",
@@ -412,49 +406,16 @@ func TestDefaults(t *testing.T) {
 }
 
 func TestTLSPair(t *testing.T) {
-	cert, key := writeTestKeyPair(t)
+	cert, key := tlstest.New(t).Files(t)
 	c, err := parse(t, nil, "-tls-cert", cert, "-tls-key", key)
 	if err != nil || c.tlsPair == nil || len(c.tlsPair.Certificate) != 1 {
 		t.Fatalf("a good pair: %v", err)
 	}
-	_, otherKey := writeTestKeyPair(t)
+	_, otherKey := tlstest.New(t).Files(t)
 	if _, err := parse(t, nil, "-tls-cert", cert, "-tls-key", otherKey); err == nil || !strings.Contains(err.Error(), "-tls-key") {
 		t.Errorf("the key of another certificate: %v, want an error naming -tls-key", err)
 	}
 	if _, err := parse(t, nil, "-tls-cert", key, "-tls-key", cert); err == nil {
 		t.Error("cert and key swapped: no error")
 	}
-}
-
-// writeTestKeyPair writes a self-signed certificate and its key, as PEM
-// files, and returns their paths.
-func writeTestKeyPair(t *testing.T) (certFile, keyFile string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "localhost"},
-		DNSNames:     []string{"localhost"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	certFile, keyFile = filepath.Join(dir, "cert.pem"), filepath.Join(dir, "key.pem")
-	for file, block := range map[string]*pem.Block{certFile: {Type: "CERTIFICATE", Bytes: der}, keyFile: {Type: "PRIVATE KEY", Bytes: keyDER}} {
-		if err := os.WriteFile(file, pem.EncodeToMemory(block), 0o600); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return certFile, keyFile
 }

@@ -35,6 +35,17 @@ var once struct {
 	err  error
 }
 
+// New returns a certificate made afresh, for a test that needs one other
+// than the run's (a key that does not match, say).
+func New(t testing.TB) *Cert {
+	t.Helper()
+	c, err := generate()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // Get returns the test run's certificate.
 func Get(t testing.TB) *Cert {
 	t.Helper()
