@@ -117,13 +117,19 @@ func TestDemoPage(t *testing.T) {
 			t.Errorf("the page's script uses %s: event data must reach the page only as text", bad)
 		}
 	}
-	// The API the script speaks: the stream's query and the publish body.
-	for _, want := range []string{`"/sse?"`, `"/publish"`, `"id"`, `"topic"`, `"token"`, `"lastEventId"`,
+	// The API the script speaks: the routes, relative to the page (the API
+	// may be under a prefix), the stream's query and the publish body.
+	for _, want := range []string{`route("sse")`, `route("publish")`, `new URL(name, location.href)`, `"id"`, `"topic"`, `"token"`, `"lastEventId"`,
 		"msg.clients", "msg.topics", "msg.broadcast", "msg.event", "msg.data", "msg.ephemeral",
 		`Authorization = "Bearer "`, `addEventListener(type`, `"reset"`, "history.replaceState", "textContent"} {
 		if !strings.Contains(script, want) {
 			t.Errorf("the page's script lacks %s", want)
 		}
+	}
+	// No route from the host's root: under /hub/ it would be the
+	// application's, not the hub's.
+	if m := regexp.MustCompile(`["'\x60]/[a-z]`).FindAllString(script, -1); len(m) > 0 {
+		t.Errorf("the page's script names absolute paths %q: its routes must be relative to the page", m)
 	}
 
 	// Conditional requests and HEAD.

@@ -21,6 +21,11 @@
 // when Config.PublishKeys has any, and is refused to browser pages of origins not listed in
 // Config.AllowOrigins (CSRF), keys or not.
 //
+// The handler can be mounted under a prefix, as
+// http.StripPrefix("/hub", api) (no trailing slash): the routes are then
+// /hub/sse, /hub/publish, ..., and the demo page is at /hub/, its routes
+// relative to its own address; /hub redirects there.
+//
 // Every refusal is a 4xx with a JSON body {"error": "..."} that says what is
 // wrong, and changes nothing; the one exception is /ping's 404, plain text as
 // the original demo had it. A publish whose store cannot be reached gets 503

@@ -36,7 +36,7 @@ func New(h *ssehub.Hub, cfg Config) http.Handler {
 	mux.Handle("/healthz", allow("GET", http.HandlerFunc(a.healthz)))
 	mux.Handle("/readyz", allow("GET", http.HandlerFunc(a.readyz)))
 	mux.Handle("/{$}", allow("GET", demo())) // the demo page; every other path stays 404
-	return mux
+	return slashRoot(mux)
 }
 
 // allow answers requests with another method than those listed ("GET" or

@@ -2,6 +2,11 @@
 // query string says (?id=alice&topic=room-1&type=typing), and a form that
 // publishes through POST /publish. Event data only ever reaches the page as
 // text (textContent), never as markup.
+//
+// The page is the API's root: every route it uses is relative to its own
+// address (see route), so that under a prefix (an application that mounts
+// the API at /hub/) it talks to /hub/sse and /hub/publish, not to routes of
+// the application's.
 "use strict";
 (function () {
   const $ = (id) => document.getElementById(id);
@@ -37,6 +42,12 @@
   const body = document.body;
   const list = $("events");
 
+  // route is the URL of one of the hub's routes ("sse", "publish"): next to
+  // the page, whatever prefix the page is under (/ → /sse, /hub/ → /hub/sse).
+  function route(name) {
+    return new URL(name, location.href);
+  }
+
   // ---- the stream ----
 
   function streamURL(resumeFrom) {
@@ -45,7 +56,9 @@
     for (const t of topics) q.append("topic", t);
     if (token) q.set("token", token);
     if (resumeFrom) q.set("lastEventId", resumeFrom); // a new EventSource cannot send the header
-    return "/sse?" + q.toString();
+    const u = route("sse");
+    u.search = q.toString();
+    return u.href;
   }
 
   // connect replaces the stream; resume says whether the new one starts
@@ -58,7 +71,8 @@
     source = es;
     listening = new Set();
     for (const t of types) listen(t);
-    $("stream-url").textContent = url.replace(/([?&]token=)[^&]*/, "$1…");
+    const shown = new URL(url);
+    $("stream-url").textContent = (shown.pathname + shown.search).replace(/([?&]token=)[^&]*/, "$1…");
     setState("connecting");
 
     let reopened = false; // the browser reconnected this EventSource
@@ -343,7 +357,7 @@
     button.disabled = true;
     result.textContent = "publishing…";
     try {
-      const resp = await fetch("/publish", { method: "POST", headers, body: JSON.stringify(msg) });
+      const resp = await fetch(route("publish"), { method: "POST", headers, body: JSON.stringify(msg) });
       let answer = {};
       try { answer = await resp.json(); } catch (_) { /* not JSON */ }
       if (resp.ok) {
@@ -376,6 +390,8 @@
   $("publish-form").addEventListener("submit", (ev) => { ev.preventDefault(); publish(); });
   $("clear").addEventListener("click", () => list.replaceChildren());
 
+  $("sse-path").textContent = route("sse").pathname;
+  $("publish-path").textContent = route("publish").pathname;
   fillForm();
   renderTypes();
   updateURL();
