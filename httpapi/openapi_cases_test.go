@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -51,6 +52,7 @@ type apiCase struct {
 	body         string
 	req          verdict
 	want         int
+	stall        bool // after body, the request's body stops arriving (and never ends)
 	// needs names the branch whose behaviour the case describes, until it
 	// has landed: the case is skipped meanwhile. Remove it to enable it.
 	needs string
@@ -92,6 +94,23 @@ func isReset(reason string) func(t *testing.T, d *apiDoc, x exchanged) {
 	}
 }
 
+// stallBody makes req send body and then nothing more, as a client that
+// stops sending would, until the test ends.
+func stallBody(t *testing.T, req *http.Request, body string) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	req.Body = io.NopCloser(io.MultiReader(strings.NewReader(body), stalled{ctx}))
+	req.ContentLength = int64(len(body)) + 1000
+}
+
+// stalled is a body that never arrives: its Read returns when ctx is done.
+type stalled struct{ ctx context.Context }
+
+func (s stalled) Read([]byte) (int, error) {
+	<-s.ctx.Done()
+	return 0, s.ctx.Err()
+}
+
 // isRepeated requires a publish receipt marked repeated.
 func isRepeated(t *testing.T, d *apiDoc, x exchanged) {
 	if !strings.Contains(string(x.body), `"repeated":true`) {
@@ -111,7 +130,10 @@ func TestOpenAPIDescribesTheServer(t *testing.T) {
 		t.Fatal(err)
 	}
 	servers := map[string]*docServer{
-		"open":   newDocServer(t, ssehub.Config{Limits: limits}, httpapi.Config{MaxBodyBytes: 4096, MaxDataBytes: 64}),
+		"open": newDocServer(t, ssehub.Config{Limits: limits}, httpapi.Config{
+			MaxBodyBytes: 4096, MaxDataBytes: 64,
+			// BodyTimeout: 300 * time.Millisecond, // with branch hostile: for the 408 case
+		}),
 		"keyed":  newDocServer(t, ssehub.Config{Authorizer: v}, httpapi.Config{PublishKeys: []string{docKey}}),
 		"full":   newDocServer(t, ssehub.Config{Limits: ssehub.Limits{MaxStreams: 1}}, httpapi.Config{}),
 		"closed": newDocServer(t, ssehub.Config{}, httpapi.Config{}),
@@ -183,6 +205,7 @@ func TestOpenAPIDescribesTheServer(t *testing.T) {
 		{server: "open", method: "POST", path: "/publish", header: []string{"Content-Type", jsonCT}, body: `{"clients":["al` + "\xff" + `ice"]}`, req: docSilent, want: 400, needs: "strict"},
 		{server: "open", method: "POST", path: "/publish", header: []string{"Content-Type", jsonCT}, body: `{"topics":["news*"]}`, req: docRefuses, want: 400, needs: "strict"},
 		{server: "open", method: "POST", path: "/publish", header: []string{"Content-Type", jsonCT, "Host", "rebind.attacker.example"}, body: `{"broadcast":true}`, want: 403, needs: "hostile"},
+		{server: "open", method: "POST", path: "/publish", header: []string{"Content-Type", jsonCT}, body: `{"broadcast":`, stall: true, req: docSilent, want: 408, needs: "hostile"},
 		{server: "keyed", method: "POST", path: "/publish", header: []string{"Content-Type", jsonCT}, body: `{"broadcast":true}`, want: 401},
 		{server: "keyed", method: "POST", path: "/publish", header: []string{"Content-Type", jsonCT, auth, "Bearer wrong-key"}, body: `{"broadcast":true}`, want: 403},
 		{server: "keyed", method: "POST", path: "/publish", header: []string{"Content-Type", jsonCT, auth, bearer}, body: `{"broadcast":true}`, want: 200},
@@ -264,6 +287,9 @@ func TestOpenAPIDescribesTheServer(t *testing.T) {
 				req.Header.Add(c.header[i], c.header[i+1])
 			}
 			route, pathKnown := d.checkRequest(t, req, c.body, c.req)
+			if c.stall {
+				stallBody(t, req, c.body)
+			}
 			x := send(t, s.srv.Client(), req)
 			if x.status != c.want {
 				t.Errorf("status %d (body %q), want %d", x.status, x.body, c.want)
