@@ -48,6 +48,8 @@ type Cluster interface {
 	// Kick records that client was kicked at `at`, for every node, and asks
 	// the other live nodes to end its streams that opened before then (see
 	// Node.Kicked). It returns how many streams the others had for client.
+	// It records nothing when Node.KickLimit is 0, and at most that many
+	// kicks, the newest.
 	Kick(ctx context.Context, client string, at time.Time) (int, error)
 }
 
@@ -63,6 +65,10 @@ type Node interface {
 	// refuses its credentials issued before at (see Hub.Kick): another node
 	// kicked it.
 	Kicked(client string, at time.Time)
+	// KickLimit is how many kicks the node remembers (Config.KickLimit
+	// after its defaults): 0 when it remembers none (a kick then only ends
+	// streams, and the cluster need not record it).
+	KickLimit() int
 }
 
 // localNode is a Hub as the Node of its Cluster.
@@ -72,6 +78,7 @@ func (n localNode) Streams(client string) []StreamInfo { return n.h.localStreams
 func (n localNode) Clients() []string                  { return n.h.reg.clients() }
 func (n localNode) Count() int                         { return n.h.reg.len() }
 func (n localNode) Kicked(client string, at time.Time) { n.h.kickLocal(client, at) }
+func (n localNode) KickLimit() int                     { return n.h.kicks.limit }
 
 // clusterWait bounds how long a stream's opening waits for its cluster to
 // share it: an unreachable store must not keep streams from opening.
@@ -106,7 +113,7 @@ func (h *Hub) shareClosed(client string) {
 // outage must not keep clients out.
 func (h *Hub) admitElsewhere(ctx context.Context, sub Subscription) (refusal, bool) {
 	limit := h.cfg.Limits.MaxStreamsPerClient
-	if h.cfg.Cluster == nil || (limit <= 0 && sub.Issued.IsZero()) {
+	if h.cfg.Cluster == nil || (limit <= 0 && (sub.Issued.IsZero() || !h.kicks.remembers())) {
 		return refusal{}, true
 	}
 	others, kicked, err := h.cfg.Cluster.Elsewhere(ctx, sub.Client)

@@ -8,7 +8,8 @@ const expirySweep = time.Second
 
 // expire ends, once a sweep, every stream whose Subscription.Expires has
 // passed, until Shutdown: one goroutine for the hub, no timer per stream.
-// A sweep costs a comparison per open stream.
+// A sweep costs a comparison per open stream. It also forgets the kicks
+// older than KickMemory, a bounded number per sweep.
 func (h *Hub) expire() {
 	t := time.NewTicker(expirySweep)
 	defer t.Stop()
@@ -28,6 +29,7 @@ func (h *Hub) expire() {
 				c.finish(CloseExpired) // what is queued is written first
 			}
 			clear(due)
+			h.kicks.sweep(now)
 		}
 	}
 }

@@ -19,6 +19,7 @@ const (
 	DefaultQueueBytes   = 256 << 10
 	DefaultWriteTimeout = 10 * time.Second
 	DefaultKickMemory   = 24 * time.Hour
+	DefaultKickLimit    = 100_000
 )
 
 // Config tunes a Hub. The zero value is ready to use.
@@ -76,6 +77,19 @@ type Config struct {
 	// the kick. Make it at least the lifetime of the longest credentials
 	// you issue. Zero means DefaultKickMemory.
 	KickMemory time.Duration
+
+	// KickLimit bounds how many kicks the hub remembers (one per client
+	// id, about 150 bytes each; with a Cluster, in its store too). When
+	// that many are, a new kick makes it forget the oldest first, before
+	// KickMemory ends: that client may then come back with the credentials
+	// it had, so size the limit for the kicks you make within KickMemory
+	// (a warning is logged at most once a minute while kicks are forgotten
+	// early, and Stats counts them). Zero means DefaultKickLimit with an
+	// Authorizer, and no kick remembered without one: streams then have no
+	// Subscription.Issued to check, unless your own authentication calls
+	// ServeStream with it (set KickLimit then). Negative means no kick is
+	// remembered: Kick only ends streams.
+	KickLimit int
 }
 
 func (c *Config) setDefaults() {
@@ -99,6 +113,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.KickMemory <= 0 {
 		c.KickMemory = DefaultKickMemory
+	}
+	switch {
+	case c.KickLimit == 0 && c.Authorizer != nil:
+		c.KickLimit = DefaultKickLimit
+	case c.KickLimit < 0:
+		c.KickLimit = 0 // none remembered
 	}
 }
 
@@ -142,7 +162,7 @@ func New(cfg Config) *Hub {
 	h := &Hub{cfg: cfg, stop: make(chan struct{})}
 	h.reg.init()
 	h.pending.init(h)
-	h.kicks.memory = cfg.KickMemory
+	h.kicks.init(cfg.KickMemory, cfg.KickLimit, cfg.Logger)
 	h.counts.init(cfg.Limits)
 	h.writers.start()
 	h.watch = socket.NewWatcher(cfg.Logger)
@@ -214,26 +234,31 @@ func (h *Hub) Clients() []string { return h.reg.clients() }
 
 // Stats is a summary of a hub's state and counters; Metrics has them all.
 type Stats struct {
-	Connections int    // open streams
-	Overflows   uint64 // streams closed because their queue overflowed
-	Skips       uint64 // times the log lost continuity and every stream was ended
-	Expiries    uint64 // streams ended because their Subscription expired
-	Refusals    uint64 // streams refused by a limit (MaxStreams, per client, per address)
-	Head        uint64 // sequence number of the newest event delivered
-	Closing     bool   // Shutdown has begun
+	Connections  int    // open streams
+	Overflows    uint64 // streams closed because their queue overflowed
+	Skips        uint64 // times the log lost continuity and every stream was ended
+	Expiries     uint64 // streams ended because their Subscription expired
+	Refusals     uint64 // streams refused by a limit (MaxStreams, per client, per address)
+	Kicks        int    // kicks remembered now (see Config.KickLimit)
+	KicksEvicted uint64 // kicks forgotten before KickMemory to stay within Config.KickLimit
+	Head         uint64 // sequence number of the newest event delivered
+	Closing      bool   // Shutdown has begun
 }
 
 // Stats returns the hub's current state and counters.
 func (h *Hub) Stats() Stats {
 	t := &h.tally
+	kicks, evicted := h.kicks.stats()
 	return Stats{
-		Connections: h.reg.len(),
-		Overflows:   t.closed[CloseOverflow].Load(),
-		Skips:       t.skips.Load(),
-		Expiries:    t.closed[CloseExpired].Load(),
-		Refusals:    t.refused[RefusedHubFull].Load() + t.refused[RefusedClientLimit].Load() + t.refused[RefusedAddressLimit].Load(),
-		Head:        h.head.Load(),
-		Closing:     h.gate.isClosing(),
+		Kicks:        kicks,
+		KicksEvicted: evicted,
+		Connections:  h.reg.len(),
+		Overflows:    t.closed[CloseOverflow].Load(),
+		Skips:        t.skips.Load(),
+		Expiries:     t.closed[CloseExpired].Load(),
+		Refusals:     t.refused[RefusedHubFull].Load() + t.refused[RefusedClientLimit].Load() + t.refused[RefusedAddressLimit].Load(),
+		Head:         h.head.Load(),
+		Closing:      h.gate.isClosing(),
 	}
 }
 

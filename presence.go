@@ -5,7 +5,6 @@ import (
 	"container/heap"
 	"context"
 	"slices"
-	"sync"
 	"time"
 )
 
@@ -147,78 +146,4 @@ func (h *Hub) Total(ctx context.Context) (streams, nodes int, err error) {
 		streams, nodes = streams+s, nodes+n
 	}
 	return streams, nodes, err
-}
-
-// Kick ends every stream of client and returns how many there were
-// (sign-out, ban); with a Cluster, on every live node. For
-// Config.KickMemory it also refuses the client's new streams whose
-// Subscription.Issued is not after the kick (a token issued in the same
-// second counts as before it): with subscriber tokens, the client cannot
-// come back with credentials it had. Without Issued (no Authorizer, or one
-// that does not set it) the client may reconnect at once. err reports that
-// the other nodes could not be told; this node's streams are ended anyway.
-func (h *Hub) Kick(ctx context.Context, client string) (int, error) {
-	at := time.Now()
-	n := h.kickLocal(client, at)
-	if h.cfg.Cluster == nil {
-		return n, nil
-	}
-	others, err := h.cfg.Cluster.Kick(ctx, client, at)
-	return n + others, err
-}
-
-// kickLocal remembers a kick of client at `at` and ends its streams here
-// that opened before then.
-func (h *Hub) kickLocal(client string, at time.Time) int {
-	h.kicks.add(client, at)
-	n := 0
-	for _, c := range h.reg.clientSnapshot(client) {
-		if c.born <= at.UnixNano() {
-			c.close(CloseKicked)
-			n++
-		}
-	}
-	return n
-}
-
-// kicks remembers when each client id was last kicked, for memory.
-type kicks struct {
-	memory time.Duration
-	mu     sync.Mutex
-	at     map[string]time.Time
-}
-
-func (k *kicks) add(client string, at time.Time) {
-	now := time.Now()
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if k.at == nil {
-		k.at = make(map[string]time.Time)
-	}
-	for id, t := range k.at { // forget what is older than memory: bounded by the kicks of one memory span
-		if now.Sub(t) > k.memory {
-			delete(k.at, id)
-		}
-	}
-	if at.After(k.at[client]) {
-		k.at[client] = at
-	}
-}
-
-// refuses reports whether sub's credentials predate a remembered kick of
-// its client.
-func (k *kicks) refuses(sub Subscription) bool {
-	if sub.Issued.IsZero() {
-		return false
-	}
-	k.mu.Lock()
-	at := k.at[sub.Client]
-	k.mu.Unlock()
-	return k.refusesAt(sub, at)
-}
-
-// refusesAt reports whether sub's credentials predate a kick of its client
-// at `at` (zero: none) that is still remembered.
-func (k *kicks) refusesAt(sub Subscription, at time.Time) bool {
-	return !at.IsZero() && !sub.Issued.IsZero() && time.Since(at) <= k.memory && !sub.Issued.After(at.Truncate(time.Second))
 }

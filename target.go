@@ -18,7 +18,8 @@ type Subscription struct {
 
 	// Issued, when not zero, is when those credentials were issued. After
 	// Hub.Kick(client), streams of that client whose credentials were
-	// issued before the kick are refused (see Config.KickMemory).
+	// issued before the kick are refused (see Config.KickMemory), on a hub
+	// that remembers kicks (see Config.KickLimit).
 	Issued time.Time
 }
 

@@ -166,10 +166,12 @@ func (c *Cluster) Total(ctx context.Context) (streams, nodes int, err error) {
 }
 
 // Kick implements ssehub.Cluster: the kick is recorded for the not-before
-// rule of streams opening on any node, and published to the nodes' kick
+// rule of streams opening on any node (when the hub remembers kicks, and
+// at most its KickLimit of them), and published to the nodes' kick
 // channel.
 func (c *Cluster) Kick(ctx context.Context, client string, at time.Time) (int, error) {
-	n, err := c.keys.kick.Run(ctx, c.rdb, nil, c.opts.Prefix, c.opts.Node, client, at.UnixMilli(), c.opts.KickMemory.Milliseconds()).Int()
+	n, err := c.keys.kick.Run(ctx, c.rdb, nil, c.opts.Prefix, c.opts.Node, client, at.UnixMilli(),
+		c.opts.KickMemory.Milliseconds(), c.node.KickLimit(), kickForget+1).Int()
 	return n, storeError("presence", err)
 }
 

@@ -3,6 +3,7 @@ package redis
 import (
 	"errors"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -58,16 +59,24 @@ func (c *Cluster) applyKick(payload string) {
 	}
 }
 
-// applyRememberedKicks applies the kicks Redis remembers.
+// applyRememberedKicks applies the kicks Redis remembers, oldest first:
+// the newest KickLimit of those within KickMemory, the most it stores.
 func (c *Cluster) applyRememberedKicks() {
-	kicks, err := c.rdb.HGetAll(c.ctx, c.keys.kicks()).Result()
+	limit := c.node.KickLimit()
+	if limit == 0 {
+		return // the nodes record no kick
+	}
+	since := time.Now().Add(-c.opts.KickMemory).UnixMilli()
+	kicks, err := c.rdb.ZRevRangeByScoreWithScores(c.ctx, c.keys.kickTimes(), &goredis.ZRangeBy{
+		Min: strconv.FormatInt(since, 10), Max: "+inf", Count: int64(limit),
+	}).Result()
 	if err != nil {
 		c.outage(err)
 		return
 	}
-	for client, ms := range kicks {
-		if at, err := strconv.ParseInt(ms, 10, 64); err == nil && time.Since(time.UnixMilli(at)) <= c.opts.KickMemory {
-			c.node.Kicked(client, time.UnixMilli(at))
+	for _, k := range slices.Backward(kicks) {
+		if client, ok := k.Member.(string); ok {
+			c.node.Kicked(client, time.UnixMilli(int64(k.Score)))
 		}
 	}
 }

@@ -12,7 +12,13 @@ import goredis "github.com/redis/go-redis/v9"
 //	<prefix>:{presence}:node:<node>:counts  HASH  client -> streams there
 //	<prefix>:{presence}:node:<node>:streams HASH  client -> JSON [ssehub.StreamInfo]
 //	<prefix>:{presence}:kicks               HASH  client -> latest kick (ms)
-//	<prefix>:{presence}:kicktimes           ZSET  client -> latest kick (ms), to forget old ones
+//	<prefix>:{presence}:kicktimes           ZSET  client -> latest kick (ms): the same kicks, by time
+//
+// The kicks are kept only when the hub remembers them (ssehub.Node.KickLimit
+// above 0), at most KickLimit of them: a kick beyond it forgets the oldest,
+// and kicks older than KickMemory leave, a bounded number per script (see
+// forgetKicksLua).
+//
 //	<prefix>:{presence}:kick                channel "<node> <ms> <client>" per kick
 //
 // Readers count only the nodes whose expiry is ahead of Redis's clock, so a
@@ -36,18 +42,19 @@ func newPresenceKeys(prefix string) presenceKeys {
 		prefix:      p,
 		totals:      p + "totals",
 		kickChannel: p + "kick",
-		refresh:     script(refreshLua),
+		refresh:     script(forgetKicksLua + refreshLua),
 		leave:       script(leaveLua),
 		swap:        goredis.NewScript(swapLua),
 		elsewhere:   script(elsewhereLua),
 		total:       script(totalLua),
-		kick:        script(kickLua),
+		kick:        script(forgetKicksLua + kickLua),
 		streams:     script(streamsLua),
 		page:        script(pageLua),
 	}
 }
 
-func (k presenceKeys) kicks() string { return k.prefix + "kicks" }
+func (k presenceKeys) kicks() string     { return k.prefix + "kicks" }
+func (k presenceKeys) kickTimes() string { return k.prefix + "kicktimes" }
 
 func (k presenceKeys) node(name string) nodeKeys {
 	n := k.prefix + "node:" + name + ":"
@@ -85,9 +92,35 @@ local function elsewhere(client)
 end
 `
 
+// forgetKicksLua forgets the oldest kicks, at most `most` of them: those
+// older than `before` (ms), and those beyond `limit` (0: no limit). The
+// oldest by time are the first by rank, so both are the start of the
+// sorted set, found in O(log n).
+const forgetKicksLua = `
+local function forgetKicks(before, limit, most)
+  local times = p .. 'kicktimes'
+  local n = redis.call('ZCOUNT', times, '-inf', before)
+  if limit > 0 then n = math.max(n, redis.call('ZCARD', times) - limit) end
+  n = math.min(n, most)
+  if n > 0 then
+    redis.call('HDEL', p .. 'kicks', unpack(redis.call('ZRANGE', times, 0, n - 1)))
+    redis.call('ZREMRANGEBYRANK', times, 0, n - 1)
+  end
+end
+`
+
+// refreshForget bounds the kicks one refresh forgets, and kickForget those
+// one kick forgets (besides the one it replaces at the limit): Redis runs
+// nothing else during a script.
+const (
+	refreshForget = 1000
+	kickForget    = 100
+)
+
 // refreshLua: ARGV[3] the node TTL (ms), ARGV[4] the kick memory (ms),
-// ARGV[5] the streams open here. Returns 1 if the node's record was alive,
-// 0 if it had to be made anew.
+// ARGV[5] the streams open here, ARGV[6] the kick limit (0: none), ARGV[7]
+// the most kicks to forget. Returns 1 if the node's record was alive, 0 if
+// it had to be made anew.
 const refreshLua = `
 local t = now()
 local nodes = p .. 'nodes'
@@ -101,11 +134,7 @@ for _, n in ipairs(redis.call('ZRANGEBYSCORE', nodes, '-inf', '(' .. t)) do
 end
 redis.call('ZADD', nodes, t + tonumber(ARGV[3]), self)
 redis.call('HSET', p .. 'totals', self, ARGV[5])
-local forget = t - tonumber(ARGV[4])
-for _, c in ipairs(redis.call('ZRANGEBYSCORE', p .. 'kicktimes', '-inf', forget)) do
-  redis.call('HDEL', p .. 'kicks', c)
-end
-redis.call('ZREMRANGEBYSCORE', p .. 'kicktimes', '-inf', forget)
+forgetKicks(t - tonumber(ARGV[4]), tonumber(ARGV[6]), tonumber(ARGV[7]))
 if mine and mine >= t then return 1 end
 return 0
 `
@@ -150,13 +179,18 @@ end
 return {sum, nodes}
 `
 
-// kickLua: ARGV[3] the client, ARGV[4] the kick's time (ms). Records the
-// kick, tells every node, and returns the client's streams on the others.
+// kickLua: ARGV[3] the client, ARGV[4] the kick's time (ms), ARGV[5] the
+// kick memory (ms), ARGV[6] the kick limit (0: the kick is not recorded),
+// ARGV[7] the most kicks to forget. Records the kick, tells every node, and
+// returns the client's streams on the others.
 const kickLua = `
-local at = tonumber(ARGV[4])
-if at > (tonumber(redis.call('HGET', p .. 'kicks', ARGV[3])) or 0) then
-  redis.call('HSET', p .. 'kicks', ARGV[3], ARGV[4])
-  redis.call('ZADD', p .. 'kicktimes', at, ARGV[3])
+local at, limit = tonumber(ARGV[4]), tonumber(ARGV[6])
+if limit > 0 then
+  if at > (tonumber(redis.call('HGET', p .. 'kicks', ARGV[3])) or 0) then
+    redis.call('HSET', p .. 'kicks', ARGV[3], ARGV[4])
+    redis.call('ZADD', p .. 'kicktimes', at, ARGV[3])
+  end
+  forgetKicks(now() - tonumber(ARGV[5]), limit, tonumber(ARGV[7]))
 end
 redis.call('PUBLISH', p .. 'kick', self .. ' ' .. ARGV[4] .. ' ' .. ARGV[3])
 return elsewhere(ARGV[3])

@@ -40,7 +40,8 @@ func (c *Cluster) share() {
 }
 
 // refresh renews the node's liveness record, forgets the nodes whose record
-// expired and the kicks older than KickMemory. It reports false when the
+// expired and the kicks older than KickMemory or beyond the node's
+// KickLimit (refreshForget at most). It reports false when the
 // record had to be created anew (the node had been taken for dead, or Redis
 // lost it) or Redis could not be reached: the node's presence must be
 // rewritten.
@@ -48,7 +49,7 @@ func (c *Cluster) refresh() bool {
 	ctx, cancel := context.WithTimeout(c.ctx, DialTimeout)
 	defer cancel()
 	kept, err := c.keys.refresh.Run(ctx, c.rdb, nil, c.opts.Prefix, c.opts.Node,
-		c.opts.NodeTTL.Milliseconds(), c.opts.KickMemory.Milliseconds(), c.nodeCount()).Int()
+		c.opts.NodeTTL.Milliseconds(), c.opts.KickMemory.Milliseconds(), c.nodeCount(), c.node.KickLimit(), refreshForget).Int()
 	if err != nil {
 		c.outage(err)
 		return false

@@ -44,6 +44,9 @@ type nodeConfig struct {
 	limits ssehub.Limits
 	auth   ssehub.Authorizer
 	log    func(t testing.TB) ssehub.Log // nil: a memory log of the node's own
+
+	kickLimit  int           // ssehub.Config.KickLimit
+	kickMemory time.Duration // of the hub and of its Cluster
 }
 
 // startNode starts a node of the cluster named prefix on srv.
@@ -53,12 +56,13 @@ func startNode(t testing.TB, srv *redistest.Server, prefix string, nc nodeConfig
 	if err != nil {
 		t.Fatal(err)
 	}
-	cl := redis.NewCluster(rdb, redis.ClusterOptions{Prefix: prefix, NodeTTL: nc.ttl})
+	cl := redis.NewCluster(rdb, redis.ClusterOptions{Prefix: prefix, NodeTTL: nc.ttl, KickMemory: nc.kickMemory})
 	var log ssehub.Log = ssehub.NewMemoryLog(ssehub.Retention{})
 	if nc.log != nil {
 		log = nc.log(t)
 	}
-	h := ssehub.New(ssehub.Config{Log: log, Cluster: cl, Limits: nc.limits, Authorizer: nc.auth, Heartbeat: -1})
+	h := ssehub.New(ssehub.Config{Log: log, Cluster: cl, Limits: nc.limits, Authorizer: nc.auth, Heartbeat: -1,
+		KickLimit: nc.kickLimit, KickMemory: nc.kickMemory})
 	n := &node{hub: h, cluster: cl, rdb: rdb, ts: httptest.NewServer(httpapi.New(h, httpapi.Config{}))}
 	t.Cleanup(func() {
 		n.ts.CloseClientConnections()

@@ -86,10 +86,14 @@
 // GET /clients merges each other node's smallest ids after the cursor with
 // the node's own; the per-client stream limit and the kick's not-before rule
 // read the other nodes' counts and the latest kick in one script when a
-// stream opens. A kick is recorded in Redis (kept for KickMemory) and
-// published on a channel; each node ends the client's streams that opened
-// before it, and on every (re)subscription applies the kicks Redis
-// remembers, which Pub/Sub alone would lose during an outage. When Redis
+// stream opens. A kick is published on a channel; each node ends the
+// client's streams that opened before it. When the hubs remember kicks
+// (ssehub.Config.KickLimit; with an Authorizer, by default) it is also
+// recorded in Redis, for KickMemory and at most KickLimit of them (a kick
+// beyond the limit forgets the oldest), and on every (re)subscription a
+// node applies the newest KickLimit kicks Redis remembers, which Pub/Sub
+// alone would lose during an outage. Without an Authorizer nothing is
+// recorded: a kick only ends streams. When Redis
 // cannot be asked, streams still open on the node's own checks, and
 // presence requests answer ssehub.ErrUnavailable (503).
 package redis

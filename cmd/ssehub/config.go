@@ -41,6 +41,7 @@ type config struct {
 	jwtAudience     string
 	jwtIssuer       string
 	kickMemory      time.Duration
+	kickLimit       int
 	limits          ssehub.Limits
 	maxBody         byteSize
 	maxData         byteSize
@@ -154,6 +155,7 @@ func (c *config) securityFlags(fs *flag.FlagSet) {
 	fs.Var(newText(&c.jwtAudience, "", "aud"), "jwt-audience", "when set, a subscriber token's aud must be this")
 	fs.Var(newText(&c.jwtIssuer, "", "iss"), "jwt-issuer", "when set, a subscriber token's iss must be this")
 	fs.Var(newDuration(&c.kickMemory, ssehub.DefaultKickMemory), "kick-memory", "how long DELETE /clients/{id} refuses the client's older tokens; subscriber tokens may live (exp - iat) at most this long")
+	fs.Var(newInt(&c.kickLimit, ssehub.DefaultKickLimit), "kick-limit", "most kicks (DELETE /clients/{id}) remembered to refuse older tokens, with -jwt-secret or -jwt-public-key (without them kicks only end streams); when full the oldest is forgotten first and its client may come back with its old token")
 	fs.Var(&c.publishKeys, "publish-key", "a key that publishing (/publish, /ping) and /clients require as Authorization: Bearer <key>; repeat it or separate keys with commas; at least 16 characters")
 }
 
@@ -276,6 +278,7 @@ func (c *config) checkRanges() error {
 		{c.historyBytes < 64<<10, "history-bytes", c.historyBytes.String(), "want at least 64KiB"},
 		{c.historyTTL < 0, "history-ttl", d(c.historyTTL), "want 0 (no age limit) or a positive duration such as 24h"},
 		{c.kickMemory < time.Minute, "kick-memory", d(c.kickMemory), "want at least 1m"},
+		{c.kickLimit < 1, "kick-limit", n(c.kickLimit), "want at least 1, such as 100000"},
 		{c.limits.MaxStreams < 0, "max-streams", n(c.limits.MaxStreams), "want 0 (as many as the open-files limit allows) or more"},
 		{c.limits.MaxStreamsPerClient < 0, "max-streams-per-client", n(c.limits.MaxStreamsPerClient), "want 0 (no limit) or more"},
 		{c.limits.MaxStreamsPerAddress < 0, "max-streams-per-address", n(c.limits.MaxStreamsPerAddress), "want 0 (no limit) or more"},
@@ -424,6 +427,16 @@ func (c *config) authorizer() (ssehub.Authorizer, error) {
 		return nil, fmt.Errorf("%s: %v", strings.Join(keys, ", "), err)
 	}
 	return v, nil
+}
+
+// hubKickLimit is ssehub.Config.KickLimit: -kick-limit with subscriber
+// tokens; without them, streams have no token to refuse, and the hub
+// remembers no kick.
+func (c *config) hubKickLimit(auth ssehub.Authorizer) int {
+	if auth == nil {
+		return -1
+	}
+	return c.kickLimit
 }
 
 // storeKind splits -store into its kind and, for bolt, the file path.

@@ -89,6 +89,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		Authorizer:   authorizer,
 		Limits:       cfg.limits,
 		KickMemory:   cfg.kickMemory,
+		KickLimit:    cfg.hubKickLimit(authorizer),
 	})
 	metricsHandler := metrics.Handler(hub, st.log)
 	apiMetrics := metricsHandler // on -addr, behind the publish keys
