@@ -105,7 +105,7 @@ func TestHelpListsEveryFlag(t *testing.T) {
 		}
 		for f := range lines {
 			if _, ok := allFlags[f]; !ok {
-				t.Errorf("%s lists -%s, which allFlags (and so the README test) does not know", h, f)
+				t.Errorf("%s lists -%s, which allFlags (and so the docs test) does not know", h, f)
 			}
 		}
 	}
@@ -123,21 +123,25 @@ func helpLines(out string) map[string]string {
 	return lines
 }
 
-// The README's Flags table has a row for every flag.
-func TestReadmeListsEveryFlag(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
+// The flags table of docs/CONFIGURATION.md (which the README links) has a
+// row for every flag.
+func TestDocsListEveryFlag(t *testing.T) {
+	b, err := os.ReadFile("../../docs/CONFIGURATION.md")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, section, _ := strings.Cut(string(b), "\n## Flags\n")
+	_, section, found := strings.Cut(string(b), "\n## Flags and environment variables\n")
+	if !found {
+		t.Fatal(`docs/CONFIGURATION.md has no "## Flags and environment variables" section`)
+	}
 	section, _, _ = strings.Cut(section, "\n## ")
 	for f, want := range allFlags {
 		if !strings.Contains(section, "`-"+f+"`") {
-			t.Errorf("README.md's Flags section has no row for -%s", f)
+			t.Errorf("docs/CONFIGURATION.md's flags table has no row for -%s", f)
 		}
 		plain := "SSEHUB_" + strings.ToUpper(strings.ReplaceAll(f, "-", "_"))
 		if want.env != plain && want.env != "(none)" && !strings.Contains(section, want.env) {
-			t.Errorf("README.md's Flags section does not name %s, the variable of -%s", want.env, f)
+			t.Errorf("docs/CONFIGURATION.md's flags table does not name %s, the variable of -%s", want.env, f)
 		}
 	}
 }
