@@ -1,6 +1,9 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+	"time"
+)
 
 // Config tunes the HTTP surface. The zero value serves pages of the hub's own
 // origin only.
@@ -24,6 +27,12 @@ type Config struct {
 	// data (413 beyond).
 	MaxBodyBytes int64
 	MaxDataBytes int
+
+	// BodyTimeout bounds the time a request's body may take to arrive,
+	// from the handler's start, on every route but /sse: a publish whose
+	// body is late gets 408, and a body left unread (a refused request's)
+	// closes the connection. Zero means DefaultBodyTimeout.
+	BodyTimeout time.Duration
 
 	// Metrics, when set, is served at GET /metrics (metrics.Handler, for
 	// Prometheus), behind the publish keys as /clients is: with
