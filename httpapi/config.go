@@ -22,6 +22,15 @@ type Config struct {
 	// listed in AllowOrigins (cross-site request forgery), keys or not.
 	PublishKeys []string
 
+	// AllowHosts lists host names ("hub.internal") for which a hub without
+	// PublishKeys answers publishing and the admin routes (/publish, /ping,
+	// /clients, /metrics). Without keys, those answer only requests whose
+	// Host is an IP address, localhost or *.localhost, or a name listed
+	// here (403 otherwise): a web page of a name that its author resolves
+	// to the hub's address (DNS rebinding) would otherwise publish and read
+	// /clients. With PublishKeys any Host is answered.
+	AllowHosts []string
+
 	// MaxBodyBytes bounds a publish request's body (413 beyond); zero means
 	// DefaultMaxBodyBytes. MaxDataBytes, when not zero, bounds each event's
 	// data (413 beyond).
