@@ -368,6 +368,7 @@ func TestEveryFlagFromEnv(t *testing.T) {
 		"max-name-length": "64", "max-body": "64KiB", "max-data": "32KiB",
 		"redis-prefix": "other", "node": "n1", "log-format": "json", "log-level": "debug",
 		"metrics-addr": "127.0.0.1:9090", "tls-cert": cert, "tls-key": key, "h2c": "false",
+		"body-timeout": "2s", "allow-host": "hub.internal", "h2-max-streams": "20",
 	}
 	env := make(map[string]string)
 	for f, want := range allFlags {
@@ -388,7 +389,8 @@ func TestEveryFlagFromEnv(t *testing.T) {
 		}
 	}
 	if c.tick != 2*time.Second || c.limits.MaxTopics != 3 || c.logFormat != "json" || slog.Level(c.logLevel) != slog.LevelDebug ||
-		c.h2c || c.tlsPair == nil || c.metricsAddr != "127.0.0.1:9090" || len(c.unknownEnv) != 0 {
+		c.h2c || c.tlsPair == nil || c.metricsAddr != "127.0.0.1:9090" || len(c.unknownEnv) != 0 ||
+		c.bodyTimeout != 2*time.Second || c.h2MaxStreams != 20 || !slices.Equal(c.allowHosts, []string{"hub.internal"}) {
 		t.Errorf("config from the environment: %+v", c)
 	}
 
