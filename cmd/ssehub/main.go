@@ -173,7 +173,12 @@ func serveMetrics(addr string, h http.Handler, logger *slog.Logger, served chan<
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", h)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Second, // no streams here: a whole request, body included, or the connection closes
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("ssehub metrics listening", "addr", ln.Addr().String())
 	return srv, nil
