@@ -20,6 +20,15 @@ type Limits struct {
 	MaxNameLen           int // bytes of a client id or topic, in streams and messages (more is ErrInvalid); zero means MaxNameLen
 }
 
+// DefaultMaxStreams is the ssehub command's Limits.MaxStreams when
+// -max-streams is not given (lowered to what the open-files limit allows):
+// at today's costs per stream, about 150 MiB of streams over HTTP/1.1 and
+// 900 MiB over HTTP/2 (see docs/PERFORMANCE.md). A bound that holds
+// whatever the protocol: over HTTP/2 one connection carries many streams,
+// so the open-files limit alone bounds nothing. A Limits of an embedder's
+// keeps zero as no limit.
+const DefaultMaxStreams = 50_000
+
 // validate checks m against the hub's limits, then as Message.Validate does.
 func (l Limits) validate(m *Message) error {
 	if err := m.Validate(); err != nil {

@@ -1,12 +1,19 @@
 package httpapi_test
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/rsa"
+	"fmt"
 	"io"
+	"log/slog"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -97,4 +104,144 @@ func (endless) Read(p []byte) (int, error) {
 		p[i] = 'x'
 	}
 	return len(p), nil
+}
+
+// bodyTimeout is the short body timeout of the slow-body tests.
+const bodyTimeout = 300 * time.Millisecond
+
+// newProtoServer is newAPIServer over proto: "http1", "h2c" (cleartext
+// HTTP/2 only, with prior knowledge) or "h2" (HTTP/2 over TLS). closed
+// counts the connections the server has closed (each one's goroutine done).
+func newProtoServer(t *testing.T, proto string, api httpapi.Config) (ts *testServer, closed *atomic.Int64) {
+	t.Helper()
+	hub := ssehub.New(ssehub.Config{Logger: slog.New(slog.DiscardHandler)})
+	srv := httptest.NewUnstartedServer(httpapi.New(hub, api))
+	closed = new(atomic.Int64)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed.Add(1)
+		}
+	}
+	switch proto {
+	case "h2":
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+	case "h2c":
+		srv.Config.Protocols = new(http.Protocols)
+		srv.Config.Protocols.SetHTTP1(true)
+		srv.Config.Protocols.SetUnencryptedHTTP2(true)
+		srv.Start()
+		only := new(http.Protocols)
+		only.SetUnencryptedHTTP2(true)
+		srv.Client().Transport.(*http.Transport).Protocols = only
+	default:
+		srv.Start()
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
+		defer cancel()
+		if err := hub.Shutdown(ctx); err != nil {
+			t.Errorf("hub.Shutdown: %v", err)
+		}
+		srv.Close()
+	})
+	return &testServer{hub: hub, srv: srv, client: srv.Client()}, closed
+}
+
+// A client that sends the headers and one byte of a 1000-byte body over
+// HTTP/1.1 is cut off within the body timeout, on every route but /sse and
+// with or without publish keys (where the hub answers 401 without reading
+// the body, and net/http used to wait for the rest of it): a 408, or the
+// refusal, then the connection closes and its goroutine ends.
+func TestSlowBodyHTTP1(t *testing.T) {
+	for _, keyed := range []bool{false, true} {
+		api := httpapi.Config{BodyTimeout: bodyTimeout}
+		want := map[string]int{"POST /publish": http.StatusRequestTimeout, "POST /ping/alice": 0, "GET /healthz": 0, "POST /nowhere": 0}
+		if keyed {
+			api.PublishKeys = []string{key1}
+			want["POST /publish"] = http.StatusUnauthorized
+		}
+		ts, closed := newProtoServer(t, "http1", api)
+		for route, code := range want {
+			t.Run(fmt.Sprintf("keys=%v %s", keyed, route), func(t *testing.T) {
+				before := closed.Load()
+				method, path, _ := strings.Cut(route, " ")
+				nc, err := net.Dial("tcp", ts.srv.Listener.Addr().String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer nc.Close()
+				start := time.Now()
+				nc.SetDeadline(start.Add(bodyTimeout + 3*time.Second))
+				fmt.Fprintf(nc, "%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{", method, path)
+				got, err := io.ReadAll(nc) // until the hub closes the connection
+				if err != nil {
+					t.Fatalf("connection still open %v after one byte of the body (timeout %v): %v; read %q", time.Since(start).Round(time.Millisecond), bodyTimeout, err, got)
+				}
+				if code != 0 {
+					resp, err := http.ReadResponse(bufio.NewReader(bytes.NewReader(got)), nil)
+					if err != nil {
+						t.Fatalf("no response before the close: %v (%q)", err, got)
+					}
+					b, _ := io.ReadAll(resp.Body)
+					checkError(t, resp.StatusCode, resp.Header, b, code)
+				}
+				ssetest.Eventually(t, "the server's goroutine of the connection ended", func() bool { return closed.Load() > before })
+			})
+		}
+	}
+}
+
+// Over HTTP/2 (h2c and TLS) a publish whose body stops after one byte is
+// answered 408 within the body timeout; with publish keys, 401 at once.
+func TestSlowBodyHTTP2(t *testing.T) {
+	for _, proto := range []string{"h2c", "h2"} {
+		for _, keyed := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s keys=%v", proto, keyed), func(t *testing.T) {
+				api, want := httpapi.Config{BodyTimeout: bodyTimeout}, http.StatusRequestTimeout
+				if keyed {
+					api.PublishKeys, want = []string{key1}, http.StatusUnauthorized
+				}
+				ts, _ := newProtoServer(t, proto, api)
+				pr, pw := io.Pipe()
+				defer pw.Close()
+				go pw.Write([]byte("{")) // and nothing more
+				ctx, cancel := context.WithTimeout(context.Background(), bodyTimeout+3*time.Second)
+				defer cancel()
+				req, _ := http.NewRequestWithContext(ctx, "POST", ts.srv.URL+"/publish", pr)
+				req.ContentLength = 1000
+				req.Header.Set("Content-Type", "application/json")
+				start := time.Now()
+				resp, err := ts.client.Do(req)
+				if err != nil {
+					t.Fatalf("no answer %v after one byte of the body (timeout %v): %v", time.Since(start).Round(time.Millisecond), bodyTimeout, err)
+				}
+				defer resp.Body.Close()
+				if resp.ProtoMajor != 2 {
+					t.Fatalf("served %s, want HTTP/2", resp.Proto)
+				}
+				b, err := io.ReadAll(resp.Body) // the handler has returned: the stream ended
+				if err != nil {
+					t.Fatalf("reading the answer: %v", err)
+				}
+				checkError(t, resp.StatusCode, resp.Header, b, want)
+			})
+		}
+	}
+}
+
+// The body timeout is not a stream's: an event stream stays open well past
+// it, and a publisher's keep-alive connection serves publish after publish.
+func TestStreamOutlivesBodyTimeout(t *testing.T) {
+	for _, proto := range []string{"http1", "h2c", "h2"} {
+		t.Run(proto, func(t *testing.T) {
+			ts, _ := newProtoServer(t, proto, httpapi.Config{BodyTimeout: bodyTimeout})
+			s := ts.openStream(t, "id=alice", nil)
+			for i := range 2 {
+				time.Sleep(3 * bodyTimeout)
+				ts.publishJSON(t, fmt.Sprintf(`{"clients": ["alice"], "data": "later %d"}`, i))
+				s.Expect(t, fmt.Sprintf("later %d", i))
+			}
+		})
+	}
 }

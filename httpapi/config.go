@@ -1,6 +1,9 @@
 package httpapi
 
-import "net/http"
+import (
+	"net/http"
+	"time"
+)
 
 // Config tunes the HTTP surface. The zero value serves pages of the hub's own
 // origin only.
@@ -19,11 +22,26 @@ type Config struct {
 	// listed in AllowOrigins (cross-site request forgery), keys or not.
 	PublishKeys []string
 
+	// AllowHosts lists host names ("hub.internal") for which a hub without
+	// PublishKeys answers publishing and the admin routes (/publish, /ping,
+	// /clients, /metrics). Without keys, those answer only requests whose
+	// Host is an IP address, localhost or *.localhost, or a name listed
+	// here (403 otherwise): a web page of a name that its author resolves
+	// to the hub's address (DNS rebinding) would otherwise publish and read
+	// /clients. With PublishKeys any Host is answered.
+	AllowHosts []string
+
 	// MaxBodyBytes bounds a publish request's body (413 beyond); zero means
 	// DefaultMaxBodyBytes. MaxDataBytes, when not zero, bounds each event's
 	// data (413 beyond).
 	MaxBodyBytes int64
 	MaxDataBytes int
+
+	// BodyTimeout bounds the time a request's body may take to arrive,
+	// from the handler's start, on every route but /sse: a publish whose
+	// body is late gets 408, and a body left unread (a refused request's)
+	// closes the connection. Zero means DefaultBodyTimeout.
+	BodyTimeout time.Duration
 
 	// Metrics, when set, is served at GET /metrics (metrics.Handler, for
 	// Prometheus), behind the publish keys as /clients is: with

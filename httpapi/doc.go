@@ -19,7 +19,10 @@
 //
 // Publishing (/publish, /ping) and the /clients routes require a publish key
 // when Config.PublishKeys has any, and is refused to browser pages of origins not listed in
-// Config.AllowOrigins (CSRF), keys or not.
+// Config.AllowOrigins (CSRF), keys or not. Without keys they answer only
+// requests whose Host is an IP address, localhost or a name of
+// Config.AllowHosts (DNS rebinding). Every route but /sse must receive its
+// request body within Config.BodyTimeout.
 //
 // The handler can be mounted under a prefix, as
 // http.StripPrefix("/hub", api) (no trailing slash): the routes are then

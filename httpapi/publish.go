@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strconv"
 
 	"github.com/ssehub/ssehub"
@@ -44,6 +45,9 @@ func (a *api) publish(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case errors.As(err, &tooBig):
 			writeError(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("body larger than %d bytes", a.cfg.MaxBodyBytes))
+		case errors.Is(err, os.ErrDeadlineExceeded):
+			w.Header().Set("Connection", "close") // the rest of the body may still come: it must not be read as a request
+			writeError(w, http.StatusRequestTimeout, fmt.Sprintf("the request body did not arrive within %v (-body-timeout): send it whole, without pausing", a.cfg.BodyTimeout))
 		case errors.Is(err, errDataTooLarge):
 			writeError(w, http.StatusRequestEntityTooLarge, err.Error())
 		case errors.Is(err, errMediaType):
@@ -153,7 +157,7 @@ func decodePublish(r *http.Request) (msgs []ssehub.Message, batch bool, err erro
 func decodeJSON(body io.Reader) ([]ssehub.Message, bool, error) {
 	raw, err := io.ReadAll(body)
 	if err != nil {
-		return nil, false, err // the size limit
+		return nil, false, err // the size limit, or the body timeout
 	}
 	batch := len(bytes.TrimLeft(raw, " \t\r\n")) > 0 && bytes.TrimLeft(raw, " \t\r\n")[0] == '['
 	var reqs []publishRequest
@@ -217,7 +221,7 @@ func eventData(raw json.RawMessage) ([]byte, error) {
 func decodeForm(r *http.Request) (ssehub.Message, error) {
 	if err := r.ParseForm(); err != nil {
 		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
+		if errors.As(err, &tooBig) || errors.Is(err, os.ErrDeadlineExceeded) {
 			return ssehub.Message{}, err
 		}
 		return ssehub.Message{}, fmt.Errorf("malformed form body: %v", err)

@@ -19,6 +19,9 @@ func New(h *ssehub.Hub, cfg Config) http.Handler {
 	if cfg.MaxBodyBytes <= 0 {
 		cfg.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if cfg.BodyTimeout <= 0 {
+		cfg.BodyTimeout = DefaultBodyTimeout
+	}
 	a := &api{hub: h, cfg: cfg}
 	guard := newPublishGuard(cfg)
 	mux := http.NewServeMux()
@@ -36,7 +39,7 @@ func New(h *ssehub.Hub, cfg Config) http.Handler {
 	mux.Handle("/healthz", allow("GET", http.HandlerFunc(a.healthz)))
 	mux.Handle("/readyz", allow("GET", http.HandlerFunc(a.readyz)))
 	mux.Handle("/{$}", allow("GET", demo())) // the demo page; every other path stays 404
-	return slashRoot(mux)
+	return slashRoot(withBodyDeadline(cfg.BodyTimeout, mux))
 }
 
 // allow answers requests with another method than those listed ("GET" or

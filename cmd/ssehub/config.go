@@ -35,6 +35,7 @@ type config struct {
 	historyBytes    byteSize
 	historyTTL      time.Duration
 	allowOrigin     string
+	allowHosts      hostList
 	publishKeys     keyList
 	jwtSecret       string
 	jwtPublicKey    string
@@ -44,6 +45,8 @@ type config struct {
 	kickLimit       int
 	limits          ssehub.Limits
 	maxBody         byteSize
+	bodyTimeout     time.Duration
+	h2MaxStreams    int // HTTP/2 streams one connection may have open at once
 	maxData         byteSize
 	redisURL        string
 	redisPrefix     string
@@ -136,6 +139,7 @@ func (c *config) serverFlags(fs *flag.FlagSet) {
 	fs.Var(newText(&c.metricsAddr, "", "host:port"), "metrics-addr", "address of a listener of its own for /metrics (empty: /metrics is on -addr)")
 	fs.Var(newText(&c.tlsCert, "", "file"), "tls-cert", "PEM file of the TLS certificate (chain): serve HTTPS and HTTP/2; needs -tls-key")
 	fs.Var(newText(&c.tlsKey, "", "file"), "tls-key", "PEM file of the certificate's private key; needs -tls-cert")
+	fs.Var(newInt(&c.h2MaxStreams, 100), "h2-max-streams", "most HTTP/2 streams open at once on one connection (a browser needs a few); more wait for one to end")
 	fs.Var(newBool(&c.h2c, true), "h2c", "accept cleartext HTTP/2 (prior knowledge), as proxies such as Envoy, HAProxy or Caddy speak it to an upstream; -h2c=false refuses it")
 	fs.Var(newBool(&c.version, false), "version", "print the version and build information, and exit")
 }
@@ -156,11 +160,12 @@ func (c *config) securityFlags(fs *flag.FlagSet) {
 	fs.Var(newText(&c.jwtIssuer, "", "iss"), "jwt-issuer", "when set, a subscriber token's iss must be this")
 	fs.Var(newDuration(&c.kickMemory, ssehub.DefaultKickMemory), "kick-memory", "how long DELETE /clients/{id} refuses the client's older tokens; subscriber tokens may live (exp - iat) at most this long")
 	fs.Var(newInt(&c.kickLimit, ssehub.DefaultKickLimit), "kick-limit", "most kicks (DELETE /clients/{id}) remembered to refuse older tokens, with -jwt-secret or -jwt-public-key (without them kicks only end streams); when full the oldest is forgotten first and its client may come back with its old token")
+	fs.Var(&c.allowHosts, "allow-host", "without -publish-key, publishing and /clients answer only requests for an IP address or localhost (DNS rebinding): other host names to answer for (hub.internal), comma-separated")
 	fs.Var(&c.publishKeys, "publish-key", "a key that publishing (/publish, /ping) and /clients require as Authorization: Bearer <key>; repeat it or separate keys with commas; at least 16 characters")
 }
 
 func (c *config) limitFlags(fs *flag.FlagSet) {
-	fs.Var(newInt(&c.limits.MaxStreams, 0), "max-streams", "most open streams in all (0: as many as the open-files limit allows); more get 503")
+	fs.Var(newInt(&c.limits.MaxStreams, ssehub.DefaultMaxStreams), "max-streams", "most open streams in all, over every protocol (0: no limit); when not given, at most the open-files limit less 500; more get 503")
 	fs.Var(newInt(&c.limits.MaxStreamsPerClient, 100), "max-streams-per-client", "most open streams of one client id (0: no limit); more get 429")
 	fs.Var(newInt(&c.limits.MaxStreamsPerAddress, 0), "max-streams-per-address", "most open streams from one IP address (0: no limit; behind a proxy every client shares its address); more get 429")
 	fs.Var(newInt(&c.limits.MaxTopics, 100), "max-topics", "most topics one stream may subscribe to")
@@ -168,6 +173,7 @@ func (c *config) limitFlags(fs *flag.FlagSet) {
 	c.maxBody, c.maxData = httpapi.DefaultMaxBodyBytes, httpapi.DefaultMaxBodyBytes
 	fs.Var(&c.maxBody, "max-body", "most bytes of a publish request's body; more get 413")
 	fs.Var(&c.maxData, "max-data", "most bytes of one event's data (at most -max-body); more get 413")
+	fs.Var(newDuration(&c.bodyTimeout, httpapi.DefaultBodyTimeout), "body-timeout", "a request body (a publish) must arrive within this; later, 408 or the connection closed (streams are not affected)")
 }
 
 func (c *config) clusterFlags(fs *flag.FlagSet) {
@@ -279,12 +285,14 @@ func (c *config) checkRanges() error {
 		{c.historyTTL < 0, "history-ttl", d(c.historyTTL), "want 0 (no age limit) or a positive duration such as 24h"},
 		{c.kickMemory < time.Minute, "kick-memory", d(c.kickMemory), "want at least 1m"},
 		{c.kickLimit < 1, "kick-limit", n(c.kickLimit), "want at least 1, such as 100000"},
-		{c.limits.MaxStreams < 0, "max-streams", n(c.limits.MaxStreams), "want 0 (as many as the open-files limit allows) or more"},
+		{c.limits.MaxStreams < 0, "max-streams", n(c.limits.MaxStreams), "want 0 (no limit) or more"},
 		{c.limits.MaxStreamsPerClient < 0, "max-streams-per-client", n(c.limits.MaxStreamsPerClient), "want 0 (no limit) or more"},
 		{c.limits.MaxStreamsPerAddress < 0, "max-streams-per-address", n(c.limits.MaxStreamsPerAddress), "want 0 (no limit) or more"},
 		{c.limits.MaxTopics < 1 || c.limits.MaxTopics > ssehub.MaxTargets, "max-topics", n(c.limits.MaxTopics), fmt.Sprintf("want 1 to %d", ssehub.MaxTargets)},
 		{c.limits.MaxNameLen < 1 || c.limits.MaxNameLen > ssehub.MaxNameLen, "max-name-length", n(c.limits.MaxNameLen), fmt.Sprintf("want 1 to %d", ssehub.MaxNameLen)},
 		{c.maxBody < 1<<10, "max-body", c.maxBody.String(), "want at least 1KiB"},
+		{c.bodyTimeout <= 0, "body-timeout", d(c.bodyTimeout), "want a positive duration such as 10s"},
+		{c.h2MaxStreams < 1 || c.h2MaxStreams > 1<<20, "h2-max-streams", n(c.h2MaxStreams), "want 1 to 1048576"},
 		{c.maxData < 1 || c.maxData > c.maxBody, "max-data", c.maxData.String(), fmt.Sprintf("want 1 byte to -max-body (%s)", c.maxBody.String())},
 	} {
 		if r.bad {

@@ -38,13 +38,16 @@ var allFlags = map[string]struct{ env, def string }{
 	"jwt-issuer":              {"SSEHUB_JWT_ISSUER", "(none)"},
 	"kick-memory":             {"SSEHUB_KICK_MEMORY", "24h"},
 	"kick-limit":              {"SSEHUB_KICK_LIMIT", "100000"},
-	"max-streams":             {"SSEHUB_MAX_STREAMS", "0"},
+	"max-streams":             {"SSEHUB_MAX_STREAMS", "50000"},
 	"max-streams-per-client":  {"SSEHUB_MAX_STREAMS_PER_CLIENT", "100"},
 	"max-streams-per-address": {"SSEHUB_MAX_STREAMS_PER_ADDRESS", "0"},
 	"max-topics":              {"SSEHUB_MAX_TOPICS", "100"},
 	"max-name-length":         {"SSEHUB_MAX_NAME_LENGTH", "256"},
 	"max-body":                {"SSEHUB_MAX_BODY", "1MiB"},
 	"max-data":                {"SSEHUB_MAX_DATA", "1MiB"},
+	"body-timeout":            {"SSEHUB_BODY_TIMEOUT", "10s"},
+	"allow-host":              {"SSEHUB_ALLOW_HOSTS", "(none)"},
+	"h2-max-streams":          {"SSEHUB_H2_MAX_STREAMS", "100"},
 	"redis":                   {"SSEHUB_REDIS_URL", "(none)"},
 	"redis-prefix":            {"SSEHUB_REDIS_PREFIX", "ssehub"},
 	"node":                    {"SSEHUB_NODE", "(none)"},
@@ -211,6 +214,12 @@ func TestBadConfigExits2(t *testing.T) {
 		{"bad log format", nil, []string{"-log-format", "xml"}, []string{`-log-format "xml"`, "text, json"}},
 		{"bad log level", nil, []string{"-log-level", "verbose"}, []string{`-log-level "verbose"`, "debug, info, warn, error"}},
 		{"bad SSEHUB_LOG_LEVEL", map[string]string{"SSEHUB_LOG_LEVEL": "loud"}, nil, []string{`SSEHUB_LOG_LEVEL="loud" (-log-level)`, "debug"}},
+		{"zero body timeout", nil, []string{"-body-timeout", "0s"}, []string{`-body-timeout "0s"`, "positive duration"}},
+		{"bad SSEHUB_BODY_TIMEOUT", map[string]string{"SSEHUB_BODY_TIMEOUT": "10"}, nil, []string{`SSEHUB_BODY_TIMEOUT="10" (-body-timeout)`, "10s"}},
+		{"zero h2 streams", nil, []string{"-h2-max-streams", "0"}, []string{`-h2-max-streams "0"`, "1 to"}},
+		{"bad SSEHUB_H2_MAX_STREAMS", map[string]string{"SSEHUB_H2_MAX_STREAMS": "lots"}, nil, []string{`SSEHUB_H2_MAX_STREAMS="lots" (-h2-max-streams)`, "whole number"}},
+		{"allowed host with a port", nil, []string{"-allow-host", "hub.internal:3020"}, []string{`-allow-host "hub.internal:3020"`, "no scheme, port"}},
+		{"bad SSEHUB_ALLOW_HOSTS", map[string]string{"SSEHUB_ALLOW_HOSTS": "hub.internal,https://x"}, nil, []string{`SSEHUB_ALLOW_HOSTS="hub.internal,https://x" (-allow-host)`, "host names"}},
 		{"bad SSEHUB_H2C", map[string]string{"SSEHUB_H2C": "yes please"}, nil, []string{`SSEHUB_H2C="yes please" (-h2c)`, "true or false"}},
 		{"range error from the environment", map[string]string{"SSEHUB_MAX_TOPICS": "0"}, nil, []string{`SSEHUB_MAX_TOPICS="0" (-max-topics)`, "1 to"}},
 		{"misspelt flag's likely name", nil, []string{"-shutdown-timout", "1s"}, []string{"-shutdown-timout", "did you mean -shutdown-timeout?"}},
@@ -367,6 +376,7 @@ func TestEveryFlagFromEnv(t *testing.T) {
 		"max-name-length": "64", "max-body": "64KiB", "max-data": "32KiB",
 		"redis-prefix": "other", "node": "n1", "log-format": "json", "log-level": "debug",
 		"metrics-addr": "127.0.0.1:9090", "tls-cert": cert, "tls-key": key, "h2c": "false",
+		"body-timeout": "2s", "allow-host": "hub.internal", "h2-max-streams": "20",
 	}
 	env := make(map[string]string)
 	for f, want := range allFlags {
@@ -387,7 +397,8 @@ func TestEveryFlagFromEnv(t *testing.T) {
 		}
 	}
 	if c.tick != 2*time.Second || c.limits.MaxTopics != 3 || c.logFormat != "json" || slog.Level(c.logLevel) != slog.LevelDebug ||
-		c.h2c || c.tlsPair == nil || c.metricsAddr != "127.0.0.1:9090" || len(c.unknownEnv) != 0 {
+		c.h2c || c.tlsPair == nil || c.metricsAddr != "127.0.0.1:9090" || len(c.unknownEnv) != 0 ||
+		c.bodyTimeout != 2*time.Second || c.h2MaxStreams != 20 || !slices.Equal(c.allowHosts, []string{"hub.internal"}) {
 		t.Errorf("config from the environment: %+v", c)
 	}
 
@@ -425,5 +436,39 @@ func TestTLSPair(t *testing.T) {
 	}
 	if _, err := parse(t, nil, "-tls-cert", key, "-tls-key", cert); err == nil {
 		t.Error("cert and key swapped: no error")
+	}
+}
+
+// -allow-host takes names in several flags or separated by commas, from the
+// command line or SSEHUB_ALLOW_HOSTS.
+func TestAllowHosts(t *testing.T) {
+	c, err := parse(t, nil, "-allow-host", "hub.internal, ssehub", "-allow-host", "Hub.Example.com")
+	if err != nil || !slices.Equal(c.allowHosts, []string{"hub.internal", "ssehub", "Hub.Example.com"}) {
+		t.Errorf("-allow-host twice: %q, %v", c.allowHosts, err)
+	}
+	c, err = parse(t, map[string]string{"SSEHUB_ALLOW_HOSTS": "a.internal,b.internal"})
+	if err != nil || !slices.Equal(c.allowHosts, []string{"a.internal", "b.internal"}) || !c.fromEnv["allow-host"] {
+		t.Errorf("SSEHUB_ALLOW_HOSTS: %q, %v", c.allowHosts, err)
+	}
+}
+
+// Without -max-streams, the limit is ssehub.DefaultMaxStreams, or less
+// where the open-files limit would run out first; given, it is kept (0: no
+// limit).
+func TestDefaultMaxStreams(t *testing.T) {
+	for files, want := range map[uint64]int{0: 50000, 1 << 20: 50000, 50500: 50000, 20000: 19500, 1024: 524, 800: 400} {
+		if got := defaultMaxStreams(files); got != want {
+			t.Errorf("defaultMaxStreams(%d) = %d, want %d", files, got, want)
+		}
+	}
+	for _, c := range []struct {
+		args  []string
+		want  int
+		given bool
+	}{{nil, 50000, false}, {[]string{"-max-streams", "0"}, 0, true}, {[]string{"-max-streams", "70000"}, 70000, true}} {
+		cfg, err := parse(t, nil, c.args...)
+		if err != nil || cfg.limits.MaxStreams != c.want || cfg.set["max-streams"] != c.given {
+			t.Errorf("%q: MaxStreams %d (given %v), %v; want %d", c.args, cfg.limits.MaxStreams, cfg.set["max-streams"], err, c.want)
+		}
 	}
 }

@@ -33,7 +33,8 @@ func environNames(getenv func(string) string) []string {
 }
 
 // envName returns the environment variable of a flag: SSEHUB_<FLAG>, but
-// SSEHUB_PUBLISH_KEYS for -publish-key, which takes several, and
+// SSEHUB_PUBLISH_KEYS for -publish-key and SSEHUB_ALLOW_HOSTS for
+// -allow-host, which take several, and
 // SSEHUB_REDIS_URL for -redis; "" for -version, an action rather than a
 // setting (a variable left in an environment would make every start print
 // the version and exit).
@@ -41,6 +42,8 @@ func envName(flag string) string {
 	switch flag {
 	case "publish-key":
 		return "SSEHUB_PUBLISH_KEYS"
+	case "allow-host":
+		return "SSEHUB_ALLOW_HOSTS"
 	case "redis":
 		return "SSEHUB_REDIS_URL"
 	case "version":

@@ -77,7 +77,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		logger.Error("ssehub: cannot listen", "addr", cfg.addr, "err", err)
 		return 1
 	}
-	raiseFileLimit(logger)
+	files := raiseFileLimit(logger)
+	if !cfg.set["max-streams"] {
+		cfg.limits.MaxStreams = defaultMaxStreams(files)
+	} else if files > 0 && uint64(cfg.limits.MaxStreams) > files {
+		logger.Warn("ssehub: -max-streams is above the open-files limit: streams past it fail to connect, and so do publishers", "max_streams", cfg.limits.MaxStreams, "open_files", files)
+	}
 	hub := ssehub.New(ssehub.Config{
 		Log:          st.log,
 		Cluster:      st.cluster,
@@ -102,12 +107,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			PublishKeys:  cfg.publishKeys,
 			MaxBodyBytes: int64(cfg.maxBody),
 			MaxDataBytes: int(cfg.maxData),
+			BodyTimeout:  cfg.bodyTimeout,
+			AllowHosts:   cfg.allowHosts,
 			Metrics:      apiMetrics,
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute, // publishers' idle keep-alive connections
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 		Protocols:         protocols(cfg),
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: cfg.h2MaxStreams},
 	}
 	if cfg.tlsPair != nil {
 		ln = ssehub.TLSListener(ln, &tls.Config{
@@ -127,7 +135,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		defer msrv.Close()
 	}
 	tickDone := startTick(ctx, hub, cfg.tick)
-	logger.Info("ssehub listening", "addr", ln.Addr().String(), "tls", cfg.tlsPair != nil, "store", st.name)
+	logger.Info("ssehub listening", "addr", ln.Addr().String(), "tls", cfg.tlsPair != nil, "store", st.name, "max_streams", cfg.limits.MaxStreams, "open_files", files)
 	warnOpen(logger, cfg)
 	if ready != nil {
 		ready <- ln.Addr().String()
@@ -166,7 +174,12 @@ func serveMetrics(addr string, h http.Handler, logger *slog.Logger, served chan<
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", h)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(logger.Handler(), slog.LevelWarn)}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       10 * time.Second, // no streams here: a whole request, body included, or the connection closes
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("ssehub metrics listening", "addr", ln.Addr().String())
 	return srv, nil
@@ -184,17 +197,43 @@ func protocols(cfg config) *http.Protocols {
 	return p
 }
 
-// raiseFileLimit lets the process hold as many streams as the system allows:
-// each is an open file.
-func raiseFileLimit(logger *slog.Logger) {
+// raiseFileLimit lets the process hold as many streams as the system allows
+// (each is an open file), and returns the open-files limit (0: unknown).
+func raiseFileLimit(logger *slog.Logger) uint64 {
 	var lim syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil || lim.Cur >= lim.Max {
-		return
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0
 	}
+	if lim.Cur >= lim.Max {
+		return lim.Cur
+	}
+	cur := lim.Cur
 	lim.Cur = lim.Max
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
 		logger.Warn("ssehub: cannot raise the open-files limit", "err", err)
+		return cur
 	}
+	return lim.Cur
+}
+
+// fileReserve is what defaultMaxStreams keeps of the open-files limit for
+// what is not a stream: publishers' connections, the store, Redis.
+const fileReserve = 500
+
+// defaultMaxStreams is -max-streams when not given: ssehub.DefaultMaxStreams,
+// or fewer if the open-files limit (files; 0: unknown) would run out first,
+// so that a full hub refuses streams with 503 and still accepts publishers
+// rather than failing to accept anything.
+func defaultMaxStreams(files uint64) int {
+	n := uint64(ssehub.DefaultMaxStreams)
+	switch {
+	case files == 0:
+	case files > 2*fileReserve:
+		n = min(n, files-fileReserve)
+	default:
+		n = min(n, files/2)
+	}
+	return int(n)
 }
 
 // warnOpen says, once at start, what anyone who can reach the hub may do.
@@ -203,10 +242,10 @@ func warnOpen(logger *slog.Logger, cfg config) {
 	publish := len(cfg.publishKeys) == 0
 	switch {
 	case streams && publish:
-		logger.Warn("ssehub is running open: anyone who can reach it can listen as any client id, publish, and list or kick clients; set -jwt-secret or -jwt-public-key for streams and -publish-key for the rest")
+		logger.Warn("ssehub is running open: anyone who can reach it can listen as any client id, publish, and list or kick clients (publishing only for an IP address, localhost or a name of -allow-host); set -jwt-secret or -jwt-public-key for streams and -publish-key for the rest")
 	case streams:
 		logger.Warn("ssehub streams are open: anyone who can reach it can listen as any client id; set -jwt-secret or -jwt-public-key")
 	case publish:
-		logger.Warn("ssehub publishing is open: anyone who can reach it can publish, and list or kick clients (/clients); set -publish-key")
+		logger.Warn("ssehub publishing is open: anyone who can reach it can publish, and list or kick clients (/clients), for an IP address, localhost or a name of -allow-host; set -publish-key")
 	}
 }

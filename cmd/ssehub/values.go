@@ -222,6 +222,26 @@ func (k *keyList) Set(s string) error {
 	return nil
 }
 
+// hostList is the -allow-host flag: host names given in several flags, or
+// separated by commas in one.
+type hostList []string
+
+func (h *hostList) String() string { return strings.Join(*h, ",") }
+func (h *hostList) form() string   { return "names" }
+
+func (h *hostList) Set(s string) error {
+	for name := range strings.SplitSeq(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" || strings.ContainsFunc(name, func(r rune) bool {
+			return !(r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+		}) {
+			return errors.New("want host names such as hub.internal, comma-separated (no scheme, port or wildcard)")
+		}
+		*h = append(*h, name)
+	}
+	return nil
+}
+
 // checked wraps every flag's Value so that a bad value on the command line
 // is reported by ssehub (badValue: the flag, the value unless it is a
 // secret, what is wanted) instead of by the flag package, whose message
