@@ -73,7 +73,7 @@ func (m *Message) Validate() error {
 		}
 	}
 	for _, t := range m.Topics {
-		if err := ValidateName("topic", t); err != nil {
+		if err := ValidateTopic(t); err != nil {
 			return err
 		}
 	}
@@ -95,6 +95,21 @@ func ValidateName(what, s string) error {
 		return invalid("%s %q is not valid UTF-8", what, s)
 	case strings.ContainsFunc(s, isControl):
 		return invalid("%s %q contains a control character", what, s)
+	}
+	return nil
+}
+
+// ValidateTopic checks a topic: a name (see ValidateName) without "*".
+// In a subscriber token's topics claim (jwtauth) a trailing "*" grants every
+// topic with that prefix: were "*" allowed in topics, a backend that puts a
+// user-chosen room name such as "news*" into a claim would grant
+// "news-secret" too. Streams and messages are held to the same rule.
+func ValidateTopic(t string) error {
+	if err := ValidateName("topic", t); err != nil {
+		return err
+	}
+	if strings.Contains(t, "*") {
+		return invalid("topic %q contains \"*\", which topic names may not: in a token's topics claim \"*\" is a wildcard", t)
 	}
 	return nil
 }

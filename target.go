@@ -32,7 +32,7 @@ func (s *Subscription) Validate() error {
 		return invalid("too many topics: %d, at most %d", len(s.Topics), MaxTargets)
 	}
 	for _, t := range s.Topics {
-		if err := ValidateName("topic", t); err != nil {
+		if err := ValidateTopic(t); err != nil {
 			return err
 		}
 	}

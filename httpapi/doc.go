@@ -29,6 +29,12 @@
 // /hub/sse, /hub/publish, ..., and the demo page is at /hub/, its routes
 // relative to its own address; /hub redirects there.
 //
+// A JSON body is read strictly, so that it has the one meaning any other
+// reader of it (a proxy, an audit log) would give it: invalid UTF-8 (an
+// escaped lone surrogate too), a name given twice in one object (inside
+// "data" too) and a field name in another case are refused with 400,
+// naming the field (see strictJSON).
+//
 // Every refusal is a 4xx with a JSON body {"error": "..."} that says what is
 // wrong, and changes nothing; the one exception is /ping's 404, plain text as
 // the original demo had it. A publish whose store cannot be reached gets 503

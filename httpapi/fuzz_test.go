@@ -12,7 +12,7 @@ import (
 
 // The publish decoder never panics, and what it accepts is what the hub
 // can publish or refuses with ErrInvalid: never a half-read body taken as
-// a message.
+// a message, never a JSON body that is not UTF-8.
 func FuzzDecodePublish(f *testing.F) {
 	for _, seed := range []struct{ ct, body string }{
 		{"application/json", `{"clients": ["alice"], "data": "hi"}`},
@@ -21,6 +21,12 @@ func FuzzDecodePublish(f *testing.F) {
 		{"application/json", `[]`},
 		{"application/json", `{"clients": "alice"}`},
 		{"application/json; charset=utf-8", `{"broadcast": true} {"broadcast": true}`},
+		{"application/json", "{\"clients\": [\"\xff\xfe\"], \"data\": \"x\"}"},
+		{"application/json", "[{\"broadcast\": true}, {\"broadcast\": true, \"data\": {\"k\xff\": [\"\xed\xa0\x80\"]}}]"},
+		{"application/json", `{"clients": ["a\ud800"], "data": "\udc00\ud83d\ude00"}`},
+		{"application/json", `{"Clients": ["a"], "DATA": "x"}`},
+		{"application/json", `{"clients": ["a"], "clients": ["b"], "data": {"x": 1, "\u0078": 2}}`},
+		{"application/json", `{"topics": ["news*"], "data": "x"}`},
 		{"application/x-www-form-urlencoded", "client=alice&client=bob&data=x&event=e"},
 		{"application/x-www-form-urlencoded", "broadcast=true&ephemeral=1&data=%00%0d%0a"},
 		{"application/x-www-form-urlencoded", "topic=a&unknown=1"},
@@ -40,6 +46,9 @@ func FuzzDecodePublish(f *testing.F) {
 				t.Fatalf("an error that is not UTF-8: %q", err.Error())
 			}
 			return
+		}
+		if strings.HasPrefix(contentType, "application/json") && !utf8.ValidString(body) {
+			t.Fatalf("accepted a JSON body that is not UTF-8: %q", body)
 		}
 		if len(msgs) == 0 || (!batch && len(msgs) != 1) {
 			t.Fatalf("accepted %d messages (batch %v)", len(msgs), batch)

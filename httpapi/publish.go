@@ -1,11 +1,8 @@
 package httpapi
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"os"
@@ -13,18 +10,6 @@ import (
 
 	"github.com/ssehub/ssehub"
 )
-
-// publishRequest is the JSON body of POST /publish.
-type publishRequest struct {
-	Clients   []string `json:"clients"`
-	Topics    []string `json:"topics"`
-	Broadcast bool     `json:"broadcast"`
-	Ephemeral bool     `json:"ephemeral"` // live only: not recorded, no id (see ssehub.Message)
-	Event     string   `json:"event"`
-	// Data is sent as is when it is a JSON string, and as its compact JSON
-	// text when it is any other value.
-	Data json.RawMessage `json:"data"`
-}
 
 type publishResponse struct {
 	ID          string `json:"id,omitempty"` // none for an ephemeral event
@@ -152,70 +137,6 @@ func decodePublish(r *http.Request) (msgs []ssehub.Message, batch bool, err erro
 		return []ssehub.Message{m}, false, err
 	}
 	return nil, false, errMediaType
-}
-
-func decodeJSON(body io.Reader) ([]ssehub.Message, bool, error) {
-	raw, err := io.ReadAll(body)
-	if err != nil {
-		return nil, false, err // the size limit, or the body timeout
-	}
-	batch := len(bytes.TrimLeft(raw, " \t\r\n")) > 0 && bytes.TrimLeft(raw, " \t\r\n")[0] == '['
-	var reqs []publishRequest
-	var dest any = &reqs
-	if !batch {
-		reqs = make([]publishRequest, 1)
-		dest = &reqs[0]
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(dest); err != nil {
-		return nil, false, fmt.Errorf("malformed JSON: %v", err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, false, errors.New("malformed JSON: more than one value in the body")
-	}
-	if batch && len(reqs) == 0 {
-		return nil, false, errors.New("empty batch: give at least one event")
-	}
-	msgs := make([]ssehub.Message, len(reqs))
-	for i, req := range reqs {
-		data, err := eventData(req.Data)
-		if err != nil {
-			if batch {
-				err = fmt.Errorf("message %d: %v", i, err)
-			}
-			return nil, false, err
-		}
-		msgs[i] = ssehub.Message{
-			Clients:   req.Clients,
-			Topics:    req.Topics,
-			Broadcast: req.Broadcast,
-			Ephemeral: req.Ephemeral,
-			Type:      req.Event,
-			Data:      data,
-		}
-	}
-	return msgs, batch, nil
-}
-
-// eventData turns the JSON "data" member into the event's bytes: a string's
-// text, or any other value's compact JSON. Absent means empty data.
-func eventData(raw json.RawMessage) ([]byte, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return nil, fmt.Errorf("malformed JSON: %v", err)
-		}
-		return []byte(s), nil
-	}
-	var b bytes.Buffer
-	if err := json.Compact(&b, raw); err != nil {
-		return nil, fmt.Errorf("malformed JSON: %v", err)
-	}
-	return b.Bytes(), nil
 }
 
 func decodeForm(r *http.Request) (ssehub.Message, error) {

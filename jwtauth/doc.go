@@ -16,9 +16,18 @@
 //	    when the Verifier is configured with them.
 //	  - iat is required, and not in the future: after Hub.Kick("alice"),
 //	    tokens of alice issued before the kick are refused.
-//	  - topics, optional, limits the topics the stream may ask for; an entry
-//	    ending in "*" allows every topic with that prefix. Without the claim
-//	    any topic may be asked for.
+//	  - topics, optional, limits the topics the stream may ask for. An
+//	    entry ending in "*" allows every topic that starts with what comes
+//	    before that last "*": "news/*" allows "news/" and "news/today",
+//	    "news*" allows "news" and "news-secret", "*" alone allows any
+//	    topic. Any other entry allows exactly that topic. Without the claim
+//	    any topic may be asked for; an empty list allows none.
+//
+// A topic never contains "*" (the hub refuses one with 400, see
+// ssehub.ValidateTopic), so an entry with a "*" before its end ("a*b",
+// "news**") matches nothing. Check a name a user chose with ssehub.ValidateTopic
+// before putting it into the claim: "news*" is no topic, but in the claim
+// it would allow every topic starting with "news".
 //
 // The token is read from, in this order: the Authorization header (Bearer),
 // the "token" query parameter (a browser's EventSource cannot set headers),

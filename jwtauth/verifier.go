@@ -213,7 +213,9 @@ func reason(err error) string {
 	return "not accepted"
 }
 
-// allowed reports whether topic matches one of the token's topic patterns.
+// allowed reports whether topic matches one of the token's topic patterns:
+// a pattern ending in "*" is a prefix ("*" alone: any topic), any other
+// is the topic itself. Topics never contain "*" (ssehub.ValidateTopic).
 func allowed(patterns []string, topic string) bool {
 	return slices.ContainsFunc(patterns, func(p string) bool {
 		if prefix, ok := strings.CutSuffix(p, "*"); ok {
