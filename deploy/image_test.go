@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssehub/ssehub/internal/redistest"
 	"github.com/ssehub/ssehub/internal/ssetest"
 	"github.com/ssehub/ssehub/sse"
 )
@@ -110,6 +111,8 @@ func TestImage(t *testing.T) {
 		}
 	})
 
+	t.Run("cluster nodes", func(t *testing.T) { testClusterNodes(t, image) })
+
 	t.Run("serves and resumes on its volume", func(t *testing.T) {
 		volume := unique("ssehub-test-data-")
 		removeLater(t, "volume", "rm", "-f", volume)
@@ -171,16 +174,34 @@ func TestImage(t *testing.T) {
 	})
 }
 
+// As compose.yaml runs it: with SSEHUB_STORE cleared and SSEHUB_REDIS_URL
+// set, containers of the image are nodes of one cluster.
+func testClusterNodes(t *testing.T, image string) {
+	rs := redistest.Start(t)
+	env := []string{"SSEHUB_STORE=", "SSEHUB_REDIS_URL=" + rs.URL()}
+	a := runContainer(t, image, "", freePort(t), env...)
+	b := runContainer(t, image, "", freePort(t), env...)
+	s := ssetest.OpenRegistered(t, b.client, b.url+"/sse?id=bob", nil)
+	id := a.publish(t, `{"clients":["bob"],"data":"from the other node"}`)
+	if ev := s.Next(t); ev.ID != id || ev.Data != "from the other node" {
+		t.Fatalf("bob's stream on node b got %+v, want id %s published on node a\n%s", ev, id, b.logs(t))
+	}
+	if logs := a.logs(t); !strings.Contains(logs, "store=\"redis ") {
+		t.Errorf("node a does not say it uses Redis as its store:\n%s", logs)
+	}
+}
+
 // hubContainer is an ssehub container on the host's network.
 type hubContainer struct {
 	name, url string
 	client    *http.Client
 }
 
-// runContainer starts image with volume on /data, listening on
-// 127.0.0.1:port, with the demo tick off and publishKey required, and
-// returns once it answers /healthz and /readyz. Cleanup removes it.
-func runContainer(t *testing.T, image, volume string, port int) *hubContainer {
+// runContainer starts image with volume on /data (if not empty: else the
+// image's anonymous one), listening on 127.0.0.1:port, with the demo tick
+// off, publishKey required and env added, and returns once it answers
+// /healthz and /readyz. Cleanup removes it.
+func runContainer(t *testing.T, image, volume string, port int, env ...string) *hubContainer {
 	t.Helper()
 	c := &hubContainer{
 		name:   unique("ssehub-test-"),
@@ -189,9 +210,15 @@ func runContainer(t *testing.T, image, volume string, port int) *hubContainer {
 	}
 	t.Cleanup(c.client.CloseIdleConnections)
 	removeLater(t, "rm", "--force", "--volumes", c.name)
-	mustDocker(t, time.Minute, "run", "--detach", "--name", c.name, "--network", "host",
-		"--env", "SSEHUB_ADDR=127.0.0.1:"+strconv.Itoa(port), "--env", "SSEHUB_TICK=0",
-		"--env", "SSEHUB_PUBLISH_KEYS="+publishKey, "--volume", volume+":/data", image)
+	args := []string{"run", "--detach", "--name", c.name, "--network", "host"}
+	env = append([]string{"SSEHUB_ADDR=127.0.0.1:" + strconv.Itoa(port), "SSEHUB_TICK=0", "SSEHUB_PUBLISH_KEYS=" + publishKey}, env...)
+	for _, e := range env {
+		args = append(args, "--env", e)
+	}
+	if volume != "" {
+		args = append(args, "--volume", volume+":/data")
+	}
+	mustDocker(t, time.Minute, append(args, image)...)
 	deadline := time.Now().Add(startWait)
 	for _, path := range []string{"/healthz", "/readyz"} {
 		for c.get(path) != http.StatusOK {

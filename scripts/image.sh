@@ -21,7 +21,7 @@ fail() { echo "image.sh: $*" >&2; exit 1; }
 
 command -v go >/dev/null || fail "no go command on PATH: install Go (see README)"
 command -v docker >/dev/null || fail "no docker command on PATH: install Docker (Debian: apt-get install docker.io)"
-if ! out=$(docker info --format '{{.ServerVersion}}' 2>&1); then
+if ! out=$(docker info --format '{{.ServerVersion}}' 2>&1 >/dev/null); then
   fail "cannot reach the Docker daemon, is it running? Start it (systemctl start docker, or dockerd & as root) and run this again. docker info said: $out"
 fi
 certs=/etc/ssl/certs/ca-certificates.crt
