@@ -79,9 +79,9 @@ func (c *config) readEnv(fs *flag.FlagSet, getenv func(string) string) error {
 }
 
 // notSettings are SSEHUB_ variables of the project's own tooling, not
-// settings: CI exports SSEHUB_REQUIRE_REDIS, and the hubs its tests start
-// inherit it.
-var notSettings = map[string]bool{"SSEHUB_REQUIRE_REDIS": true}
+// settings: CI exports SSEHUB_REQUIRE_REDIS and SSEHUB_REQUIRE_DOCKER, and
+// the hubs its tests start inherit them.
+var notSettings = map[string]bool{"SSEHUB_REQUIRE_REDIS": true, "SSEHUB_REQUIRE_DOCKER": true}
 
 // envWarning is an SSEHUB_ variable that no flag reads, and the variable
 // probably meant ("" when none is close).

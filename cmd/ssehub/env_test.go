@@ -110,3 +110,15 @@ func TestEditDistance(t *testing.T) {
 		}
 	}
 }
+
+// The variables CI exports for the test suite are not reported as unknown
+// settings by the hubs the tests start.
+func TestToolingEnvNotReported(t *testing.T) {
+	c, err := parse(t, map[string]string{"SSEHUB_REQUIRE_REDIS": "1", "SSEHUB_REQUIRE_DOCKER": "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.unknownEnv) > 0 {
+		t.Errorf("reported as unknown: %v", c.unknownEnv)
+	}
+}

@@ -7,21 +7,38 @@ import (
 	"runtime/debug"
 )
 
-// writeVersion writes what -version prints: the module's version, then
-// what the build recorded (module path, version control revision, its
-// time and whether the tree had changes, Go version), so that a running hub
-// can be traced to its source. ok false (a binary built without module
-// support) leaves only the Go version and platform.
+// version is the release the binary was built as, stamped at link time by
+// scripts/image.sh and release builds:
+//
+//	go build -ldflags "-X main.version=v1.2.3" ./cmd/ssehub
+//
+// Empty in a plain go build, where -version falls back to the module's
+// version from the build information: "(devel)" in a checkout, the tag
+// with go install ...@v1.2.3.
+var version string
+
+// writeVersion writes what -version prints: the stamped version, or else
+// the module's, then what the build recorded (module path, version control
+// revision, its time and whether the tree had changes, Go version), so
+// that a running hub can be traced to its source. ok false (a binary built
+// without module support) leaves only the Go version and platform.
 func writeVersion(w io.Writer, info *debug.BuildInfo, ok bool) {
 	if !ok {
-		fmt.Fprintf(w, "ssehub (no build information)\n  go        %s\n  platform  %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		v := version
+		if v == "" {
+			v = "(no build information)"
+		}
+		fmt.Fprintf(w, "ssehub %s\n  go        %s\n  platform  %s/%s\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return
 	}
-	version := info.Main.Version
-	if version == "" {
-		version = "(unknown)"
+	v := version
+	if v == "" {
+		v = info.Main.Version
 	}
-	fmt.Fprintf(w, "ssehub %s\n", version)
+	if v == "" {
+		v = "(unknown)"
+	}
+	fmt.Fprintf(w, "ssehub %s\n", v)
 	settings := make(map[string]string)
 	for _, s := range info.Settings {
 		settings[s.Key] = s.Value

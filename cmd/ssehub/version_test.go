@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"os/exec"
+	"path/filepath"
 	"runtime/debug"
 	"strings"
 	"testing"
@@ -63,5 +64,44 @@ func TestVersionFlag(t *testing.T) {
 	}
 	if stderr.Len() > 0 {
 		t.Errorf("-version wrote to stderr: %s", stderr.String())
+	}
+}
+
+// A version stamped at link time comes first, before the module's; the
+// build information still follows it.
+func TestWriteVersionStamped(t *testing.T) {
+	defer func(v string) { version = v }(version)
+	version = "v2.0.0-rc.1-3-gabcdef0"
+	info := &debug.BuildInfo{GoVersion: "go1.26.0", Main: debug.Module{Path: "github.com/ssehub/ssehub", Version: "(devel)"}}
+	var b bytes.Buffer
+	writeVersion(&b, info, true)
+	if out := b.String(); !strings.HasPrefix(out, "ssehub v2.0.0-rc.1-3-gabcdef0\n") || !strings.Contains(out, "module    github.com/ssehub/ssehub\n") || strings.Contains(out, "(devel)") {
+		t.Errorf("with a stamped version:\n%s", out)
+	}
+	b.Reset()
+	writeVersion(&b, nil, false)
+	if out := b.String(); !strings.HasPrefix(out, "ssehub v2.0.0-rc.1-3-gabcdef0\n") || !strings.Contains(out, "go        go1.") {
+		t.Errorf("with a stamped version and no build information:\n%s", out)
+	}
+}
+
+// go build -ldflags "-X main.version=..." (as scripts/image.sh builds the
+// image's binary) stamps what -version reports first.
+func TestVersionFlagStamped(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skipf("cannot build the ssehub binary: no go command on PATH (%v)", err)
+	}
+	bin := filepath.Join(t.TempDir(), "ssehub")
+	const stamp = "v9.8.7-test"
+	build := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w -X main.version="+stamp, "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "-version").Output()
+	if err != nil {
+		t.Fatalf("ssehub -version: %v", err)
+	}
+	if !strings.HasPrefix(string(out), "ssehub "+stamp+"\n") || !strings.Contains(string(out), "module    github.com/ssehub/ssehub\n") {
+		t.Errorf("-version of a binary stamped %s:\n%s", stamp, out)
 	}
 }
