@@ -79,9 +79,14 @@ func (c *config) readEnv(fs *flag.FlagSet, getenv func(string) string) error {
 }
 
 // notSettings are SSEHUB_ variables of the project's own tooling, not
-// settings: CI exports SSEHUB_REQUIRE_REDIS and SSEHUB_REQUIRE_DOCKER, and
-// the hubs its tests start inherit them.
-var notSettings = map[string]bool{"SSEHUB_REQUIRE_REDIS": true, "SSEHUB_REQUIRE_DOCKER": true}
+// settings: CI exports the SSEHUB_REQUIRE_ variables that turn the skips of
+// tests needing a service into failures, and the hubs its tests start
+// inherit them. (SSEHUB_SCREENSHOT is read by the demo page's browser test.)
+var notSettings = map[string]bool{
+	"SSEHUB_REQUIRE_REDIS": true, "SSEHUB_REQUIRE_DOCKER": true,
+	"SSEHUB_REQUIRE_BROWSER": true, "SSEHUB_REQUIRE_NODE": true,
+	"SSEHUB_SCREENSHOT": true,
+}
 
 // envWarning is an SSEHUB_ variable that no flag reads, and the variable
 // probably meant ("" when none is close).
