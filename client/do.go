@@ -53,7 +53,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 			return nil
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w (%v)", ctx.Err(), err)
+			return fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
 		wait, ok := retryWait(err, attempt)
 		if !ok {
@@ -69,7 +69,7 @@ func (c *Client) do(ctx context.Context, r request, out any) error {
 		select {
 		case <-ctx.Done():
 			timer.Stop()
-			return fmt.Errorf("%w (while waiting to retry: %v)", ctx.Err(), err)
+			return fmt.Errorf("%w (while waiting to retry: %w)", ctx.Err(), err)
 		case <-timer.C:
 		}
 	}
