@@ -84,7 +84,7 @@ func (c *config) readEnv(fs *flag.FlagSet, getenv func(string) string) error {
 // inherit them. (SSEHUB_SCREENSHOT is read by the demo page's browser test.)
 var notSettings = map[string]bool{
 	"SSEHUB_REQUIRE_REDIS": true, "SSEHUB_REQUIRE_DOCKER": true,
-	"SSEHUB_REQUIRE_BROWSER": true, "SSEHUB_REQUIRE_NODE": true,
+	"SSEHUB_REQUIRE_BROWSER": true, "SSEHUB_REQUIRE_NODE": true, "SSEHUB_REQUIRE_NGINX": true,
 	"SSEHUB_SCREENSHOT": true,
 }
 
