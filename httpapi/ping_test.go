@@ -121,6 +121,9 @@ func TestHealthz(t *testing.T) {
 	// And a publish is refused with 503, not accepted and lost.
 	code, h, body = ts.do(t, http.MethodPost, "/publish", "application/json", strings.NewReader(`{"broadcast": true, "data": "late"}`))
 	checkError(t, code, h, body, http.StatusServiceUnavailable, "shutting down")
+	if ra := h.Get("Retry-After"); ra != "1" { // a publisher's retry goes to another node, or this one restarted
+		t.Errorf("publish while shutting down: Retry-After %q, want 1", ra)
+	}
 }
 
 // Healthz flips to 503 as soon as Shutdown begins, while streams are still

@@ -86,7 +86,7 @@ func (a *api) readyz(w http.ResponseWriter, r *http.Request) {
 
 // publishError answers a failed Publish: the client's fault (400), a store
 // without idempotency keys (501), the hub's shutdown or an unreachable store
-// (503, with Retry-After), or the log's failure (500).
+// (503, with Retry-After either way), or the log's failure (500).
 func publishError(w http.ResponseWriter, err error) {
 	switch {
 	case errors.Is(err, ssehub.ErrInvalid):
@@ -94,6 +94,7 @@ func publishError(w http.ResponseWriter, err error) {
 	case errors.Is(err, ssehub.ErrNoIdempotency):
 		writeError(w, http.StatusNotImplemented, "this hub's store does not support Idempotency-Key: publish without it")
 	case errors.Is(err, ssehub.ErrClosed):
+		w.Header().Set("Retry-After", "1") // another node, or this one restarted, will take it
 		writeError(w, http.StatusServiceUnavailable, "shutting down: publish again later")
 	case errors.Is(err, ssehub.ErrUnavailable):
 		w.Header().Set("Retry-After", "1")
