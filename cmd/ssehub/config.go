@@ -15,6 +15,7 @@ import (
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/httpapi"
+	"github.com/ssehub/ssehub/internal/suggest"
 	"github.com/ssehub/ssehub/jwtauth"
 	"github.com/ssehub/ssehub/redis"
 
@@ -188,7 +189,7 @@ func parseError(fs *flag.FlagSet, err, bad error, stderr io.Writer) error {
 	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
 		var names []string
 		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-		if s := closest(strings.TrimLeft(name, "-"), names); s != "" {
+		if s := suggest.Closest(strings.TrimLeft(name, "-"), names); s != "" {
 			return fmt.Errorf("%v (did you mean -%s?)", err, s)
 		}
 	}
