@@ -10,7 +10,8 @@ import (
 // with what subscription. Set one in Config.Authorizer and ServeHTTP asks
 // it for every stream; an application that decides itself calls
 // ServeStream with the subscription instead. Package jwtauth is one, for
-// signed tokens.
+// signed tokens. An Authorizer that reads query parameters of its own
+// needs them listed in Config.QueryParams (jwtauth's token is known).
 type Authorizer interface {
 	// Authorize checks r's credentials against what the stream asks for:
 	// the client id and topics of its query (Client is empty when the query

@@ -90,6 +90,15 @@ type Config struct {
 	// ServeStream with it (set KickLimit then). Negative means no kick is
 	// remembered: Kick only ends streams.
 	KickLimit int
+
+	// QueryParams names the query parameters of a stream's URL that the
+	// application uses itself (a cache-buster, its own Authorizer's),
+	// besides those ServeHTTP reads: id, topic, lastEventId and token.
+	// ServeHTTP refuses a stream whose query has any other with 400, naming
+	// it (and the parameter probably meant): a misspelt parameter, topics
+	// for topic, would otherwise open a stream that silently receives less
+	// than the client asked for. ServeStream checks no query.
+	QueryParams []string
 }
 
 func (c *Config) setDefaults() {

@@ -36,7 +36,9 @@ func NewClientID() string { return "anon-" + rand.Text() }
 
 // ServeHTTP serves an event stream for the client named by the "id" query
 // parameter (a random id when absent), subscribed to every "topic" parameter.
-// A query that does not parse gets 400. With a Config.Authorizer, the
+// A query that does not parse, or that has a parameter other than id,
+// topic, lastEventId, token and those of Config.QueryParams, gets 400,
+// before anything is counted or opened. With a Config.Authorizer, the
 // Authorizer decides (401 or 403 when it refuses). See ServeStream.
 func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// A parameter that does not parse must not silently subscribe the
@@ -44,6 +46,10 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	q, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		h.refuse(w, refusal{RefusedInvalid, "malformed query: " + err.Error()})
+		return
+	}
+	if no, ok := h.checkQuery(q); !ok {
+		h.refuse(w, no)
 		return
 	}
 	if len(q["id"]) > 1 {

@@ -146,14 +146,13 @@ func TestDemoPage(t *testing.T) {
 }
 
 // The page is / exactly: its sources are not served on their own, every
-// other unknown path stays 404, other methods get the API's JSON 405, and
+// other unknown path stays a JSON 404, other methods get the API's JSON 405, and
 // the other routes are untouched.
 func TestDemoPageOnlyAtRoot(t *testing.T) {
 	ts := newTestServer(t, ssehub.Config{})
 	for _, path := range []string{"/index.html", "/demo.js", "/demo.css", "/demo/", "/demo/demo.js", "/x", "/sse/"} {
-		if code, _, body := ts.getPage(t, http.MethodGet, path, nil); code != http.StatusNotFound {
-			t.Errorf("GET %s: %d %.60q, want 404", path, code, body)
-		}
+		code, h, body := ts.getPage(t, http.MethodGet, path, nil)
+		checkError(t, code, h, []byte(body), http.StatusNotFound, path)
 	}
 	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
 		code, h, body := ts.getPage(t, method, "/", nil)

@@ -36,7 +36,9 @@
 // naming the field (see strictJSON).
 //
 // Every refusal is a 4xx with a JSON body {"error": "..."} that says what is
-// wrong, and changes nothing; the one exception is /ping's 404, plain text as
-// the original demo had it. A publish whose store cannot be reached gets 503
-// with Retry-After (see ssehub.ErrUnavailable).
+// wrong, and changes nothing: /ping's 404, a path no route serves (404) and
+// a method a route does not take (405, with Allow) too. A publish whose
+// store cannot be reached gets 503 with Retry-After (see
+// ssehub.ErrUnavailable). MetricsOnly serves /metrics on a listener of its
+// own by the same rules.
 package httpapi

@@ -8,8 +8,8 @@ import (
 )
 
 // ping publishes "Hello <id>" to client id, as the original demo did, and
-// answers 404 (plain text) when that client has no open stream (on any
-// node, with a cluster).
+// answers 404 when that client has no open stream (on any node, with a
+// cluster).
 func (a *api) ping(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	if err := ssehub.ValidateName("client id", id); err != nil {
@@ -22,7 +22,7 @@ func (a *api) ping(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if n == 0 {
-		http.Error(w, fmt.Sprintf("client %q has no open connection", id), http.StatusNotFound)
+		writeError(w, http.StatusNotFound, fmt.Sprintf("client %q has no open connection", id))
 		return
 	}
 	rec, err := a.hub.Publish(r.Context(), ssehub.Message{
@@ -35,7 +35,7 @@ func (a *api) ping(w http.ResponseWriter, r *http.Request) {
 	}
 	if rec.Connections == 0 { // its streams are on other nodes, or it left meanwhile
 		if rec.Connections, err = a.hub.Connections(r.Context(), id); rec.Connections == 0 && err == nil {
-			http.Error(w, fmt.Sprintf("client %q has no open connection", id), http.StatusNotFound)
+			writeError(w, http.StatusNotFound, fmt.Sprintf("client %q has no open connection", id))
 			return
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -13,20 +14,12 @@ import (
 	"github.com/ssehub/ssehub/sse"
 )
 
-// checkPing404 requires POST /ping/id to answer 404 with a plain-text body
+// checkPing404 requires POST /ping/id to answer 404 with a JSON error
 // naming the client.
 func checkPing404(t *testing.T, ts *testServer, id string) {
 	t.Helper()
 	code, h, body := ts.do(t, http.MethodPost, "/ping/"+id, "", nil)
-	if code != http.StatusNotFound {
-		t.Fatalf("POST /ping/%s with no stream open: status %d (%q), want 404", id, code, body)
-	}
-	if ct := h.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
-		t.Errorf("404 Content-Type %q, want text/plain", ct)
-	}
-	if !strings.Contains(string(body), id) {
-		t.Errorf("404 body %q does not name client %q", body, id)
-	}
+	checkError(t, code, h, body, http.StatusNotFound, strconv.Quote(id))
 }
 
 func TestPing(t *testing.T) {

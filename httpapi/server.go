@@ -38,7 +38,8 @@ func New(h *ssehub.Hub, cfg Config) http.Handler {
 	}
 	mux.Handle("/healthz", allow("GET", http.HandlerFunc(a.healthz)))
 	mux.Handle("/readyz", allow("GET", http.HandlerFunc(a.readyz)))
-	mux.Handle("/{$}", allow("GET", demo())) // the demo page; every other path stays 404
+	mux.Handle("/{$}", allow("GET", demo())) // the demo page
+	mux.HandleFunc("/", notFound)            // every other path
 	return slashRoot(withBodyDeadline(cfg.BodyTimeout, mux))
 }
 

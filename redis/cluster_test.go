@@ -61,7 +61,7 @@ func startNode(t testing.TB, srv *redistest.Server, prefix string, nc nodeConfig
 	if nc.log != nil {
 		log = nc.log(t)
 	}
-	h := ssehub.New(ssehub.Config{Log: log, Cluster: cl, Limits: nc.limits, Authorizer: nc.auth, Heartbeat: -1,
+	h := ssehub.New(ssehub.Config{Log: log, Cluster: cl, Limits: nc.limits, Authorizer: nc.auth, QueryParams: []string{"issued"}, Heartbeat: -1,
 		KickLimit: nc.kickLimit, KickMemory: nc.kickMemory})
 	n := &node{hub: h, cluster: cl, rdb: rdb, ts: httptest.NewServer(httpapi.New(h, httpapi.Config{}))}
 	t.Cleanup(func() {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/url"
 	"strconv"
 	"strings"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/httpapi"
+	"github.com/ssehub/ssehub/internal/suggest"
 	"github.com/ssehub/ssehub/jwtauth"
 	"github.com/ssehub/ssehub/redis"
 
@@ -53,6 +53,7 @@ type config struct {
 	node            string
 	logFormat       string     // text or json
 	logLevel        levelValue // the least severe level written
+	sseParams       nameList   // the application's own query parameters of /sse (ssehub.Config.QueryParams)
 
 	// Parsed and validated, not yet used by run: for the wiring of metrics,
 	// TLS and HTTP/2.
@@ -125,10 +126,11 @@ func (c *config) flagSet() (*flag.FlagSet, *error) {
 }
 
 func (c *config) serverFlags(fs *flag.FlagSet) {
-	fs.Var(newText(&c.addr, ":3020", "host:port"), "addr", "listen address (:3020: port 3020 of every interface)")
+	fs.Var(newAddr(&c.addr, ":3020", ":3020", false), "addr", "listen address (:3020: port 3020 of every interface)")
 	fs.Var(newDuration(&c.tick, time.Second), "tick", "period of the demo broadcast of the current time (0 turns it off)")
 	fs.Var(newDuration(&c.heartbeat, ssehub.DefaultHeartbeat), "heartbeat", "period of the comment heartbeat on every stream (0 turns it off)")
 	fs.Var(newDuration(&c.retry, ssehub.DefaultRetry), "retry", "reconnection delay sent to clients as retry:")
+	fs.Var(&c.sseParams, "sse-params", "comma-separated query parameters of /sse that the application adds itself (a cache-buster such as _); /sse refuses any other than id, topic, lastEventId and token with 400")
 	c.queueBytes = ssehub.DefaultQueueBytes
 	fs.Var(&c.queueBytes, "queue-size", "bytes queued per connection before it is closed as too slow")
 	fs.Var(newDuration(&c.writeTimeout, ssehub.DefaultWriteTimeout), "write-timeout", "a client that takes longer to accept one write is disconnected")
@@ -136,7 +138,7 @@ func (c *config) serverFlags(fs *flag.FlagSet) {
 	fs.Var(newChoice(&c.logFormat, "text", "text", "json"), "log-format", "log lines as key=value text or as JSON objects, on stderr")
 	c.logLevel = levelValue(slog.LevelInfo)
 	fs.Var(&c.logLevel, "log-level", "the least severe log lines written")
-	fs.Var(newText(&c.metricsAddr, "", "host:port"), "metrics-addr", "address of a listener of its own for /metrics (empty: /metrics is on -addr)")
+	fs.Var(newAddr(&c.metricsAddr, "", ":9090", true), "metrics-addr", "address of a listener of its own for /metrics (empty: /metrics is on -addr)")
 	fs.Var(newText(&c.tlsCert, "", "file"), "tls-cert", "PEM file of the TLS certificate (chain): serve HTTPS and HTTP/2; needs -tls-key")
 	fs.Var(newText(&c.tlsKey, "", "file"), "tls-key", "PEM file of the certificate's private key; needs -tls-cert")
 	fs.Var(newInt(&c.h2MaxStreams, 100), "h2-max-streams", "most HTTP/2 streams open at once on one connection (a browser needs a few); more wait for one to end")
@@ -196,7 +198,7 @@ func parseError(fs *flag.FlagSet, err, bad error, stderr io.Writer) error {
 	if name, ok := strings.CutPrefix(err.Error(), "flag provided but not defined: -"); ok {
 		var names []string
 		fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
-		if s := closest(strings.TrimLeft(name, "-"), names); s != "" {
+		if s := suggest.Closest(strings.TrimLeft(name, "-"), names); s != "" {
 			return fmt.Errorf("%v (did you mean -%s?)", err, s)
 		}
 	}
@@ -313,13 +315,11 @@ func (c *config) checkStore() error {
 	return err
 }
 
-// checkMetrics checks -metrics-addr: a listen address other than -addr.
+// checkMetrics checks that -metrics-addr, a well-formed address (see
+// addrValue), is not -addr.
 func (c *config) checkMetrics() error {
 	if c.metricsAddr == "" {
 		return nil
-	}
-	if _, port, err := net.SplitHostPort(c.metricsAddr); err != nil || port == "" {
-		return c.bad("metrics-addr", c.metricsAddr, "want host:port, such as :9090 or 127.0.0.1:9090")
 	}
 	if c.metricsAddr == c.addr {
 		return c.bad("metrics-addr", c.metricsAddr, "want another address than -addr (leave it empty to serve /metrics on -addr)")

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -57,6 +58,7 @@ var allFlags = map[string]struct{ env, def string }{
 	"tls-cert":                {"SSEHUB_TLS_CERT", "(none)"},
 	"tls-key":                 {"SSEHUB_TLS_KEY", "(none)"},
 	"h2c":                     {"SSEHUB_H2C", "true"},
+	"sse-params":              {"SSEHUB_SSE_PARAMS", "(none)"},
 	"version":                 {"(none)", "false"}, // an action, not a setting
 }
 
@@ -225,6 +227,20 @@ func TestBadConfigExits2(t *testing.T) {
 		{"misspelt flag's likely name", nil, []string{"-shutdown-timout", "1s"}, []string{"-shutdown-timout", "did you mean -shutdown-timeout?"}},
 		{"flag without its value", nil, []string{"-tick"}, []string{"-tick", "ssehub -h"}},
 		{"metrics address without a port", nil, []string{"-metrics-addr", "9090"}, []string{`-metrics-addr "9090"`, ":9090"}},
+		{"metrics port out of range", nil, []string{"-metrics-addr", "127.0.0.1:70000"}, []string{`-metrics-addr "127.0.0.1:70000"`, "0 to 65535"}},
+		{"address that is a word", nil, []string{"-addr", "banana"}, []string{`-addr "banana"`, "host:port", ":3020"}},
+		{"port out of range", nil, []string{"-addr", ":99999"}, []string{`-addr ":99999"`, "0 to 65535"}},
+		{"port that is a word", nil, []string{"-addr", "localhost:http"}, []string{`-addr "localhost:http"`, "0 to 65535"}},
+		{"negative port", nil, []string{"-addr", ":-1"}, []string{`-addr ":-1"`, "0 to 65535"}},
+		{"empty address", nil, []string{"-addr="}, []string{`-addr ""`, "host:port"}},
+		{"address with a scheme", nil, []string{"-addr", "http://127.0.0.1:8080"}, []string{"-addr", "without a scheme"}},
+		{"address with a path", nil, []string{"-addr", "127.0.0.1/x:8080"}, []string{`-addr "127.0.0.1/x:8080"`, "no scheme, path or spaces"}},
+		{"IPv6 address without brackets", nil, []string{"-addr", "::1:8080"}, []string{`-addr "::1:8080"`, "host:port"}},
+		{"bad SSEHUB_ADDR", map[string]string{"SSEHUB_ADDR": "3020"}, nil, []string{`SSEHUB_ADDR="3020" (-addr)`, "host:port"}},
+		{"bad SSEHUB_METRICS_ADDR", map[string]string{"SSEHUB_METRICS_ADDR": ":65536"}, nil, []string{`SSEHUB_METRICS_ADDR=":65536" (-metrics-addr)`, "0 to 65535"}},
+		{"a query string in -sse-params", nil, []string{"-sse-params", "_=1"}, []string{`-sse-params "_=1"`, "separated by commas"}},
+		{"an empty name in SSEHUB_SSE_PARAMS", map[string]string{"SSEHUB_SSE_PARAMS": "_,,v"}, nil, []string{`SSEHUB_SSE_PARAMS="_,,v" (-sse-params)`, "_,v"}},
+		{"flag in upper case", nil, []string{"-ADDR", ":1"}, []string{"-ADDR", "did you mean -addr?"}},
 		{"metrics address is the main one", nil, []string{"-addr", "127.0.0.1:7001", "-metrics-addr", "127.0.0.1:7001"}, []string{"-metrics-addr", "empty"}},
 		{"tls cert without key", nil, []string{"-tls-cert", "cert.pem"}, []string{"-tls-cert without -tls-key"}},
 		{"tls key without cert", map[string]string{"SSEHUB_TLS_KEY": "key.pem"}, nil, []string{"-tls-key without -tls-cert"}},
@@ -311,6 +327,44 @@ func TestUnusableStoreFailsStartUp(t *testing.T) {
 	}
 }
 
+// A well-formed address that cannot be listened on (in use) is a failure
+// to start, exit 1 with a message naming the flag, not a bad value; and
+// nothing is left listening.
+func TestListenFailureExits1(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	taken := busy.Addr().String()
+	free := freeAddr(t)
+	for _, c := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string
+	}{
+		{"-addr in use", nil, []string{"-addr", taken}, []string{"cannot listen", "-addr", "address already in use"}},
+		{"SSEHUB_ADDR in use", map[string]string{"SSEHUB_ADDR": taken}, nil, []string{"cannot listen", "SSEHUB_ADDR (-addr)", "address already in use"}},
+		{"-metrics-addr in use", nil, []string{"-addr", free, "-metrics-addr", taken}, []string{"cannot listen", "-metrics-addr", "address already in use"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, stderr := runToExit(t, c.env, append(c.args, "-tick", "0")...)
+			if code != 1 {
+				t.Errorf("exit %d, want 1\n%s", code, stderr)
+			}
+			for _, w := range c.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr does not mention %q:\n%s", w, stderr)
+				}
+			}
+			if !refused(free) {
+				t.Errorf("%s (-addr) still accepts connections after run returned 1", free)
+			}
+		})
+	}
+}
+
 // parse runs parseConfig with env as the whole environment.
 func parse(t *testing.T, env map[string]string, args ...string) (config, error) {
 	t.Helper()
@@ -377,6 +431,7 @@ func TestEveryFlagFromEnv(t *testing.T) {
 		"redis-prefix": "other", "node": "n1", "log-format": "json", "log-level": "debug",
 		"metrics-addr": "127.0.0.1:9090", "tls-cert": cert, "tls-key": key, "h2c": "false",
 		"body-timeout": "2s", "allow-host": "hub.internal", "h2-max-streams": "20",
+		"sse-params": "_, v",
 	}
 	env := make(map[string]string)
 	for f, want := range allFlags {
@@ -398,7 +453,8 @@ func TestEveryFlagFromEnv(t *testing.T) {
 	}
 	if c.tick != 2*time.Second || c.limits.MaxTopics != 3 || c.logFormat != "json" || slog.Level(c.logLevel) != slog.LevelDebug ||
 		c.h2c || c.tlsPair == nil || c.metricsAddr != "127.0.0.1:9090" || len(c.unknownEnv) != 0 ||
-		c.bodyTimeout != 2*time.Second || c.h2MaxStreams != 20 || !slices.Equal(c.allowHosts, []string{"hub.internal"}) {
+		c.bodyTimeout != 2*time.Second || c.h2MaxStreams != 20 || !slices.Equal(c.allowHosts, []string{"hub.internal"}) ||
+		!slices.Equal(c.sseParams, []string{"_", "v"}) {
 		t.Errorf("config from the environment: %+v", c)
 	}
 

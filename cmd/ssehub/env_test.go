@@ -75,46 +75,11 @@ func TestEnvironNames(t *testing.T) {
 	}
 }
 
-func TestClosest(t *testing.T) {
-	words := []string{"ADDR", "TICK", "STORE", "NODE", "SHUTDOWN_TIMEOUT", "MAX_STREAMS", "MAX_TOPICS"}
-	for word, want := range map[string]string{
-		"ADDR":             "ADDR",
-		"ADRR":             "ADDR", // a substitution
-		"ADR":              "ADDR", // a deletion
-		"TIKC":             "TICK", // a swap
-		"STOER":            "STORE",
-		"SHUTDOWN_TIMOUT":  "SHUTDOWN_TIMEOUT",
-		"MAX_STREAM":       "MAX_STREAMS",
-		"NO":               "",     // too short to guess
-		"NOD":              "NODE", // one edit in three letters
-		"XYZW":             "",
-		"SHUTDOWN_TIME_OK": "", // three edits
-	} {
-		if got := closest(word, words); got != want {
-			t.Errorf("closest(%q) = %q, want %q", word, got, want)
-		}
-	}
-}
-
-func TestEditDistance(t *testing.T) {
-	for _, c := range []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"", "abc", 3}, {"abc", "", 3}, {"abc", "abc", 0},
-		{"abc", "abd", 1}, {"abc", "acb", 1}, {"abc", "ab", 1}, {"ab", "abc", 1},
-		{"kitten", "sitting", 3}, {"ca", "abc", 3},
-	} {
-		if got := editDistance(c.a, c.b); got != c.want {
-			t.Errorf("editDistance(%q, %q) = %d, want %d", c.a, c.b, got, c.want)
-		}
-	}
-}
-
 // The variables CI exports for the test suite are not reported as unknown
 // settings by the hubs the tests start.
 func TestToolingEnvNotReported(t *testing.T) {
-	c, err := parse(t, map[string]string{"SSEHUB_REQUIRE_REDIS": "1", "SSEHUB_REQUIRE_DOCKER": "1"})
+	c, err := parse(t, map[string]string{"SSEHUB_REQUIRE_REDIS": "1", "SSEHUB_REQUIRE_DOCKER": "1",
+		"SSEHUB_REQUIRE_BROWSER": "1", "SSEHUB_REQUIRE_NODE": "1", "SSEHUB_REQUIRE_NGINX": "1"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,12 +69,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		}
 	}()
 
-	// No TCP keep-alive probes: the hub's heartbeats find dead peers, and
-	// setting keep-alive costs three system calls per accepted connection.
-	lc := net.ListenConfig{KeepAlive: -1}
-	ln, err := lc.Listen(context.Background(), "tcp", cfg.addr)
+	ln, mln, err := listen(cfg)
 	if err != nil {
-		logger.Error("ssehub: cannot listen", "addr", cfg.addr, "err", err)
+		logger.Error("ssehub: cannot listen", "err", err)
 		return 1
 	}
 	files := raiseFileLimit(logger)
@@ -95,6 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		Limits:       cfg.limits,
 		KickMemory:   cfg.kickMemory,
 		KickLimit:    cfg.hubKickLimit(authorizer),
+		QueryParams:  cfg.sseParams,
 	})
 	metricsHandler := metrics.Handler(hub, st.log)
 	apiMetrics := metricsHandler // on -addr, behind the publish keys
@@ -126,13 +124,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	served := make(chan error, 2)
 	go func() { served <- srv.Serve(ln) }()
-	if cfg.metricsAddr != "" {
-		msrv, err := serveMetrics(cfg.metricsAddr, metricsHandler, logger, served)
-		if err != nil {
-			logger.Error("ssehub: cannot listen for metrics", "addr", cfg.metricsAddr, "err", err)
-			return 1
-		}
-		defer msrv.Close()
+	if mln != nil {
+		defer serveMetrics(mln, metricsHandler, logger, served).Close()
 	}
 	tickDone := startTick(ctx, hub, cfg.tick)
 	logger.Info("ssehub listening", "addr", ln.Addr().String(), "tls", cfg.tlsPair != nil, "store", st.name, "max_streams", cfg.limits.MaxStreams, "open_files", files)
@@ -165,24 +158,40 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	return 0
 }
 
-// serveMetrics serves /metrics alone on addr, for a scraper on a network of
-// its own: no publish key is asked there.
-func serveMetrics(addr string, h http.Handler, logger *slog.Logger, served chan<- error) (*http.Server, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, err
+// listen opens the listener of -addr and, when it is set, that of
+// -metrics-addr, before either serves: a port in use fails start-up (exit
+// 1) with nothing half started. The addresses are well formed (checked
+// with the flags, a bad one exits 2); what fails here is the system's
+// refusal, which the error names with the flag.
+func listen(cfg config) (main, metrics net.Listener, err error) {
+	// No TCP keep-alive probes: the hub's heartbeats find dead peers, and
+	// setting keep-alive costs three system calls per accepted connection.
+	lc := net.ListenConfig{KeepAlive: -1}
+	if main, err = lc.Listen(context.Background(), "tcp", cfg.addr); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", cfg.where("addr"), err)
 	}
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", h)
+	if cfg.metricsAddr == "" {
+		return main, nil, nil
+	}
+	if metrics, err = net.Listen("tcp", cfg.metricsAddr); err != nil {
+		main.Close()
+		return nil, nil, fmt.Errorf("%s: %w", cfg.where("metrics-addr"), err)
+	}
+	return main, metrics, nil
+}
+
+// serveMetrics serves /metrics alone on ln, for a scraper on a network of
+// its own: no publish key is asked there.
+func serveMetrics(ln net.Listener, h http.Handler, logger *slog.Logger, served chan<- error) *http.Server {
 	srv := &http.Server{
-		Handler:           mux,
+		Handler:           httpapi.MetricsOnly(h),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       10 * time.Second, // no streams here: a whole request, body included, or the connection closes
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	go func() { served <- srv.Serve(ln) }()
 	logger.Info("ssehub metrics listening", "addr", ln.Addr().String())
-	return srv, nil
+	return srv
 }
 
 // protocols are what the server speaks: HTTP/1.1, and HTTP/2 over TLS

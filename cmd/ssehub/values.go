@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -272,4 +273,74 @@ func (v checked) form() string {
 		return f.form()
 	}
 	return "value"
+}
+
+// addrValue is a listen address, host:port, checked when it is set: a
+// value that cannot be an address is a bad value (exit 2), unlike one that
+// cannot be listened on now (in use: exit 1). example is the port shown in
+// the messages; optional allows "" (no listener).
+type addrValue struct {
+	p        *string
+	example  string
+	optional bool
+}
+
+func newAddr(p *string, def, example string, optional bool) *addrValue {
+	*p = def
+	return &addrValue{p: p, example: example, optional: optional}
+}
+
+func (a *addrValue) String() string { return *a.p }
+func (a *addrValue) form() string   { return "host:port" }
+
+func (a *addrValue) Set(s string) error {
+	if s == "" && a.optional {
+		*a.p = s
+		return nil
+	}
+	host, port, err := net.SplitHostPort(s)
+	switch {
+	case strings.Contains(s, "://"):
+		return fmt.Errorf("want host:port without a scheme, such as %s or 127.0.0.1%s", a.example, a.example)
+	case err != nil:
+		return fmt.Errorf("want host:port, such as %s or 127.0.0.1%s", a.example, a.example)
+	case strings.ContainsFunc(host, badHostRune):
+		return fmt.Errorf("want a host name or IP address before the port, such as 127.0.0.1%s (no scheme, path or spaces)", a.example)
+	}
+	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
+		return fmt.Errorf("want a port from 0 to 65535 after the colon, such as %s", a.example)
+	}
+	*a.p = s
+	return nil
+}
+
+// badHostRune reports a byte that no host name or IP address (with an IPv6
+// zone) holds.
+func badHostRune(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-_:%", r))
+}
+
+// nameList is a flag holding names, given in several flags or separated
+// by commas in one: -sse-params.
+type nameList []string
+
+func (l *nameList) String() string { return strings.Join(*l, ",") }
+func (l *nameList) form() string   { return "names" }
+
+// Set takes names that a URL carries as they are: letters, digits and
+// - _ . ~ (anything else would be percent-encoded, and is a likely mistake,
+// such as a whole query "_=1").
+func (l *nameList) Set(s string) error {
+	for name := range strings.SplitSeq(s, ",") {
+		name = strings.TrimSpace(name)
+		if name == "" || strings.ContainsFunc(name, badParamRune) {
+			return errors.New("want parameter names separated by commas, such as _,v (letters, digits, - _ . ~)")
+		}
+		*l = append(*l, name)
+	}
+	return nil
+}
+
+func badParamRune(r rune) bool {
+	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.~", r))
 }
