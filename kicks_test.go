@@ -93,7 +93,7 @@ func TestKickMemoryWithServeStream(t *testing.T) {
 func TestKickLimitForgetsOldestFirst(t *testing.T) {
 	out := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(out, nil))
-	e := start(t, ssehub.Config{Authorizer: issuedParam, KickLimit: 3, Heartbeat: -1, Logger: logger}, modes[0])
+	e := start(t, ssehub.Config{Authorizer: issuedParam, QueryParams: []string{"issued"}, KickLimit: 3, Heartbeat: -1, Logger: logger}, modes[0])
 	old := beforeNow()
 	kick(t, e.hub, "a", "b", "c")
 	if st := e.hub.Stats(); st.Kicks != 3 || st.KicksEvicted != 0 {
@@ -130,7 +130,7 @@ func TestKickLimitForgetsOldestFirst(t *testing.T) {
 // Kicks older than KickMemory leave on the hub's sweep, without another
 // kick to make room.
 func TestKicksExpireOnSweep(t *testing.T) {
-	e := start(t, ssehub.Config{Authorizer: issuedParam, KickMemory: 200 * time.Millisecond, Heartbeat: -1}, modes[0])
+	e := start(t, ssehub.Config{Authorizer: issuedParam, QueryParams: []string{"issued"}, KickMemory: 200 * time.Millisecond, Heartbeat: -1}, modes[0])
 	old := beforeNow()
 	kick(t, e.hub, "alice", "bob")
 	if got, _, _ := e.status(t, "id=alice&issued="+old); got != http.StatusUnauthorized {
