@@ -1,5 +1,5 @@
 // Package client publishes to an ssehub server from Go, over its HTTP API
-// (see the README's "HTTP API"), so that a backend needs no HTTP code of
+// (see docs/API.md), so that a backend needs no HTTP code of
 // its own:
 //
 //	c, err := client.New("https://hub.example.com", client.Options{PublishKey: key})

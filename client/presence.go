@@ -105,7 +105,7 @@ func (c *Client) Client(ctx context.Context, id string) (Streams, error) {
 // Kick ends every stream of the client id, on every node (sign-out, ban),
 // and returns how many ended on the node that answered. With subscriber
 // tokens, the hub then refuses the client's tokens issued before the kick
-// (see the README's Security). It is retried like a publish: a kick sent
+// (see docs/SECURITY.md). It is retried like a publish: a kick sent
 // twice also ends what opened between the two, a moment apart.
 func (c *Client) Kick(ctx context.Context, id string) (ended int, err error) {
 	if id == "" {

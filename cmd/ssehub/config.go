@@ -156,7 +156,7 @@ func (c *config) historyFlags(fs *flag.FlagSet) {
 
 func (c *config) securityFlags(fs *flag.FlagSet) {
 	fs.Var(newText(&c.allowOrigin, "", "origins"), "allow-origin", "comma-separated origins (https://app.example.com) whose browser pages may open streams (and publish), or * for any (streams only)")
-	fs.Var(newText(&c.jwtSecret, "", "secret"), "jwt-secret", "HS256 secret (at least 32 bytes) of the tokens /sse then requires; see README, Security")
+	fs.Var(newText(&c.jwtSecret, "", "secret"), "jwt-secret", "HS256 secret (at least 32 bytes) of the tokens /sse then requires; see docs/SECURITY.md")
 	fs.Var(newText(&c.jwtPublicKey, "", "file"), "jwt-public-key", "PEM file of the public key (RSA, ECDSA P-256 or Ed25519) of the tokens /sse then requires")
 	fs.Var(newText(&c.jwtAudience, "", "aud"), "jwt-audience", "when set, a subscriber token's aud must be this")
 	fs.Var(newText(&c.jwtIssuer, "", "iss"), "jwt-issuer", "when set, a subscriber token's iss must be this")

@@ -10,7 +10,7 @@ import (
 const usageHeader = `Usage: ssehub [flags]
 
 A Server-Sent Events push hub: browsers subscribe with GET /sse, backends
-publish with POST /publish (see README.md).
+publish with POST /publish (see docs/API.md).
 
 Every flag may also be set by the environment variable on its line; a flag
 given on the command line wins. Durations: 500ms, 1s, 1m30s, 24h. Sizes: a

@@ -1,7 +1,7 @@
 // Command embed is an application with an HTTP server of its own that
 // embeds the hub: the event streams at /events, the standalone server's
 // API (publish, presence, kicks, health) under /hub/, and the
-// application's own page at /. It shuts down in the order the README's
+// application's own page at /. It shuts down in the order docs/LIBRARY.md's
 // "Embedding" explains: the hub, then the server, then the Log.
 //
 //	go run ./examples/embed -addr :8080 -db events.db
