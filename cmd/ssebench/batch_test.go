@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/loadresult"
 )
 
 func TestBatchBody(t *testing.T) {
@@ -139,7 +141,7 @@ func checkBatchRun(t *testing.T, h *testHub, res *Result, events, batch int) {
 		t.Errorf("JSON has no batch %d: %v", batch, err)
 	}
 	var table strings.Builder
-	writeTable(&table, res)
+	loadresult.WriteTable(&table, res)
 	if !strings.Contains(table.String(), fmt.Sprintf("batch %d: %d requests", batch, wantReqs)) {
 		t.Errorf("table has no batch line:\n%s", table.String())
 	}

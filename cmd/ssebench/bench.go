@@ -10,6 +10,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/loadresult"
 )
 
 // bench is the state shared by all streams of one run.
@@ -26,13 +28,13 @@ type bench struct {
 	httpBuf int           // bufio.Reader under the HTTP body
 	sseBuf  int           // sse.Reader buffer
 
-	lat, latFirst, latLast Histogram // all events; first and last quarter
-	firstQ, lastQ          uint64    // seq < firstQ: first quarter; seq >= lastQ: last
+	lat, latFirst, latLast loadresult.Histogram // all events; first and last quarter
+	firstQ, lastQ          uint64               // seq < firstQ: first quarter; seq >= lastQ: last
 	quarters               bool
-	latSame, latOther      Histogram   // split: delivered by the node the event was published on, or another
-	split                  bool        // more than one node
-	times                  *eventTimes // fanout: per event, its publish and last delivery times; nil: not kept
-	trackSeen              int         // events covered by each stream's seen bitset; 0: none
+	latSame, latOther      loadresult.Histogram // split: delivered by the node the event was published on, or another
+	split                  bool                 // more than one node
+	times                  *eventTimes          // fanout: per event, its publish and last delivery times; nil: not kept
+	trackSeen              int                  // events covered by each stream's seen bitset; 0: none
 
 	delivered atomic.Uint64
 	alive     atomic.Int64   // streams opened and not given up

@@ -2,6 +2,8 @@ package main
 
 import (
 	"math/bits"
+
+	"github.com/ssehub/ssehub/internal/loadresult"
 )
 
 // The delivery checks of the scenarios whose streams are all open before the
@@ -132,8 +134,8 @@ func (o *owedSet) check(s *stream, st *pubStats) streamCheck {
 const maxProblemStreams = 10
 
 // summarize adds up the streams' checks for the report.
-func (b *bench) summarize(checks []streamCheck) *StreamChecks {
-	sum := &StreamChecks{Streams: len(checks), To: b.cfg.To}
+func (b *bench) summarize(checks []streamCheck) *loadresult.StreamChecks {
+	sum := &loadresult.StreamChecks{Streams: len(checks), To: b.cfg.To}
 	for _, c := range checks {
 		s := c.s
 		sum.Expected += c.expected
@@ -165,9 +167,9 @@ func (b *bench) summarize(checks []streamCheck) *StreamChecks {
 }
 
 // problemOf describes a stream that failed a check.
-func (b *bench) problemOf(c streamCheck) StreamProblem {
+func (b *bench) problemOf(c streamCheck) loadresult.StreamProblem {
 	s := c.s
-	return StreamProblem{
+	return loadresult.StreamProblem{
 		Stream:         s.idx,
 		Client:         b.cfg.clientID(s.client),
 		Reconnects:     s.reopens,

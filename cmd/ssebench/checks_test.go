@@ -56,8 +56,8 @@ func TestChecksTargetedExpectation(t *testing.T) {
 		}
 	}
 	sum := b.summarize(checks)
-	if sum.Expected != 2*200 || sum.Misdelivered != 1 || sum.StreamsMisdelivered != 1 || sum.problem() == "" {
-		t.Errorf("summary %+v, problem %q", sum, sum.problem())
+	if sum.Expected != 2*200 || sum.Misdelivered != 1 || sum.StreamsMisdelivered != 1 || sum.Problem() == "" {
+		t.Errorf("summary %+v, problem %q", sum, sum.Problem())
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math/rand/v2"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/loadresult"
 )
 
 // churnTick is how often the churn controller closes a batch of streams.
@@ -83,8 +85,8 @@ func (b *bench) churnLoop(ctx context.Context) int {
 
 // churnReport splits the streams' checks between the streams never closed
 // and those closed and reopened (by the tool or the server).
-func churnReport(checks []streamCheck, resumed bool) *ChurnResult {
-	c := &ChurnResult{Resumed: resumed}
+func churnReport(checks []streamCheck, resumed bool) *loadresult.ChurnResult {
+	c := &loadresult.ChurnResult{Resumed: resumed}
 	for _, k := range checks {
 		if k.s.closes == 0 && k.s.drops == 0 {
 			c.StableConns++

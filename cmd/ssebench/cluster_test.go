@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/loadresult"
 )
 
 // testNodes serves one testHub at several addresses: the nodes of a
@@ -148,8 +150,8 @@ func TestClusterStorm(t *testing.T) {
 	if st == nil || k == nil || st.Storms != 3 || st.StreamsReconnected != 30 {
 		t.Fatalf("storm %+v", st)
 	}
-	if k.Expected != 150*30 || k.Received != k.Expected || res.failure() != "" {
-		t.Errorf("received %d of %d, failure %q", k.Received, k.Expected, res.failure())
+	if k.Expected != 150*30 || k.Received != k.Expected || res.Failure() != "" {
+		t.Errorf("received %d of %d, failure %q", k.Received, k.Expected, res.Failure())
 	}
 	moves := 0
 	for client, nodes := range c.byClient() {
@@ -213,7 +215,7 @@ func TestClusterListenAndMerge(t *testing.T) {
 			t.Errorf("listener %d: received %d, loss %d, completion %+v", i, r.Received, r.Loss, r.Completion)
 		}
 		p := filepath.Join(dir, r.IDPrefix+"json")
-		if err := writeJSON(p, r); err != nil {
+		if err := loadresult.WriteJSON(p, r); err != nil {
 			t.Fatal(err)
 		}
 		paths = append(paths, p)
@@ -226,10 +228,10 @@ func TestClusterListenAndMerge(t *testing.T) {
 		t.Fatal(err)
 	}
 	if testing.Verbose() {
-		writeTable(os.Stdout, m)
+		loadresult.WriteTable(os.Stdout, m)
 	}
-	if m.Processes != 3 || m.Listen || m.Connected != 60 || m.Expected != 600 || m.Received != 600 || m.Loss != 0 || m.failure() != "" {
-		t.Fatalf("merged: %d processes, %d connected, %d of %d received, failure %q", m.Processes, m.Connected, m.Received, m.Expected, m.failure())
+	if m.Processes != 3 || m.Listen || m.Connected != 60 || m.Expected != 600 || m.Received != 600 || m.Loss != 0 || m.Failure() != "" {
+		t.Fatalf("merged: %d processes, %d connected, %d of %d received, failure %q", m.Processes, m.Connected, m.Received, m.Expected, m.Failure())
 	}
 	if k := m.Completion; k == nil || k.Events != 10 || k.Complete != 10 {
 		t.Errorf("merged completion %+v", k)
@@ -259,11 +261,11 @@ func waitFiles(t *testing.T, paths []string, d time.Duration) {
 func TestMergeRefuses(t *testing.T) {
 	dir := t.TempDir()
 	plain := filepath.Join(dir, "plain.json")
-	if err := writeJSON(plain, &Result{Scenario: "fanout"}); err != nil {
+	if err := loadresult.WriteJSON(plain, &Result{Setup: loadresult.Setup{Scenario: "fanout"}}); err != nil {
 		t.Fatal(err)
 	}
 	storm := filepath.Join(dir, "storm.json")
-	if err := writeJSON(storm, &Result{Scenario: "storm", Raw: &RawFigures{}}); err != nil {
+	if err := loadresult.WriteJSON(storm, &Result{Setup: loadresult.Setup{Scenario: "storm"}, Raw: &loadresult.RawFigures{}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, paths := range [][]string{nil, {plain}, {storm}, {filepath.Join(dir, "missing.json")}} {
@@ -292,7 +294,7 @@ func TestClusterIdleSideBySide(t *testing.T) {
 				t.Errorf("process %d: %v", i, err)
 				return
 			}
-			if err := writeJSON(paths[i], res); err != nil {
+			if err := loadresult.WriteJSON(paths[i], res); err != nil {
 				t.Error(err)
 			}
 		})
@@ -312,29 +314,7 @@ func TestClusterIdleSideBySide(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m.Processes != 2 || m.Connected != 30 || m.failure() != "" || len(m.ServerNodes) != 2 || m.ServerKiBPerConn == nil {
-		t.Errorf("merged %d processes, %d connected, failure %q, server nodes %+v", m.Processes, m.Connected, m.failure(), m.ServerNodes)
-	}
-}
-
-func TestCompletionOf(t *testing.T) {
-	if completionOf(nil, 3) != nil {
-		t.Error("completion of no events")
-	}
-	var evs []EventTime
-	for i := range 100 {
-		evs = append(evs, EventTime{Seq: uint64(i), SentNs: 1000, LastNs: 1000 + int64(i+1)*int64(time.Millisecond), Deliveries: 3})
-	}
-	evs[7].Deliveries = 2
-	c := completionOf(evs, 3)
-	if c.Events != 100 || c.Complete != 99 || c.P50Ms != 50 || c.P99Ms != 99 || c.MaxMs != 100 {
-		t.Errorf("completion %+v", c)
-	}
-	if one := completionOf(evs[41:42], 3); one.P50Ms != 42 || one.P99Ms != 42 || one.MaxMs != 42 {
-		t.Errorf("one broadcast: %+v", one)
-	}
-	merged := mergeEvents(evs[:2], []EventTime{{Seq: 1, SentNs: 900, LastNs: 9e9, Deliveries: 4}, {Seq: 5, SentNs: 1, LastNs: 2, Deliveries: 1}})
-	if len(merged) != 3 || merged[1] != (EventTime{Seq: 1, SentNs: 900, LastNs: 9e9, Deliveries: 7}) || merged[2].Seq != 5 {
-		t.Errorf("merged %+v", merged)
+	if m.Processes != 2 || m.Connected != 30 || m.Failure() != "" || len(m.ServerNodes) != 2 || m.ServerKiBPerConn == nil {
+		t.Errorf("merged %d processes, %d connected, failure %q, server nodes %+v", m.Processes, m.Connected, m.Failure(), m.ServerNodes)
 	}
 }

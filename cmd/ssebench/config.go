@@ -11,12 +11,14 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/loadresult"
 )
 
 // Targets: which publish API the hub speaks.
 const (
-	targetSSEHub    = "ssehub"
-	targetYardstick = "yardstick"
+	targetSSEHub    = loadresult.TargetSSEHub
+	targetYardstick = loadresult.TargetYardstick
 )
 
 // Config is one run of the tool. Zero values take the defaults of normalize.
@@ -124,41 +126,8 @@ func (c *Config) normalize() error {
 	if c.Listen && c.Scenario != "fanout" {
 		return usageError{fmt.Sprintf("-listen: only the fanout scenario receives another process's broadcasts, not %s", c.Scenario)}
 	}
-	def := func(v *int, d int) {
-		if *v <= 0 {
-			*v = d
-		}
-	}
-	def(&c.DialConcurrency, 128)
-	def(&c.BufSize, 2048)
-	def(&c.Events, 200)
-	def(&c.Publishers, 4)
-	def(&c.Clients, c.Conns)
-	def(&c.Size, 64)
-	def(&c.Batch, 1)
-	if c.Batch > 1 && c.Target != targetSSEHub {
-		return usageError{fmt.Sprintf("-batch %d: only -target ssehub has a batch publish API; the %s target takes one event per request (-batch 1)", c.Batch, c.Target)}
-	}
-	if c.Batch > maxBatch {
-		return usageError{fmt.Sprintf("-batch %d: ssehub takes at most %d events per request", c.Batch, maxBatch)}
-	}
-	if c.BufSize < 512 {
-		c.BufSize = 512
-	}
-	if c.Rate <= 0 {
-		c.Rate = 2
-		if c.Scenario == "targeted" {
-			c.Rate = 10000
-		}
-	}
-	if c.Duration <= 0 && c.Scenario != "idle" {
-		c.Duration = 20 * time.Second
-	}
-	if c.Churn <= 0 {
-		c.Churn = 0.1
-	}
-	if c.Churn > 10 {
-		return errors.New("-churn: at most 10 (every stream ten times a second)")
+	if err := c.normalizeLoad(); err != nil {
+		return err
 	}
 	if err := c.normalizeTo(); err != nil {
 		return err
@@ -186,8 +155,8 @@ func (c *Config) normalize() error {
 
 // Protocols of the streams (-proto).
 const (
-	protoH1 = "h1" // HTTP/1.1 on a connection of its own, over TLS for https://
-	protoH2 = "h2" // HTTP/2, over TLS with ALPN for https://, cleartext (h2c) for http://
+	protoH1 = loadresult.ProtoH1 // HTTP/1.1 on a connection of its own, over TLS for https://
+	protoH2 = loadresult.ProtoH2 // HTTP/2, over TLS with ALPN for https://, cleartext (h2c) for http://
 )
 
 // defaultH2StreamsPerConn is how many streams share an HTTP/2 connection
@@ -325,4 +294,46 @@ func sourceAddrs(hub net.IP, first, k int) []net.IP {
 		out[i] = net.IPv4(127, 0, 0, byte(first+i))
 	}
 	return out
+}
+
+// normalizeLoad fills in the defaults of the load's sizes and rates and
+// checks -batch and -churn.
+func (c *Config) normalizeLoad() error {
+	def := func(v *int, d int) {
+		if *v <= 0 {
+			*v = d
+		}
+	}
+	def(&c.DialConcurrency, 128)
+	def(&c.BufSize, 2048)
+	def(&c.Events, 200)
+	def(&c.Publishers, 4)
+	def(&c.Clients, c.Conns)
+	def(&c.Size, 64)
+	def(&c.Batch, 1)
+	if c.Batch > 1 && c.Target != targetSSEHub {
+		return usageError{fmt.Sprintf("-batch %d: only -target ssehub has a batch publish API; the %s target takes one event per request (-batch 1)", c.Batch, c.Target)}
+	}
+	if c.Batch > maxBatch {
+		return usageError{fmt.Sprintf("-batch %d: ssehub takes at most %d events per request", c.Batch, maxBatch)}
+	}
+	if c.BufSize < 512 {
+		c.BufSize = 512
+	}
+	if c.Rate <= 0 {
+		c.Rate = 2
+		if c.Scenario == "targeted" {
+			c.Rate = 10000
+		}
+	}
+	if c.Duration <= 0 && c.Scenario != "idle" {
+		c.Duration = 20 * time.Second
+	}
+	if c.Churn <= 0 {
+		c.Churn = 0.1
+	}
+	if c.Churn > 10 {
+		return errors.New("-churn: at most 10 (every stream ten times a second)")
+	}
+	return nil
 }

@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/loadresult"
 )
 
 // testHub is a minimal in-process SSE hub. By default it speaks the
@@ -249,7 +251,7 @@ func runTest(t *testing.T, cfg Config) *Result {
 		t.Fatalf("Run: %v", err)
 	}
 	if testing.Verbose() {
-		writeTable(os.Stdout, res)
+		loadresult.WriteTable(os.Stdout, res)
 	}
 	if res.TimedOut {
 		t.Fatalf("timed out")
@@ -389,7 +391,7 @@ func TestStormEndToEnd(t *testing.T) {
 			if c.Expected != want || c.Received != want || c.Missing != 0 || res.Loss != 0 {
 				t.Errorf("received %d of %d expected (want %d), missing %d", c.Received, c.Expected, want, c.Missing)
 			}
-			if p := res.failure(); p != "" || c.Duplicates+c.OutOfOrder+c.Misdelivered+c.ResetEvents != 0 {
+			if p := res.Failure(); p != "" || c.Duplicates+c.OutOfOrder+c.Misdelivered+c.ResetEvents != 0 {
 				t.Errorf("failure %q, checks %+v", p, c)
 			}
 		})
@@ -407,7 +409,7 @@ func TestStormSilentLoss(t *testing.T) {
 	if p := c.Problems[0]; p.SilentMissing != 1 || p.FirstSilentSeq < 0 || p.Received != p.Expected-1 {
 		t.Errorf("problem stream %+v", p)
 	}
-	if p := res.failure(); !strings.Contains(p, "4 silent missing") {
+	if p := res.Failure(); !strings.Contains(p, "4 silent missing") {
 		t.Errorf("failure %q", p)
 	}
 }
@@ -420,7 +422,7 @@ func TestStormAnnouncedLoss(t *testing.T) {
 	if c.AnnouncedLost == 0 || c.SilentMissing != 0 || c.Missing != c.AnnouncedLost || c.StreamsReset != 40 || c.ResetEvents < 100 {
 		t.Fatalf("checks %+v", c)
 	}
-	if p := res.failure(); p != "" || c.OutOfOrder != 0 {
+	if p := res.Failure(); p != "" || c.OutOfOrder != 0 {
 		t.Errorf("failure %q, %d out of order", p, c.OutOfOrder)
 	}
 }
@@ -433,7 +435,7 @@ func TestStormDuplicates(t *testing.T) {
 	if c.Duplicates < 100 || c.StreamsDuplicates != 40 || c.Missing != 0 || c.OutOfOrder != 0 {
 		t.Fatalf("checks %+v", c)
 	}
-	if p := res.failure(); !strings.Contains(p, "duplicates") {
+	if p := res.Failure(); !strings.Contains(p, "duplicates") {
 		t.Errorf("failure %q", p)
 	}
 }
@@ -446,7 +448,7 @@ func TestStormOutOfOrder(t *testing.T) {
 	if c.OutOfOrder == 0 || c.Missing != 0 || c.Duplicates != 0 {
 		t.Fatalf("checks %+v", c)
 	}
-	if p := res.failure(); !strings.Contains(p, "out of order") {
+	if p := res.Failure(); !strings.Contains(p, "out of order") {
 		t.Errorf("failure %q", p)
 	}
 }
@@ -477,7 +479,7 @@ func TestChurnTargeted(t *testing.T) {
 	if c == nil || k == nil || c.Closes == 0 || k.To != toTargeted {
 		t.Fatalf("churn %+v, checks %+v", c, k)
 	}
-	if k.Expected != 100*4 || k.Received != k.Expected || res.failure() != "" {
-		t.Fatalf("received %d of %d (want 400: 4 streams per client), failure %q", k.Received, k.Expected, res.failure())
+	if k.Expected != 100*4 || k.Received != k.Expected || res.Failure() != "" {
+		t.Fatalf("received %d of %d (want 400: 4 streams per client), failure %q", k.Received, k.Expected, res.Failure())
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/procstat"
 )
 
 // Listening (-listen, fanout only) lets several ssebench processes load one
@@ -19,14 +21,14 @@ import (
 // the streams received against -events times the streams that connected.
 func runListen(ctx context.Context, b *bench, res *Result) error {
 	cfg := b.cfg
-	m := startCPU(cfg.PIDs)
+	m := procstat.StartMeter(cfg.PIDs)
 	fmt.Fprintf(cfg.Log, "ssebench: %d streams listening for %d broadcasts\n", res.Connected, cfg.Events)
 	want := uint64(cfg.Events) * uint64(res.Connected)
 	res.Expected = want
 	if b.awaitDelivery(ctx) {
 		res.Drained = b.drain(ctx, want, cfg.Drain, 0)
 	}
-	res.setCPU(m)
+	setCPU(res, m)
 	if err := b.stop(); err != nil {
 		res.Notes = append(res.Notes, err.Error())
 	}

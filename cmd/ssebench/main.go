@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/loadresult"
 )
 
 func main() { os.Exit(run()) }
@@ -22,6 +24,87 @@ func main() { os.Exit(run()) }
 // status (deferred calls, such as stopping the CPU profile, run first).
 func run() (exit int) {
 	var cfg Config
+	declareConfigFlags(&cfg)
+	o := declareToolFlags()
+	flag.Parse()
+	if flag.NArg() > 0 && !*o.merge {
+		flag.Usage()
+		return 2
+	}
+	if *o.compareDir != "" {
+		return compareMain(*o.compareDir, *o.baseline, *o.saveBaseline)
+	}
+	if *o.procs > 0 {
+		runtime.GOMAXPROCS(*o.procs)
+	}
+	cfg.Log = os.Stderr
+	if *o.quiet {
+		cfg.Log = io.Discard
+	}
+	if *o.cpuProfile != "" {
+		f, err := os.Create(*o.cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ssebench:", err)
+			return 1
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var res *Result
+	var err error
+	if *o.merge {
+		res, err = mergeFiles(flag.Args())
+	} else {
+		res, err = Run(ctx, cfg)
+	}
+	if ue := (usageError{}); errors.As(err, &ue) {
+		fmt.Fprintln(os.Stderr, "ssebench:", err)
+		return 2
+	}
+	return report(res, err, o)
+}
+
+// parsePIDs parses -pid: process ids, comma-separated; "0" or "" is none.
+func parsePIDs(v string) ([]int, error) {
+	var pids []int
+	for _, f := range strings.Split(v, ",") {
+		pid, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || pid < 0 {
+			return nil, fmt.Errorf("%q is not a process id", f)
+		}
+		if pid > 0 {
+			pids = append(pids, pid)
+		}
+	}
+	return pids, nil
+}
+
+// mergeFiles is -merge: it merges the results in paths, refusing none as a
+// usage error.
+func mergeFiles(paths []string) (*Result, error) {
+	if len(paths) == 0 {
+		return nil, usageError{"-merge: name the JSON results to merge"}
+	}
+	return loadresult.MergeFiles(paths)
+}
+
+// compareMain is -compare: it prints the table to stdout and returns the
+// exit status.
+func compareMain(dir, baseline, save string) int {
+	if err := loadresult.Compare(os.Stdout, dir, baseline, save); err != nil {
+		fmt.Fprintln(os.Stderr, "ssebench: -compare:", err)
+		return 1
+	}
+	return 0
+}
+
+// declareConfigFlags declares the flags of a run, setting cfg.
+func declareConfigFlags(cfg *Config) {
 	flag.StringVar(&cfg.URL, "url", defaultURL, "hub base URL, http:// or https:// (loopback only; the default is ssehub's -addr), or one per node of a cluster, comma-separated: streams and publishes are spread over them")
 	flag.StringVar(&cfg.Proto, "proto", protoH1, "the streams' protocol: h1 (HTTP/1.1, a connection each) or h2 (HTTP/2 streams sharing connections; over http:// cleartext h2c)")
 	flag.IntVar(&cfg.H2StreamsPerConn, "h2-streams-per-conn", defaultH2StreamsPerConn, "-proto h2: streams sharing one connection, as a browser's tabs share one")
@@ -60,65 +143,50 @@ func run() (exit int) {
 	flag.IntVar(&cfg.Batch, "batch", 1, "events per publish request, sent as one JSON array (ssehub only; at most 1000); the event rate stays -rate")
 	flag.StringVar(&cfg.PublishKey, "publish-key", "", "the hub's publish key (ssehub -publish-key), sent with every publish")
 	flag.BoolVar(&cfg.NetHTTP, "nethttp", false, "publish with net/http's http.Client (default: a minimal keep-alive HTTP/1.1 client, cheaper per request)")
-	jsonPath := flag.String("json", "", "also write the figures as JSON to this file")
-	procs := flag.Int("procs", 0, "GOMAXPROCS of the tool (0: runtime default)")
-	quiet := flag.Bool("q", false, "no progress lines on stderr")
-	strict := flag.Bool("strict", false, "exit 1 unless every stream connected and nothing was lost or refused (for CI); churn, storm: nor silently lost, duplicated or out of order")
-	cpuProfile := flag.String("cpuprofile", "", "write the tool's CPU profile to this file")
-	merge := flag.Bool("merge", false, "merge the -mergeable JSON results named as arguments (processes side by side) and report them as one run")
-	compareDir := flag.String("compare", "", "print scripts/compare.sh's comparison table of the results in this directory (<target>-<scenario>.json), run nothing")
-	baseline := flag.String("baseline", "", "-compare: take the yardstick's figures from this baseline file when the directory has none")
-	saveBaseline := flag.String("save-baseline", "", "-compare: first write the directory's yardstick results to this file, the new baseline")
+}
+
+// toolFlags are the flags of the tool itself rather than of a run: its
+// output, its own limits, and the modes that run nothing (-merge, -compare).
+type toolFlags struct {
+	jsonPath     *string
+	procs        *int
+	quiet        *bool
+	strict       *bool
+	cpuProfile   *string
+	merge        *bool
+	compareDir   *string
+	baseline     *string
+	saveBaseline *string
+}
+
+// declareToolFlags declares the tool's own flags and its usage text.
+func declareToolFlags() *toolFlags {
+	o := new(toolFlags)
+	o.jsonPath = flag.String("json", "", "also write the figures as JSON to this file")
+	o.procs = flag.Int("procs", 0, "GOMAXPROCS of the tool (0: runtime default)")
+	o.quiet = flag.Bool("q", false, "no progress lines on stderr")
+	o.strict = flag.Bool("strict", false, "exit 1 unless every stream connected and nothing was lost or refused (for CI); churn, storm: nor silently lost, duplicated or out of order")
+	o.cpuProfile = flag.String("cpuprofile", "", "write the tool's CPU profile to this file")
+	o.merge = flag.Bool("merge", false, "merge the -mergeable JSON results named as arguments (processes side by side) and report them as one run")
+	o.compareDir = flag.String("compare", "", "print scripts/compare.sh's comparison table of the results in this directory (<target>-<scenario>.json), run nothing")
+	o.baseline = flag.String("baseline", "", "-compare: take the yardstick's figures from this baseline file when the directory has none")
+	o.saveBaseline = flag.String("save-baseline", "", "-compare: first write the directory's yardstick results to this file, the new baseline")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "usage: ssebench -scenario idle|fanout|latency|targeted|churn|storm -target ssehub|yardstick [-url http[s]://127.0.0.1:PORT[,...]] [-proto h1|h2] [-pid P[,...]] [flags]\n")
 		fmt.Fprintf(flag.CommandLine.Output(), "       ssebench -merge [-json out.json] [-strict] result.json...\n")
 		fmt.Fprintf(flag.CommandLine.Output(), "       ssebench -compare DIR [-baseline FILE] [-save-baseline FILE]\n")
 		flag.PrintDefaults()
 	}
-	flag.Parse()
-	if flag.NArg() > 0 && !*merge {
-		flag.Usage()
-		return 2
-	}
-	if *compareDir != "" {
-		return compareMain(*compareDir, *baseline, *saveBaseline)
-	}
-	if *procs > 0 {
-		runtime.GOMAXPROCS(*procs)
-	}
-	cfg.Log = os.Stderr
-	if *quiet {
-		cfg.Log = io.Discard
-	}
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		if err == nil {
-			err = pprof.StartCPUProfile(f)
-		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "ssebench:", err)
-			return 1
-		}
-		defer f.Close()
-		defer pprof.StopCPUProfile()
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	var res *Result
-	var err error
-	if *merge {
-		res, err = mergeFiles(flag.Args())
-	} else {
-		res, err = Run(ctx, cfg)
-	}
-	if ue := (usageError{}); errors.As(err, &ue) {
-		fmt.Fprintln(os.Stderr, "ssebench:", err)
-		return 2
-	}
+	return o
+}
+
+// report prints res and writes its JSON, and returns the exit status: 1 for
+// the run's error, a JSON file not written, or with -strict a failure.
+func report(res *Result, err error, o *toolFlags) (exit int) {
 	if res != nil {
-		writeTable(os.Stdout, res)
-		if *jsonPath != "" {
-			if jerr := writeJSON(*jsonPath, res); jerr != nil {
+		loadresult.WriteTable(os.Stdout, res)
+		if *o.jsonPath != "" {
+			if jerr := loadresult.WriteJSON(*o.jsonPath, res); jerr != nil {
 				fmt.Fprintln(os.Stderr, "ssebench:", jerr)
 				exit = 1
 			}
@@ -128,26 +196,11 @@ func run() (exit int) {
 		fmt.Fprintln(os.Stderr, "ssebench:", err)
 		exit = 1
 	}
-	if *strict && res != nil {
-		if problem := res.failure(); problem != "" {
+	if *o.strict && res != nil {
+		if problem := res.Failure(); problem != "" {
 			fmt.Fprintln(os.Stderr, "ssebench: -strict:", problem)
 			exit = 1
 		}
 	}
 	return exit
-}
-
-// parsePIDs parses -pid: process ids, comma-separated; "0" or "" is none.
-func parsePIDs(v string) ([]int, error) {
-	var pids []int
-	for _, f := range strings.Split(v, ",") {
-		pid, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || pid < 0 {
-			return nil, fmt.Errorf("%q is not a process id", f)
-		}
-		if pid > 0 {
-			pids = append(pids, pid)
-		}
-	}
-	return pids, nil
 }

@@ -190,8 +190,8 @@ func TestStormProtocols(t *testing.T) {
 				StormEvery: 400 * time.Millisecond, Drain: 5 * time.Second,
 			})
 			st, k := res.Storm, res.Checks
-			if st.Storms != 3 || st.StreamsReconnected != 40 || k.Expected != 150*40 || k.Received != k.Expected || res.failure() != "" {
-				t.Fatalf("storm %+v, %d of %d received, failure %q", st, k.Received, k.Expected, res.failure())
+			if st.Storms != 3 || st.StreamsReconnected != 40 || k.Expected != 150*40 || k.Received != k.Expected || res.Failure() != "" {
+				t.Fatalf("storm %+v, %d of %d received, failure %q", st, k.Received, k.Expected, res.Failure())
 			}
 			if c.h2 && res.H2Conns != 1 {
 				t.Errorf("%d HTTP/2 connections dialed for 40 streams, want 1 kept through the storms", res.H2Conns)

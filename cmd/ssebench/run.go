@@ -7,6 +7,10 @@ import (
 	"os"
 	"runtime"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/loadresult"
+
+	"github.com/ssehub/ssehub/internal/procstat"
 )
 
 // Run performs one scenario of cfg and returns its figures. It opens the
@@ -36,7 +40,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		return res, err
 	}
 	if len(cfg.PIDs) > 0 && (cfg.Listen || cfg.IDPrefix != "") {
-		res.Notes = append(res.Notes, sideBySideNote)
+		res.Notes = append(res.Notes, loadresult.SideBySideNote)
 	}
 	if cfg.ReadyFile != "" {
 		if err := writeReady(cfg.ReadyFile, res.Connected); err != nil {
@@ -67,29 +71,25 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	return res, err
 }
 
-// sideBySideNote warns that a process side by side with others measured
-// the server's memory growth of theirs too; a merged result drops it.
-const sideBySideNote = "side by side (-listen, -id-prefix): the server's memory also grew by other processes' streams; -merge divides it by all of them"
-
 // setUp opens every stream, waits cfg.Settle and reads the server's and the
 // tool's memory before and after.
 func (b *bench) setUp(ctx context.Context, res *Result) error {
 	cfg := b.cfg
-	srv0, err := readRSSAll(cfg.PIDs)
+	srv0, err := procstat.VmRSSAll(cfg.PIDs)
 	if err != nil {
 		return err
 	}
-	tool0, _ := readVmRSS(0)
+	tool0, _ := procstat.VmRSS(0)
 	var ms0, ms1 runtime.MemStats
 	runtime.ReadMemStats(&ms0)
 	fmt.Fprintf(cfg.Log, "ssebench: opening %d streams to %s from %d source address(es)\n", cfg.Conns, b.addrs(), len(b.dialers))
 	b.openAll(res)
 	fmt.Fprintf(cfg.Log, "ssebench: %d streams open in %.2fs\n", res.Connected, res.ConnectSeconds)
 	if res.Connected == 0 {
-		return fmt.Errorf("no stream opened%s", kinds(":", res.ConnectErrors))
+		return fmt.Errorf("no stream opened%s", loadresult.FormatTallies(":", res.ConnectErrors))
 	}
 	sleepCtx(ctx, cfg.Settle)
-	tool1, _ := readVmRSS(0)
+	tool1, _ := procstat.VmRSS(0)
 	runtime.ReadMemStats(&ms1)
 	n := float64(res.Connected)
 	res.ToolRSSBeforeKiB, res.ToolRSSAfterKiB = tool0, tool1
@@ -97,11 +97,11 @@ func (b *bench) setUp(ctx context.Context, res *Result) error {
 	res.ToolStackKiBPerConn = (float64(ms1.StackInuse) - float64(ms0.StackInuse)) / 1024 / n
 	res.ToolHeapKiBPerConn = (float64(ms1.HeapInuse) - float64(ms0.HeapInuse)) / 1024 / n
 	if len(cfg.PIDs) > 0 {
-		srv1, err := readRSSAll(cfg.PIDs)
+		srv1, err := procstat.VmRSSAll(cfg.PIDs)
 		if err != nil {
 			return err
 		}
-		res.setServerRSS(cfg.PIDs, srv0, srv1)
+		setServerRSS(res, cfg.PIDs, srv0, srv1)
 	}
 	return ctx.Err()
 }
@@ -116,17 +116,17 @@ func (b *bench) runPublishing(ctx context.Context, res *Result, plan pubPlan, pu
 	plan.batch = max(cfg.Batch, 1)
 	p := newPublisher(b.targets, &cfg, b.tlsBase, plan.maxWorkers)
 	defer p.close()
-	m := startCPU(cfg.PIDs)
+	m := procstat.StartMeter(cfg.PIDs)
 	pctx, cancel := ctx, context.CancelFunc(func() {})
 	if publishFor > 0 {
 		pctx, cancel = context.WithTimeout(ctx, publishFor)
 	}
 	st := b.publishAll(pctx, ctx, p, plan)
 	cancel()
-	res.setPublish(st)
+	setPublish(res, st)
 	fmt.Fprintf(cfg.Log, "ssebench: %d events published, waiting for %d deliveries\n", st.ok, st.expected.Load())
 	res.Drained = b.drain(ctx, st.expected.Load(), cfg.Drain, quiet)
-	res.setCPU(m)
+	setCPU(res, m)
 	if err := b.stop(); err != nil {
 		res.Notes = append(res.Notes, err.Error())
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"math"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/procstat"
 )
 
 // broadcast targets every event at every stream.
@@ -20,9 +22,9 @@ const rateSlack = 10 * time.Second
 // are measured by setUp).
 func runIdle(ctx context.Context, b *bench, res *Result) error {
 	if d := b.cfg.Duration; d > 0 {
-		m := startCPU(b.cfg.PIDs)
+		m := procstat.StartMeter(b.cfg.PIDs)
 		sleepCtx(ctx, d)
-		res.setCPU(m)
+		setCPU(res, m)
 	}
 	if err := b.stop(); err != nil {
 		res.Notes = append(res.Notes, err.Error())

@@ -53,172 +53,220 @@ type pubJob struct {
 	due time.Time
 }
 
+// schedule runs one pubPlan: a dispatcher hands out one pubJob per request
+// at the due time of its first event, and publishers take them in seq order.
+type schedule struct {
+	b       *bench
+	p       *publisher
+	plan    pubPlan
+	runCtx  context.Context // bounds requests in flight
+	jobs    chan pubJob
+	wg      sync.WaitGroup // publishers
+	sent    atomic.Int64   // events handed to a publisher
+	workers int            // publishers started; the dispatcher's alone
+
+	mu sync.Mutex // guards st's plain fields
+	st *pubStats
+}
+
 // publishAll runs plan and returns when every event is published, or when
 // ctx ends; requests in flight then still finish (within the publisher's
 // timeout), so the hub's answer decides whether their events count, and
-// runCtx bounds them. Workers take requests in seq order; each stamps its
-// events' data with the time its request starts. A failed request counts
-// all its events as failed.
+// runCtx bounds them. Each publisher stamps its events' data with the time
+// its request starts. A failed request counts all its events as failed.
 func (b *bench) publishAll(ctx, runCtx context.Context, p *publisher, plan pubPlan) *pubStats {
-	st := &pubStats{errKinds: map[string]int{}}
+	plan.batch = max(plan.batch, 1)
+	s := &schedule{b: b, p: p, plan: plan, runCtx: runCtx, jobs: make(chan pubJob), st: &pubStats{errKinds: map[string]int{}}}
 	if plan.trackIDs {
-		st.ids = make([]atomic.Uint64, plan.events)
-	}
-	var (
-		mu      sync.Mutex
-		wg      sync.WaitGroup
-		sent    atomic.Int64
-		workers int
-	)
-	batch := max(plan.batch, 1)
-	jobs := make(chan pubJob)
-	worker := func() {
-		var ok, failed, late, reqs, reqFailed int
-		var maxLag time.Duration
-		var first, last time.Time
-		errs := map[string]int{}
-		buf := make([]byte, 0, b.cfg.Size+48)
-		var body batchBody
-		var one [1]receipt
-		sess := p.session()
-		defer sess.close()
-		for j := range jobs {
-			now := time.Now()
-			if lag := now.Sub(j.due); plan.rate > 0 {
-				maxLag = max(maxLag, lag)
-				if lag > 10*time.Millisecond {
-					late += j.n
-				}
-			}
-			if first.IsZero() {
-				first = now
-			}
-			// The deliveries owed are counted from the streams open now,
-			// before the request, as the hub will count them.
-			var want uint64
-			var recs []receipt
-			var err error
-			node := b.publishNode(j.seq)
-			if batch == 1 {
-				to := plan.to(j.seq)
-				want = b.expectFor(to)
-				buf = appendPayload(buf[:0], j.seq, now.UnixNano(), b.cfg.Size)
-				var r receipt
-				r, err = sess.publish(runCtx, node, b.cfg.nameOf(to), buf)
-				recs = append(one[:0], r)
-			} else {
-				body.reset()
-				for seq := j.seq; seq < j.seq+uint64(j.n); seq++ {
-					to := plan.to(seq)
-					want += b.expectFor(to)
-					buf = appendPayload(buf[:0], seq, now.UnixNano(), b.cfg.Size)
-					body.add(b.cfg.nameOf(to), buf)
-				}
-				recs, err = sess.publishBatch(runCtx, node, body.bytes(), j.n)
-			}
-			last = time.Now()
-			reqs++
-			if err != nil {
-				reqFailed++
-				failed += j.n
-				errs[errorKind(err)] += j.n
-				continue
-			}
-			ok += j.n
-			st.expected.Add(want)
-			for k, r := range recs {
-				st.reported.Add(uint64(max(r.Connections, 0)))
-				if st.ids != nil {
-					st.ids[j.seq+uint64(k)].Store(hubID(r.ID))
-				}
-			}
-		}
-		mu.Lock()
-		defer mu.Unlock()
-		st.ok += ok
-		st.failed += failed
-		st.late += late
-		st.requests += reqs
-		st.reqFailed += reqFailed
-		st.maxLag = max(st.maxLag, maxLag)
-		if !first.IsZero() && (st.first.IsZero() || first.Before(st.first)) {
-			st.first = first
-		}
-		if last.After(st.last) {
-			st.last = last
-		}
-		for k, v := range errs {
-			st.errKinds[k] += v
-		}
+		s.st.ids = make([]atomic.Uint64, plan.events)
 	}
 	for range plan.workers {
-		wg.Go(worker)
+		s.wg.Go(s.publish)
 	}
-	workers = plan.workers
-	// The dispatcher: one job per request, at the due time of its first
-	// event; bounded by plan.events and by ctx.
+	s.workers = plan.workers
 	dispatched := make(chan struct{})
-	go func() {
-		defer close(dispatched)
-		defer close(jobs)
-		grow := time.NewTimer(time.Hour)
-		grow.Stop()
-		start := time.Now()
-		for i := 0; i < plan.events; i += batch {
-			j := pubJob{seq: uint64(i), n: min(batch, plan.events-i), due: start}
-			if plan.rate > 0 {
-				j.due = start.Add(time.Duration(float64(i) * float64(time.Second) / plan.rate))
-				if d := time.Until(j.due); d > 500*time.Microsecond {
-					sleepCtx(ctx, d)
-				}
-				if ctx.Err() != nil {
-					return
-				}
-				select {
-				case jobs <- j:
-					sent.Add(int64(j.n))
-					continue
-				default: // every publisher is busy
-				}
-				if workers < plan.maxWorkers {
-					// Add a publisher if none frees up within growAfter:
-					// bursts of due events alone do not grow the pool.
-					grow.Reset(growAfter)
-					select {
-					case jobs <- j:
-						sent.Add(int64(j.n))
-						grow.Stop()
-						continue
-					case <-grow.C:
-						workers++
-						wg.Go(worker)
-					case <-ctx.Done():
-						return
-					}
-				}
-			}
-			select {
-			case jobs <- j:
-				sent.Add(int64(j.n))
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	// Progress while publishing; the loop ends with the workers.
+	go func() { defer close(dispatched); s.dispatch(ctx) }()
+	// Progress while publishing; the loop ends with the publishers.
 	done := make(chan struct{})
-	go func() { <-dispatched; wg.Wait(); close(done) }()
+	go func() { <-dispatched; s.wg.Wait(); close(done) }()
 	tick := time.NewTicker(5 * time.Second)
 	defer tick.Stop()
 	for {
 		select {
 		case <-done:
-			st.unsent = plan.events - int(sent.Load())
-			st.workers = workers
-			return st
+			s.st.unsent = plan.events - int(s.sent.Load())
+			s.st.workers = s.workers
+			return s.st
 		case <-tick.C:
-			fmt.Fprintf(b.cfg.Log, "ssebench: %d/%d events sent, %d deliveries\n", sent.Load(), plan.events, b.delivered.Load())
+			fmt.Fprintf(b.cfg.Log, "ssebench: %d/%d events sent, %d deliveries\n", s.sent.Load(), plan.events, b.delivered.Load())
 		}
+	}
+}
+
+// dispatch hands out the plan's requests, paced when the plan has a rate;
+// bounded by plan.events and by ctx. It closes s.jobs when done.
+func (s *schedule) dispatch(ctx context.Context) {
+	defer close(s.jobs)
+	grow := time.NewTimer(time.Hour)
+	grow.Stop()
+	start := time.Now()
+	for i := 0; i < s.plan.events; i += s.plan.batch {
+		j := pubJob{seq: uint64(i), n: min(s.plan.batch, s.plan.events-i), due: start}
+		if s.plan.rate > 0 {
+			j.due = start.Add(time.Duration(float64(i) * float64(time.Second) / s.plan.rate))
+			if d := time.Until(j.due); d > 500*time.Microsecond {
+				sleepCtx(ctx, d)
+			}
+			if ctx.Err() != nil || !s.offerPaced(ctx, j, grow) {
+				return
+			}
+			continue
+		}
+		if !s.hand(ctx, j) {
+			return
+		}
+	}
+}
+
+// offerPaced hands out a due job. When every publisher is busy it adds one
+// unless one frees up within growAfter (bursts of due events alone do not
+// grow the pool), up to plan.maxWorkers. It reports false when ctx ended.
+func (s *schedule) offerPaced(ctx context.Context, j pubJob, grow *time.Timer) bool {
+	select {
+	case s.jobs <- j:
+		s.sent.Add(int64(j.n))
+		return true
+	default: // every publisher is busy
+	}
+	if s.workers < s.plan.maxWorkers {
+		grow.Reset(growAfter)
+		select {
+		case s.jobs <- j:
+			s.sent.Add(int64(j.n))
+			grow.Stop()
+			return true
+		case <-grow.C:
+			s.workers++
+			s.wg.Go(s.publish)
+		case <-ctx.Done():
+			return false
+		}
+	}
+	return s.hand(ctx, j)
+}
+
+// hand waits until a publisher takes j; it reports false when ctx ended.
+func (s *schedule) hand(ctx context.Context, j pubJob) bool {
+	select {
+	case s.jobs <- j:
+		s.sent.Add(int64(j.n))
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// publisherTally is one publisher's own counts, added to pubStats once at
+// its end.
+type publisherTally struct {
+	ok, failed, late, reqs, reqFailed int
+	maxLag                            time.Duration
+	first, last                       time.Time
+	errs                              map[string]int
+}
+
+// publish is one publisher: it sends the jobs it takes over a session of
+// its own until the dispatcher is done.
+func (s *schedule) publish() {
+	t := publisherTally{errs: map[string]int{}}
+	req := pubRequest{sess: s.p.session(), buf: make([]byte, 0, s.b.cfg.Size+48)}
+	defer req.sess.close()
+	for j := range s.jobs {
+		now := time.Now()
+		if lag := now.Sub(j.due); s.plan.rate > 0 {
+			t.maxLag = max(t.maxLag, lag)
+			if lag > 10*time.Millisecond {
+				t.late += j.n
+			}
+		}
+		if t.first.IsZero() {
+			t.first = now
+		}
+		want, recs, err := s.send(&req, j, now)
+		t.last = time.Now()
+		t.reqs++
+		if err != nil {
+			t.reqFailed++
+			t.failed += j.n
+			t.errs[errorKind(err)] += j.n
+			continue
+		}
+		t.ok += j.n
+		s.noteReceipts(j, want, recs)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t.addTo(s.st)
+}
+
+// pubRequest is a publisher's session and reused buffers.
+type pubRequest struct {
+	sess *pubSession
+	buf  []byte
+	body batchBody
+	one  [1]receipt
+}
+
+// send publishes job j, stamped now, and returns the deliveries it owes
+// (counted from the streams open now, before the request, as the hub will
+// count them) and the hub's receipts.
+func (s *schedule) send(r *pubRequest, j pubJob, now time.Time) (want uint64, recs []receipt, err error) {
+	b, node := s.b, s.b.publishNode(j.seq)
+	if s.plan.batch == 1 {
+		to := s.plan.to(j.seq)
+		r.buf = appendPayload(r.buf[:0], j.seq, now.UnixNano(), b.cfg.Size)
+		rec, err := r.sess.publish(s.runCtx, node, b.cfg.nameOf(to), r.buf)
+		return b.expectFor(to), append(r.one[:0], rec), err
+	}
+	r.body.reset()
+	for seq := j.seq; seq < j.seq+uint64(j.n); seq++ {
+		to := s.plan.to(seq)
+		want += b.expectFor(to)
+		r.buf = appendPayload(r.buf[:0], seq, now.UnixNano(), b.cfg.Size)
+		r.body.add(b.cfg.nameOf(to), r.buf)
+	}
+	recs, err = r.sess.publishBatch(s.runCtx, node, r.body.bytes(), j.n)
+	return want, recs, err
+}
+
+// noteReceipts counts a successful request's deliveries owed and reported
+// and, when tracked, its events' hub ids.
+func (s *schedule) noteReceipts(j pubJob, want uint64, recs []receipt) {
+	s.st.expected.Add(want)
+	for k, r := range recs {
+		s.st.reported.Add(uint64(max(r.Connections, 0)))
+		if s.st.ids != nil {
+			s.st.ids[j.seq+uint64(k)].Store(hubID(r.ID))
+		}
+	}
+}
+
+// addTo adds the tally to st; call it with the schedule's mu held.
+func (t *publisherTally) addTo(st *pubStats) {
+	st.ok += t.ok
+	st.failed += t.failed
+	st.late += t.late
+	st.requests += t.reqs
+	st.reqFailed += t.reqFailed
+	st.maxLag = max(st.maxLag, t.maxLag)
+	if !t.first.IsZero() && (st.first.IsZero() || t.first.Before(st.first)) {
+		st.first = t.first
+	}
+	if t.last.After(st.last) {
+		st.last = t.last
+	}
+	for k, v := range t.errs {
+		st.errKinds[k] += v
 	}
 }
 

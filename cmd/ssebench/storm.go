@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/loadresult"
 )
 
 // stormQuiet ends a storm run's drain once no delivery arrived for this
@@ -21,7 +23,7 @@ const stormQuiet = 2 * time.Second
 func runStorm(ctx context.Context, b *bench, res *Result) error {
 	var storms, cuts int
 	checks := b.publishWhileCutting(ctx, res, stormQuiet, func(ctx context.Context) { storms, cuts = b.stormLoop(ctx) })
-	sr := &StormResult{
+	sr := &loadresult.StormResult{
 		EverySeconds:  b.cfg.StormEvery.Seconds(),
 		JitterSeconds: b.cfg.StormJitter.Seconds(),
 		Storms:        storms,

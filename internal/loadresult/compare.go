@@ -1,9 +1,8 @@
-package main
+package loadresult
 
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 )
 
@@ -39,21 +38,21 @@ var compareRows = []compareRow{
 	{"churn", "gaps / duplicates across reconnects", showGaps, nil},
 }
 
-// runCompare prints the comparison of the compare.sh results in dir to w,
+// Compare prints the comparison of the compare.sh results in dir to w,
 // the yardstick's taken from the baseline file when dir has none; with
 // save set it first writes dir's yardstick results to that file.
-func runCompare(w io.Writer, dir, baseline, save string) error {
+func Compare(w io.Writer, dir, baseline, save string) error {
 	if save != "" {
 		if err := saveBaseline(dir, save); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "baseline: wrote this run's yardstick figures to %s\n", save)
 	}
-	ss, err := readResults(dir, targetSSEHub)
+	ss, err := readResults(dir, TargetSSEHub)
 	if err != nil {
 		return err
 	}
-	ys, err := readResults(dir, targetYardstick)
+	ys, err := readResults(dir, TargetYardstick)
 	if err != nil {
 		return err
 	}
@@ -187,14 +186,4 @@ func times(a, b float64, word string) string {
 		return ""
 	}
 	return strings.TrimSpace(fmt.Sprintf("%.1fx %s", a/b, word))
-}
-
-// compareMain is -compare: it prints the table to stdout and returns the
-// exit status.
-func compareMain(dir, baseline, save string) int {
-	if err := runCompare(os.Stdout, dir, baseline, save); err != nil {
-		fmt.Fprintln(os.Stderr, "ssebench: -compare:", err)
-		return 1
-	}
-	return 0
 }

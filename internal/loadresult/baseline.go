@@ -1,4 +1,4 @@
-package main
+package loadresult
 
 import (
 	"bytes"
@@ -36,7 +36,7 @@ const baselineNote = "The yardstick's figures (../shared/yardstick) of one scrip
 // saveBaseline writes the yardstick results among dir's compare.sh
 // results (yardstick-<scenario>.json) to path.
 func saveBaseline(dir, path string) error {
-	rs, err := readResults(dir, targetYardstick)
+	rs, err := readResults(dir, TargetYardstick)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package loadresult
 
 import (
 	"encoding/json"
@@ -11,8 +11,8 @@ import (
 	"text/tabwriter"
 )
 
-// writeTable prints r as a two-column table.
-func writeTable(w io.Writer, r *Result) error {
+// WriteTable prints r as a two-column table.
+func WriteTable(w io.Writer, r *Result) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	row := func(label, format string, args ...any) {
 		fmt.Fprintf(tw, "%s\t%s\n", label, fmt.Sprintf(format, args...))
@@ -23,7 +23,7 @@ func writeTable(w io.Writer, r *Result) error {
 		r.Conns, r.Sources, firstSource(r), r.Clients, idForm(r), r.BufSize, r.GOMAXPROCS)
 	row("protocol", "%s", protocolLine(r))
 	row("connect", "%d/%d open in %.2fs (%.0f conns/s)%s",
-		r.Connected, r.Conns, r.ConnectSeconds, r.ConnsPerSecond, kinds(" errors", r.ConnectErrors))
+		r.Connected, r.Conns, r.ConnectSeconds, r.ConnsPerSecond, FormatTallies(" errors", r.ConnectErrors))
 	if r.ServerKiBPerConn != nil {
 		row("server memory", "VmRSS %s -> %s: %.1f KiB/conn",
 			kib(r.ServerRSSBeforeKiB), kib(r.ServerRSSAfterKiB), *r.ServerKiBPerConn)
@@ -34,65 +34,12 @@ func writeTable(w io.Writer, r *Result) error {
 	row("tool memory", "VmRSS %s -> %s: %.1f KiB/conn (stacks %.1f, heap %.1f), %.2f goroutines/conn",
 		kib(r.ToolRSSBeforeKiB), kib(r.ToolRSSAfterKiB), r.ToolKiBPerConn,
 		r.ToolStackKiBPerConn, r.ToolHeapKiBPerConn, r.GoroutinesPerConn)
-	if r.Planned > 0 {
-		if r.Listen {
-			row("publish", "none: listening for %d broadcasts another process publishes", r.Planned)
-		} else {
-			row("publish", "%d/%d events ok, %d errors%s, %d unsent, in %.2fs (%.0f events/s), %d publishers",
-				r.Published, r.Planned, r.PublishErrors, kinds("", r.PublishErrorKinds), r.Unsent, r.PublishSeconds, r.PublishRate, r.Publishers)
-			row("requests", "batch %d: %d requests, %d failed (%.0f requests/s)", r.Batch, r.Requests, r.RequestErrors, r.RequestRate)
-		}
-		if r.Scenario != "fanout" {
-			row("publish lag", "max %.1f ms behind schedule, %d events > 10 ms late", r.MaxPublishLagMs, r.LatePublishes)
-		}
-		said := "server said"
-		if r.Nodes > 1 {
-			said = "the publishing nodes said, of their own streams"
-		}
-		row("deliveries", "%d received of %d expected (%s %d), loss %d (%.3f%%)%s",
-			r.Received, r.Expected, said, r.ServerReported, r.Loss, r.LossPercent, map[bool]string{false: ", drain timed out", true: ""}[r.Drained])
-		row("delivery rate", "%.0f/s over %.2fs (first publish to last delivery)", r.DeliveriesPerSecond, r.DeliverySeconds)
-	}
-	if c := r.Completion; c != nil {
-		row("completion", "p50 %.1f ms  p99 %.1f ms  max %.1f ms per broadcast, publish to last delivery (%d broadcasts, %d reached every stream)",
-			c.P50Ms, c.P99Ms, c.MaxMs, c.Events, c.Complete)
-	}
-	if l := r.Latency; l != nil {
-		row("latency", "%s", fmtLatency(l))
-	}
-	if l := r.LatencySameNode; l != nil {
-		row("same node", "%s", fmtLatency(l))
-	}
-	if l := r.LatencyOtherNode; l != nil {
-		row("other node", "%s", fmtLatency(l))
-	}
-	if r.LatencyFirst != nil && r.LatencyLast != nil && r.LatencyGrew != nil {
-		verdict := "steady"
-		if *r.LatencyGrew {
-			verdict = "GREW (backlog)"
-		}
-		row("latency trend", "p99 first quarter %.1f ms, last quarter %.1f ms: %s",
-			r.LatencyFirst.P99Ms, r.LatencyLast.P99Ms, verdict)
-	}
-	if c := r.Churn; c != nil {
-		row("churn", "%d closes; %d stable streams: loss %d of %d", c.Closes, c.StableConns, c.StableLoss, c.StableExpected)
-		what := "missing"
-		if c.Resumed {
-			what = "gaps across reconnects"
-		}
-		row("churned streams", "%d: %s %d of %d, duplicates %d, unknown seqs %d",
-			c.ChurnedConns, what, c.ChurnedMissing, c.ChurnedExpected, c.Duplicates, c.OutOfRange)
-	}
-	if st := r.Storm; st != nil {
-		row("storm", "%d storms every %.1fs (reconnect jitter %.1fs): %d streams cut, %d reconnects (%d cut by the stop), %d streams reconnected",
-			st.Storms, st.EverySeconds, st.JitterSeconds, st.Cuts, st.Reconnects, st.ReconnectsCut, st.StreamsReconnected)
-	}
-	if c := r.Checks; c != nil {
-		writeChecks(row, c)
-	}
+	writePublishing(row, r)
+	writeLatencies(row, r)
+	writeIntegrity(row, r)
 	if r.Drops > 0 || r.Reopens > 0 || r.OtherEvents > 0 || len(r.ReopenErrs) > 0 {
 		row("stream events", "%d ended by server, %d reopened (%d churn reopens cut by the stop)%s, %d other events (%d reset)",
-			r.Drops, r.Reopens, r.ReopensCut, kinds(" reopen errors", r.ReopenErrs), r.OtherEvents, r.ResetEvents)
+			r.Drops, r.Reopens, r.ReopensCut, FormatTallies(" reopen errors", r.ReopenErrs), r.OtherEvents, r.ResetEvents)
 	}
 	if r.PhaseSeconds > 0 {
 		srv := "unknown"
@@ -161,9 +108,9 @@ func writeServerNodes(row func(label, format string, args ...any), r *Result) {
 // protocol names the streams' protocol.
 func (r *Result) protocol() string {
 	switch {
-	case r.Proto == protoH2 && r.TLS:
+	case r.Proto == ProtoH2 && r.TLS:
 		return "HTTP/2 over TLS"
-	case r.Proto == protoH2:
+	case r.Proto == ProtoH2:
 		return "HTTP/2 cleartext (h2c)"
 	case r.TLS:
 		return "HTTP/1.1 over TLS"
@@ -173,7 +120,7 @@ func (r *Result) protocol() string {
 
 // protocolLine says how the streams shared connections.
 func protocolLine(r *Result) string {
-	if r.Proto != protoH2 {
+	if r.Proto != ProtoH2 {
 		return r.protocol() + ", a connection per stream"
 	}
 	return fmt.Sprintf("%s, %d streams per connection, %d connections dialed", r.protocol(), r.StreamsPerConn, r.H2Conns)
@@ -200,8 +147,8 @@ func fmtLatency(l *Latency) string {
 
 func kib(v int64) string { return fmt.Sprintf("%.1f MiB", float64(v)/1024) }
 
-// kinds formats error tallies as " label (kind n, ...)", or "" when empty.
-func kinds(label string, m map[string]int) string {
+// FormatTallies formats error tallies as " label (kind n, ...)", or "" when empty.
+func FormatTallies(label string, m map[string]int) string {
 	if len(m) == 0 {
 		return ""
 	}
@@ -212,11 +159,79 @@ func kinds(label string, m map[string]int) string {
 	return label + " (" + strings.Join(parts, ", ") + ")"
 }
 
-// writeJSON writes r to the file path.
-func writeJSON(path string, r *Result) error {
+// WriteJSON writes r to the file path.
+func WriteJSON(path string, r *Result) error {
 	b, err := json.MarshalIndent(r, "", "  ")
 	if err != nil {
 		return err
 	}
 	return os.WriteFile(path, append(b, '\n'), 0o644)
+}
+
+// writePublishing prints what was published and delivered.
+func writePublishing(row func(label, format string, args ...any), r *Result) {
+	if r.Planned > 0 {
+		if r.Listen {
+			row("publish", "none: listening for %d broadcasts another process publishes", r.Planned)
+		} else {
+			row("publish", "%d/%d events ok, %d errors%s, %d unsent, in %.2fs (%.0f events/s), %d publishers",
+				r.Published, r.Planned, r.PublishErrors, FormatTallies("", r.PublishErrorKinds), r.Unsent, r.PublishSeconds, r.PublishRate, r.Publishers)
+			row("requests", "batch %d: %d requests, %d failed (%.0f requests/s)", r.Batch, r.Requests, r.RequestErrors, r.RequestRate)
+		}
+		if r.Scenario != "fanout" {
+			row("publish lag", "max %.1f ms behind schedule, %d events > 10 ms late", r.MaxPublishLagMs, r.LatePublishes)
+		}
+		said := "server said"
+		if r.Nodes > 1 {
+			said = "the publishing nodes said, of their own streams"
+		}
+		row("deliveries", "%d received of %d expected (%s %d), loss %d (%.3f%%)%s",
+			r.Received, r.Expected, said, r.ServerReported, r.Loss, r.LossPercent, map[bool]string{false: ", drain timed out", true: ""}[r.Drained])
+		row("delivery rate", "%.0f/s over %.2fs (first publish to last delivery)", r.DeliveriesPerSecond, r.DeliverySeconds)
+	}
+}
+
+// writeLatencies prints the broadcasts' completion and the latencies.
+func writeLatencies(row func(label, format string, args ...any), r *Result) {
+	if c := r.Completion; c != nil {
+		row("completion", "p50 %.1f ms  p99 %.1f ms  max %.1f ms per broadcast, publish to last delivery (%d broadcasts, %d reached every stream)",
+			c.P50Ms, c.P99Ms, c.MaxMs, c.Events, c.Complete)
+	}
+	if l := r.Latency; l != nil {
+		row("latency", "%s", fmtLatency(l))
+	}
+	if l := r.LatencySameNode; l != nil {
+		row("same node", "%s", fmtLatency(l))
+	}
+	if l := r.LatencyOtherNode; l != nil {
+		row("other node", "%s", fmtLatency(l))
+	}
+	if r.LatencyFirst != nil && r.LatencyLast != nil && r.LatencyGrew != nil {
+		verdict := "steady"
+		if *r.LatencyGrew {
+			verdict = "GREW (backlog)"
+		}
+		row("latency trend", "p99 first quarter %.1f ms, last quarter %.1f ms: %s",
+			r.LatencyFirst.P99Ms, r.LatencyLast.P99Ms, verdict)
+	}
+}
+
+// writeIntegrity prints what churn, storms and the stream checks found.
+func writeIntegrity(row func(label, format string, args ...any), r *Result) {
+	if c := r.Churn; c != nil {
+		row("churn", "%d closes; %d stable streams: loss %d of %d", c.Closes, c.StableConns, c.StableLoss, c.StableExpected)
+		what := "missing"
+		if c.Resumed {
+			what = "gaps across reconnects"
+		}
+		row("churned streams", "%d: %s %d of %d, duplicates %d, unknown seqs %d",
+			c.ChurnedConns, what, c.ChurnedMissing, c.ChurnedExpected, c.Duplicates, c.OutOfRange)
+	}
+	if st := r.Storm; st != nil {
+		row("storm", "%d storms every %.1fs (reconnect jitter %.1fs): %d streams cut, %d reconnects (%d cut by the stop), %d streams reconnected",
+			st.Storms, st.EverySeconds, st.JitterSeconds, st.Cuts, st.Reconnects, st.ReconnectsCut, st.StreamsReconnected)
+	}
+	if c := r.Checks; c != nil {
+		writeChecks(row, c)
+	}
 }

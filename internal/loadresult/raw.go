@@ -1,4 +1,4 @@
-package main
+package loadresult
 
 import "time"
 
@@ -21,22 +21,8 @@ type HistFigures struct {
 	Buckets [][2]uint64 `json:"buckets"` // [bucket index, count]
 }
 
-// rawFigures collects the run's RawFigures; call it after the streams
-// stopped.
-func (b *bench) rawFigures() *RawFigures {
-	r := &RawFigures{Latency: histFigures(b.lat.Snapshot())}
-	if b.split {
-		r.LatencySame = histFigures(b.latSame.Snapshot())
-		r.LatencyOther = histFigures(b.latOther.Snapshot())
-	}
-	if b.times != nil {
-		r.Events = b.times.records()
-	}
-	return r
-}
-
-// histFigures returns d's figures, nil when it is empty.
-func histFigures(d *Dist) *HistFigures {
+// HistFiguresOf returns d's figures, nil when it is empty.
+func HistFiguresOf(d *Dist) *HistFigures {
 	if d.Count() == 0 {
 		return nil
 	}
@@ -67,9 +53,9 @@ func (h *HistFigures) addTo(d *Dist) {
 	d.max = max(d.max, h.MaxNs)
 }
 
-// mergeEvents combines the broadcasts' times of several processes: each
+// MergeEvents combines the broadcasts' times of several processes: each
 // event's first publish time, latest delivery and deliveries summed.
-func mergeEvents(lists ...[]EventTime) []EventTime {
+func MergeEvents(lists ...[]EventTime) []EventTime {
 	bySeq := map[uint64]*EventTime{}
 	var order []uint64
 	for _, l := range lists {
@@ -94,8 +80,8 @@ func mergeEvents(lists ...[]EventTime) []EventTime {
 	return out
 }
 
-// firstSentOf is the earliest publish time among evs, zero for none.
-func firstSentOf(evs []EventTime) time.Time {
+// FirstSentOf is the earliest publish time among evs, zero for none.
+func FirstSentOf(evs []EventTime) time.Time {
 	var first int64
 	for _, e := range evs {
 		if e.SentNs != 0 && (first == 0 || e.SentNs < first) {

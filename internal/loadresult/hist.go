@@ -1,4 +1,4 @@
-package main
+package loadresult
 
 import (
 	"math/bits"

@@ -1,4 +1,4 @@
-package main
+package procstat
 
 import (
 	"bytes"
@@ -10,9 +10,9 @@ import (
 	"time"
 )
 
-// readVmRSS returns the resident set size of process pid ("self" when pid is
+// VmRSS returns the resident set size of process pid ("self" when pid is
 // 0) in KiB, from /proc/<pid>/status.
-func readVmRSS(pid int) (int64, error) {
+func VmRSS(pid int) (int64, error) {
 	p := "self"
 	if pid > 0 {
 		p = strconv.Itoa(pid)
@@ -36,9 +36,9 @@ func readVmRSS(pid int) (int64, error) {
 // clockTicks is USER_HZ, the unit of /proc/<pid>/stat times; 100 on Linux.
 const clockTicks = 100
 
-// procCPU returns the user plus system CPU time process pid has used, from
+// CPU returns the user plus system CPU time process pid has used, from
 // /proc/<pid>/stat.
-func procCPU(pid int) (time.Duration, error) {
+func CPU(pid int) (time.Duration, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
 		return 0, err
@@ -61,8 +61,8 @@ func procCPU(pid int) (time.Duration, error) {
 	return time.Duration(ut+st) * time.Second / clockTicks, nil
 }
 
-// selfCPU returns the user plus system CPU time of this process.
-func selfCPU() time.Duration {
+// SelfCPU returns the user plus system CPU time of this process.
+func SelfCPU() time.Duration {
 	var ru syscall.Rusage
 	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
 		return 0
@@ -70,11 +70,11 @@ func selfCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// readRSSAll returns the VmRSS of each of pids, in KiB.
-func readRSSAll(pids []int) ([]int64, error) {
+// VmRSSAll returns the VmRSS of each of pids, in KiB.
+func VmRSSAll(pids []int) ([]int64, error) {
 	out := make([]int64, len(pids))
 	for i, pid := range pids {
-		v, err := readVmRSS(pid)
+		v, err := VmRSS(pid)
 		if err != nil {
 			return nil, fmt.Errorf("-pid %d: %v", pid, err)
 		}
@@ -83,9 +83,9 @@ func readRSSAll(pids []int) ([]int64, error) {
 	return out, nil
 }
 
-// cpuMeter measures the CPU time this process and the server's processes
+// Meter measures the CPU time this process and the server's processes
 // (every node) use in a phase.
-type cpuMeter struct {
+type Meter struct {
 	pids  []int
 	self  time.Duration
 	srv   []time.Duration // per pid at the start
@@ -93,23 +93,24 @@ type cpuMeter struct {
 	wall0 time.Time
 }
 
-func startCPU(pids []int) cpuMeter {
-	m := cpuMeter{pids: pids, self: selfCPU(), wall0: time.Now(), srvOK: len(pids) > 0}
+// StartMeter starts measuring the CPU time of this process and of pids.
+func StartMeter(pids []int) Meter {
+	m := Meter{pids: pids, self: SelfCPU(), wall0: time.Now(), srvOK: len(pids) > 0}
 	for _, pid := range pids {
-		t, err := procCPU(pid)
+		t, err := CPU(pid)
 		m.srv, m.srvOK = append(m.srv, t), m.srvOK && err == nil
 	}
 	return m
 }
 
-// stop returns the CPU seconds used since start by the tool and by each
+// Stop returns the CPU seconds used since start by the tool and by each
 // server process (nil when any is unknown), and the wall seconds.
-func (m cpuMeter) stop() (self float64, server []float64, wall float64) {
-	self = (selfCPU() - m.self).Seconds()
+func (m Meter) Stop() (self float64, server []float64, wall float64) {
+	self = (SelfCPU() - m.self).Seconds()
 	if m.srvOK {
 		server = make([]float64, len(m.pids))
 		for i, pid := range m.pids {
-			t, err := procCPU(pid)
+			t, err := CPU(pid)
 			if err != nil {
 				server = nil
 				break

@@ -1,4 +1,4 @@
-package main
+package loadresult
 
 import (
 	"bytes"
@@ -11,7 +11,7 @@ import (
 func writeResults(t *testing.T, dir, target string, rs map[string]*Result) {
 	t.Helper()
 	for sc, r := range rs {
-		if err := writeJSON(filepath.Join(dir, target+"-"+sc+".json"), r); err != nil {
+		if err := WriteJSON(filepath.Join(dir, target+"-"+sc+".json"), r); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -22,18 +22,18 @@ func writeResults(t *testing.T, dir, target string, rs map[string]*Result) {
 func fakeRuns(target string, kib, rate float64) map[string]*Result {
 	rs := map[string]*Result{}
 	for _, sc := range compareScenarios {
-		if target == targetYardstick && sc == "targeted-batch" {
+		if target == TargetYardstick && sc == "targeted-batch" {
 			continue
 		}
-		r := &Result{Target: target, Conns: 100, Connected: 100, Expected: 1000, Received: 1000,
-			Latency: &Latency{P50Ms: 10, P99Ms: rate / 1000, P999Ms: 60}}
+		r := &Result{Setup: Setup{Target: target, Conns: 100}, Connect: Connect{Connected: 100},
+			Delivery: Delivery{Expected: 1000, Received: 1000, Latency: &Latency{P50Ms: 10, P99Ms: rate / 1000, P999Ms: 60}}}
 		switch sc {
 		case "idle":
 			r.ServerKiBPerConn = &kib
 		case "fanout":
 			r.DeliveriesPerSecond = rate
 		case "churn":
-			r.Churn = &ChurnResult{Resumed: target == targetSSEHub, StableExpected: 500}
+			r.Churn = &ChurnResult{Resumed: target == TargetSSEHub, StableExpected: 500}
 		}
 		rs[sc] = r
 	}
@@ -45,13 +45,13 @@ func fakeRuns(target string, kib, rate float64) map[string]*Result {
 // machine. A baseline written from a run reads back the same.
 func TestCompareWithAndWithoutYardstick(t *testing.T) {
 	live, fresh := t.TempDir(), t.TempDir()
-	writeResults(t, live, targetYardstick, fakeRuns(targetYardstick, 30, 100000))
-	writeResults(t, live, targetSSEHub, fakeRuns(targetSSEHub, 3, 500000))
-	writeResults(t, fresh, targetSSEHub, fakeRuns(targetSSEHub, 3, 500000))
+	writeResults(t, live, TargetYardstick, fakeRuns(TargetYardstick, 30, 100000))
+	writeResults(t, live, TargetSSEHub, fakeRuns(TargetSSEHub, 3, 500000))
+	writeResults(t, fresh, TargetSSEHub, fakeRuns(TargetSSEHub, 3, 500000))
 	base := filepath.Join(t.TempDir(), "baseline.json")
 
 	var out bytes.Buffer
-	if err := runCompare(&out, live, base, base); err != nil {
+	if err := Compare(&out, live, base, base); err != nil {
 		t.Fatal(err)
 	}
 	got := out.String()
@@ -66,7 +66,7 @@ func TestCompareWithAndWithoutYardstick(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := runCompare(&out, fresh, base, ""); err != nil {
+	if err := Compare(&out, fresh, base, ""); err != nil {
 		t.Fatal(err)
 	}
 	got = out.String()
@@ -81,16 +81,16 @@ func TestCompareWithAndWithoutYardstick(t *testing.T) {
 // compared to it.
 func TestBaselineRefusesPartsAndMismatches(t *testing.T) {
 	dir := t.TempDir()
-	rs := fakeRuns(targetYardstick, 30, 100000)
+	rs := fakeRuns(TargetYardstick, 30, 100000)
 	delete(rs, "churn")
-	writeResults(t, dir, targetYardstick, rs)
+	writeResults(t, dir, TargetYardstick, rs)
 	if err := saveBaseline(dir, filepath.Join(dir, "b.json")); err == nil || !strings.Contains(err.Error(), "churn") {
 		t.Errorf("a baseline without churn: %v", err)
 	}
-	ss := map[string]*Result{"idle": fakeRuns(targetSSEHub, 3, 500000)["idle"]}
+	ss := map[string]*Result{"idle": fakeRuns(TargetSSEHub, 3, 500000)["idle"]}
 	ss["idle"].Conns = 50
 	var out bytes.Buffer
-	writeComparison(&out, ss, nil, &Baseline{Results: fakeRuns(targetYardstick, 30, 100000)}, "b.json")
+	writeComparison(&out, ss, nil, &Baseline{Results: fakeRuns(TargetYardstick, 30, 100000)}, "b.json")
 	if got := out.String(); !strings.Contains(got, "not comparable: 100 and 50 streams") || strings.Contains(got, "fanout") {
 		t.Errorf("a run of 50 idle streams compared to a baseline of 100, and the baseline's other scenarios:\n%s", got)
 	}
@@ -104,7 +104,7 @@ func TestStoredBaseline(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, sc := range compareScenarios {
-		if r := b.Results[sc]; sc != "targeted-batch" && (r == nil || r.Target != targetYardstick || r.Connected == 0) {
+		if r := b.Results[sc]; sc != "targeted-batch" && (r == nil || r.Target != TargetYardstick || r.Connected == 0) {
 			t.Errorf("baseline %s: %+v", sc, r)
 		}
 	}
