@@ -50,7 +50,9 @@ var closeReasonNames = [NumCloseReasons]string{
 // String returns the name of r as a label value.
 func (r CloseReason) String() string { return name(closeReasonNames[:], int(r)) }
 
-// A RefusalReason is why a stream was refused before it opened.
+// A RefusalReason is why a stream was refused before it opened. Each
+// comment gives the status ServeHTTP and ServeStream answer with, which
+// they decide (serve_http.go), not the reason.
 type RefusalReason uint8
 
 const (

@@ -23,22 +23,6 @@ type Subscription struct {
 	Issued time.Time
 }
 
-// Validate reports whether s can be served; its errors match ErrInvalid.
-func (s *Subscription) Validate() error {
-	if err := ValidateName("client id", s.Client); err != nil {
-		return err
-	}
-	if len(s.Topics) > MaxTargets {
-		return invalid("too many topics: %d, at most %d", len(s.Topics), MaxTargets)
-	}
-	for _, t := range s.Topics {
-		if err := ValidateTopic(t); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Receives reports whether a stream subscribed with s receives m. It is the
 // one definition of targeting: replay filters with it, and live delivery
 // reaches exactly the streams it names (the hub's index is keyed by the same
