@@ -36,12 +36,12 @@ var errKickedCredentials = fmt.Errorf("%w: credentials issued before this client
 // authRefusal is the refusal of a stream whose credentials will not do (a
 // browser's EventSource gives up for good on it, which is right for them):
 // 403 for credentials that do not allow what was asked, 401 otherwise.
-func authRefusal(err error) refusal {
+func authRefusal(err error) *refusal {
 	switch {
 	case errors.Is(err, ErrForbidden):
-		return refusal{RefusedForbidden, err.Error()}
+		return &refusal{why: RefusedForbidden, msg: err.Error()}
 	case errors.Is(err, ErrUnauthorized):
-		return refusal{RefusedUnauthorized, err.Error()}
+		return &refusal{why: RefusedUnauthorized, msg: err.Error()}
 	}
-	return refusal{RefusedUnauthorized, fmt.Sprintf("unauthorized: %v", err)}
+	return &refusal{why: RefusedUnauthorized, msg: fmt.Sprintf("unauthorized: %v", err)}
 }

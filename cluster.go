@@ -108,22 +108,22 @@ func (h *Hub) shareClosed(client string) {
 
 // admitElsewhere applies, with a Cluster, what the other nodes know of sub's
 // client: a kick on another node, and its streams there under the
-// per-client limit. It returns the refusal, or true. When the other nodes
+// per-client limit. It returns the refusal, or nil. When the other nodes
 // cannot be asked the stream is admitted on this node's own checks: a store
 // outage must not keep clients out.
-func (h *Hub) admitElsewhere(ctx context.Context, sub Subscription) (refusal, bool) {
+func (h *Hub) admitElsewhere(ctx context.Context, sub Subscription) *refusal {
 	limit := h.cfg.Limits.MaxStreamsPerClient
 	if h.cfg.Cluster == nil || (limit <= 0 && (sub.Issued.IsZero() || !h.kicks.remembers())) {
-		return refusal{}, true
+		return nil
 	}
 	others, kicked, err := h.cfg.Cluster.Elsewhere(ctx, sub.Client)
 	switch {
 	case err != nil:
 		h.cfg.Logger.Debug("ssehub: admitting a stream on this node's counts alone", "err", err)
 	case h.kicks.refusesAt(sub, kicked):
-		return authRefusal(errKickedCredentials), false
+		return authRefusal(errKickedCredentials)
 	case limit > 0 && h.counts.ofClient(sub.Client)+others > limit:
-		return refusal{RefusedClientLimit, tooManyOfClient(sub.Client, limit)}, false
+		return clientLimitRefusal(sub.Client, limit)
 	}
-	return refusal{}, true
+	return nil
 }

@@ -41,7 +41,7 @@ type conn struct {
 }
 
 // enqueue adds it to c's queue and reports whether c took it; if c needs a
-// writer, enqueue calls kick (c.writing is then set). It never blocks on the
+// writer, enqueue calls wakeWriter (c.writing is then set). It never blocks on the
 // network: a connection whose queue would overflow is closed.
 func (c *conn) enqueue(it item, pub *publication) bool {
 	c.mu.Lock()
@@ -60,7 +60,7 @@ func (c *conn) enqueue(it item, pub *publication) bool {
 	start := c.push(it)
 	c.mu.Unlock()
 	if start {
-		pub.kick(c)
+		pub.wakeWriter(c)
 	}
 	return true
 }

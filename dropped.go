@@ -59,26 +59,21 @@ func (d *DroppedIndex) forgetOlderHalf() {
 // Lost reports whether a stream subscribed with sub (nil: one that receives
 // everything) and positioned at after lost an entry that was dropped.
 func (d *DroppedIndex) Lost(sub *Subscription, after uint64) bool {
-	return Lost(sub, after, d.floor, func(key TargetKey) uint64 {
-		if key == (TargetKey{}) {
-			return d.any
-		}
-		return d.newest[key]
-	})
+	return Lost(sub, after, d.floor, d.any, func(key TargetKey) uint64 { return d.newest[key] })
 }
 
 // Lost is the rule by which a log decides, from what it remembers of dropped
 // entries, whether a stream subscribed with sub (nil: one that receives
-// everything) and positioned at after lost one: newest(key) is the newest
-// dropped entry with that target key (the zero key stands for any entry; 0
-// if none was dropped), and positions older than floor lost something
-// whatever their targets.
-func Lost(sub *Subscription, after, floor uint64, newest func(key TargetKey) uint64) bool {
+// everything) and positioned at after lost one: newestAny is the newest
+// dropped entry (0 if none was), newest(key) the newest dropped entry with
+// that target key (0 if none), and positions older than floor lost
+// something whatever their targets.
+func Lost(sub *Subscription, after, floor, newestAny uint64, newest func(key TargetKey) uint64) bool {
 	if after < floor {
 		return true
 	}
 	if sub == nil {
-		return newest(TargetKey{}) > after
+		return newestAny > after
 	}
 	lost := false
 	sub.EachTargetKey(func(k TargetKey) { lost = lost || newest(k) > after })

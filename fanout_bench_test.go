@@ -20,7 +20,7 @@ type sinkStream struct {
 
 func (s *sinkStream) write(p []byte) error           { s.written.Add(int64(len(p))); return nil }
 func (s *sinkStream) tryWrite(p []byte) (int, error) { return len(p), s.write(p) }
-func (s *sinkStream) kick(c *conn)                   { s.hub.writers.push(c) }
+func (s *sinkStream) wakeWriter(c *conn)             { s.hub.writers.push(c) }
 func (s *sinkStream) close()                         {}
 func (s *sinkStream) pending() bool                  { return false }
 

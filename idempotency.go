@@ -7,9 +7,6 @@ import (
 	"fmt"
 )
 
-// MaxKeyLen is the longest idempotency key PublishOnce takes, in bytes.
-const MaxKeyLen = 256
-
 // PublishOnce is PublishBatch under an idempotency key, so that a publisher
 // that did not get an answer (a timeout, a crash of the hub) can send the
 // same request again without publishing twice. The first call with a key
@@ -22,16 +19,8 @@ const MaxKeyLen = 256
 // The key is 1 to MaxKeyLen bytes of printable ASCII. The Log must be an
 // IdempotentLog (the memory and bolt logs are).
 func (h *Hub) PublishOnce(ctx context.Context, key string, msgs []Message) ([]Receipt, error) {
-	if err := validateKey(key); err != nil {
+	if err := h.cfg.Limits.checkOnce(key, msgs); err != nil {
 		return nil, err
-	}
-	if len(msgs) == 0 || len(msgs) > MaxBatch {
-		return nil, invalid("a publish of %d messages: give 1 to %d", len(msgs), MaxBatch)
-	}
-	for i := range msgs {
-		if err := h.cfg.Limits.validate(&msgs[i]); err != nil {
-			return nil, invalid("message %d: %v", i, err)
-		}
 	}
 	il, ok := h.cfg.Log.(IdempotentLog)
 	if !ok {
@@ -90,18 +79,6 @@ func repeatedReceipts(seqs []uint64) []Receipt {
 		}
 	}
 	return rs
-}
-
-func validateKey(key string) error {
-	if key == "" || len(key) > MaxKeyLen {
-		return invalid("idempotency key of %d bytes: give 1 to %d", len(key), MaxKeyLen)
-	}
-	for i := 0; i < len(key); i++ {
-		if key[i] < 0x21 || key[i] > 0x7e {
-			return invalid("idempotency key %q: use printable ASCII without spaces", key)
-		}
-	}
-	return nil
 }
 
 // ErrNoIdempotency is returned by PublishOnce when the hub's Log is not an

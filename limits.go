@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"strconv"
 	"sync"
+	"time"
 )
 
 // Limits bounds the streams a hub serves; a zero field means no limit. A
@@ -28,32 +28,6 @@ type Limits struct {
 // so the open-files limit alone bounds nothing. A Limits of an embedder's
 // keeps zero as no limit.
 const DefaultMaxStreams = 50_000
-
-// validate checks m against the hub's limits, then as Message.Validate does.
-func (l Limits) validate(m *Message) error {
-	if err := m.Validate(); err != nil {
-		return err
-	}
-	return l.names("client id", m.Clients, "topic", m.Topics)
-}
-
-// names checks the lengths of client ids and topics against MaxNameLen.
-func (l Limits) names(what1 string, names1 []string, what2 string, names2 []string) error {
-	if l.MaxNameLen <= 0 {
-		return nil
-	}
-	for _, group := range []struct {
-		what  string
-		names []string
-	}{{what1, names1}, {what2, names2}} {
-		for _, n := range group.names {
-			if len(n) > l.MaxNameLen {
-				return invalid("%s longer than %d bytes", group.what, l.MaxNameLen)
-			}
-		}
-	}
-	return nil
-}
 
 // streamCounts admits streams within Limits and counts those open.
 type streamCounts struct {
@@ -78,29 +52,24 @@ func (s *streamCounts) enabled() bool {
 }
 
 // admit counts a stream of client from addr in, or returns why not.
-func (s *streamCounts) admit(client, addr string) (refusal, bool) {
+func (s *streamCounts) admit(client, addr string) *refusal {
 	if !s.enabled() {
-		return refusal{}, true
+		return nil
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	switch l := s.lim; {
 	case l.MaxStreams > 0 && s.total >= l.MaxStreams:
-		return refusal{RefusedHubFull, fmt.Sprintf("the hub serves at most %d streams: try again later", l.MaxStreams)}, false
+		return limitRefusal(RefusedHubFull, "the hub serves at most %d streams: try again later", l.MaxStreams)
 	case l.MaxStreamsPerClient > 0 && s.byClient[client] >= l.MaxStreamsPerClient:
-		return refusal{RefusedClientLimit, tooManyOfClient(client, l.MaxStreamsPerClient)}, false
+		return clientLimitRefusal(client, l.MaxStreamsPerClient)
 	case l.MaxStreamsPerAddress > 0 && s.byAddress[addr] >= l.MaxStreamsPerAddress:
-		return refusal{RefusedAddressLimit, fmt.Sprintf("%d streams are open from this address, the most one address may have", l.MaxStreamsPerAddress)}, false
+		return limitRefusal(RefusedAddressLimit, "%d streams are open from this address, the most one address may have", l.MaxStreamsPerAddress)
 	}
 	s.total++
 	s.byClient[client]++
 	s.byAddress[addr]++
-	return refusal{}, true
-}
-
-// tooManyOfClient is the reason a stream over MaxStreamsPerClient is refused.
-func tooManyOfClient(client string, limit int) string {
-	return fmt.Sprintf("client %q has %d streams open, the most one client may have", client, limit)
+	return nil
 }
 
 // ofClient returns how many streams of client are counted in, on this node.
@@ -133,37 +102,27 @@ func remoteIP(r *http.Request) string {
 	return r.RemoteAddr
 }
 
-// A refusal is a stream not admitted: why, and what its client is told.
+// A refusal is a stream not admitted: why (the label Metrics counts it
+// by), what its client is told, and, for a limit, when to come back. How
+// it is answered is decided where requests are served (serve_http.go).
 type refusal struct {
-	why RefusalReason
-	msg string
+	why        RefusalReason
+	msg        string
+	retryAfter time.Duration // zero: coming back later will not help
 }
 
-// status returns the HTTP status of a refusal for why.
-func (why RefusalReason) status() int {
-	switch why {
-	case RefusedHubFull:
-		return http.StatusServiceUnavailable
-	case RefusedClientLimit, RefusedAddressLimit:
-		return http.StatusTooManyRequests
-	case RefusedUnauthorized:
-		return http.StatusUnauthorized
-	case RefusedForbidden:
-		return http.StatusForbidden
-	}
-	return http.StatusBadRequest
+// limitRetryAfter is when a client refused by a limit is told to come back.
+const limitRetryAfter = 10 * time.Second
+
+// limitRefusal refuses a stream over a limit of Limits.
+func limitRefusal(why RefusalReason, format string, args ...any) *refusal {
+	return &refusal{why: why, msg: fmt.Sprintf(format, args...), retryAfter: limitRetryAfter}
 }
 
-// refuse counts and answers a stream refused before it opened: a limit's
-// refusal says when to come back, an unauthorized one how to authenticate.
-func (h *Hub) refuse(w http.ResponseWriter, r refusal) {
-	h.tally.refused[r.why].Add(1)
-	code := r.why.status()
-	switch code {
-	case http.StatusServiceUnavailable, http.StatusTooManyRequests:
-		w.Header().Set("Retry-After", strconv.Itoa(10))
-	case http.StatusUnauthorized:
-		w.Header().Set("WWW-Authenticate", `Bearer realm="ssehub"`)
-	}
-	writeError(w, code, r.msg)
+// clientLimitRefusal refuses a stream over MaxStreamsPerClient.
+func clientLimitRefusal(client string, limit int) *refusal {
+	return limitRefusal(RefusedClientLimit, "client %q has %d streams open, the most one client may have", client, limit)
 }
+
+// invalidRefusal refuses a stream whose request cannot be served.
+func invalidRefusal(msg string) *refusal { return &refusal{why: RefusedInvalid, msg: msg} }

@@ -187,8 +187,8 @@ func TestMetricsCountPublishes(t *testing.T) {
 		t.Fatal("a message without a target was published")
 	}
 	m := e.hub.Metrics()
-	wantRecorded := [ssehub.NumTargetKinds]uint64{ssehub.TargetBroadcast: 1, ssehub.TargetMixed: 1, ssehub.TargetClients: 1, ssehub.TargetTopics: 1}
-	wantEphemeral := [ssehub.NumTargetKinds]uint64{ssehub.TargetTopics: 1, ssehub.TargetClients: 1}
+	wantRecorded := [ssehub.NumTargetKinds]uint64{ssehub.TargetBroadcast: 1, ssehub.TargetMixed: 1, ssehub.TargetClient: 1, ssehub.TargetTopic: 1}
+	wantEphemeral := [ssehub.NumTargetKinds]uint64{ssehub.TargetTopic: 1, ssehub.TargetClient: 1}
 	if m.Published != wantRecorded || m.PublishedEphemeral != wantEphemeral {
 		t.Errorf("Published = %v and %v ephemeral, want %v and %v", m.Published, m.PublishedEphemeral, wantRecorded, wantEphemeral)
 	}

@@ -7,9 +7,6 @@ import (
 	"github.com/ssehub/ssehub/sse"
 )
 
-// MaxBatch is the most messages one PublishBatch takes.
-const MaxBatch = 1000
-
 // Publish validates m, appends it to the log and queues it for every local
 // connection it targets. An invalid message returns an error wrapping
 // ErrInvalid and publishes nothing; after Shutdown has begun Publish
@@ -17,7 +14,7 @@ const MaxBatch = 1000
 // the log is) and queued. An ephemeral message (see Message.Ephemeral) is
 // only queued.
 func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
-	if err := h.cfg.Limits.validate(&m); err != nil {
+	if err := h.cfg.Limits.checkMessage(&m); err != nil {
 		return Receipt{}, err
 	}
 	if !h.gate.enter() {
@@ -60,13 +57,8 @@ func (h *Hub) record(ctx context.Context, p *publication) (*Entry, int, error) {
 // Ephemeral messages in a batch are queued once the others are recorded,
 // and have their receipts in their places.
 func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, error) {
-	if len(msgs) > MaxBatch {
-		return nil, invalid("batch of %d messages: at most %d", len(msgs), MaxBatch)
-	}
-	for i := range msgs {
-		if err := h.cfg.Limits.validate(&msgs[i]); err != nil {
-			return nil, invalid("message %d: %v", i, err)
-		}
+	if err := h.cfg.Limits.checkBatch(msgs); err != nil {
+		return nil, err
 	}
 	if !h.gate.enter() {
 		return nil, ErrClosed

@@ -50,7 +50,9 @@ var closeReasonNames = [NumCloseReasons]string{
 // String returns the name of r as a label value.
 func (r CloseReason) String() string { return name(closeReasonNames[:], int(r)) }
 
-// A RefusalReason is why a stream was refused before it opened.
+// A RefusalReason is why a stream was refused before it opened. Each
+// comment gives the status ServeHTTP and ServeStream answer with, which
+// they decide (serve_http.go), not the reason.
 type RefusalReason uint8
 
 const (
@@ -70,14 +72,16 @@ var refusalReasonNames = [NumRefusalReasons]string{
 // String returns the name of r as a label value.
 func (r RefusalReason) String() string { return name(refusalReasonNames[:], int(r)) }
 
-// A TargetKind is whom a published message is for; each message has one.
+// A TargetKind is whom a published message is for (each message has one,
+// counted by Metrics) and the kind of a TargetKey (TargetBroadcast,
+// TargetClient or TargetTopic; a key is never TargetMixed).
 type TargetKind uint8
 
 const (
-	TargetBroadcast TargetKind = iota // everyone (whatever else it names)
-	TargetClients                     // client ids only
-	TargetTopics                      // topics only
-	TargetMixed                       // client ids and topics
+	TargetBroadcast TargetKind = iota // everyone (a message: whatever else it names)
+	TargetClient                      // client ids (a message: client ids only)
+	TargetTopic                       // topics (a message: topics only)
+	TargetMixed                       // a message to client ids and topics
 	NumTargetKinds                    // how many TargetKinds there are
 )
 
@@ -92,9 +96,9 @@ func KindOf(m *Message) TargetKind {
 	case m.Broadcast:
 		return TargetBroadcast
 	case len(m.Topics) == 0:
-		return TargetClients
+		return TargetClient
 	case len(m.Clients) == 0:
-		return TargetTopics
+		return TargetTopic
 	}
 	return TargetMixed
 }

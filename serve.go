@@ -5,9 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -34,82 +32,26 @@ const ResetEventType = "reset"
 // NewClientID returns a random client id, for streams opened without one.
 func NewClientID() string { return "anon-" + rand.Text() }
 
-// ServeHTTP serves an event stream for the client named by the "id" query
-// parameter (a random id when absent), subscribed to every "topic" parameter.
-// A query that does not parse, or that has a parameter other than id,
-// topic, lastEventId, token and those of Config.QueryParams, gets 400,
-// before anything is counted or opened. With a Config.Authorizer, the
-// Authorizer decides (401 or 403 when it refuses). See ServeStream.
-func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	// A parameter that does not parse must not silently subscribe the
-	// stream to less than the client asked for.
-	q, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		h.refuse(w, refusal{RefusedInvalid, "malformed query: " + err.Error()})
-		return
+// admitStream lets a valid stream in, counting it, or returns why not: its
+// credentials predate a kick of its client, or a limit is reached (here,
+// or, with a Cluster, on the other nodes).
+func (h *Hub) admitStream(ctx context.Context, sub Subscription, addr string) *refusal {
+	if h.kicks.refuses(sub) {
+		return authRefusal(errKickedCredentials)
 	}
-	if no, ok := h.checkQuery(q); !ok {
-		h.refuse(w, no)
-		return
+	if no := h.counts.admit(sub.Client, addr); no != nil {
+		return no
 	}
-	if len(q["id"]) > 1 {
-		h.refuse(w, refusal{RefusedInvalid, "id given more than once: give one client id"})
-		return
+	if no := h.admitElsewhere(ctx, sub); no != nil {
+		h.counts.release(sub.Client, addr)
+		return no
 	}
-	sub := Subscription{Client: q.Get("id"), Topics: q["topic"]}
-	if h.cfg.Authorizer != nil {
-		if sub, err = h.cfg.Authorizer.Authorize(r, sub); err != nil {
-			h.refuse(w, authRefusal(err))
-			return
-		}
-	}
-	if sub.Client == "" {
-		sub.Client = NewClientID()
-	}
-	h.ServeStream(w, r, sub)
+	return nil
 }
 
-// ServeStream serves one event stream for sub. An invalid subscription gets
-// 400 with a JSON {"error": ...}. Otherwise the stream opens at once (status
-// 200, "retry:"), replays what the client missed if the request carries a
-// Last-Event-ID header (or a lastEventId query parameter, for clients that
-// cannot set headers), and then delivers live events until the client leaves
-// or the hub shuts down. While the hub shuts down, a stream is opened and
-// ended at once, so that browsers retry later instead of giving up (any
-// status but 200 makes an EventSource stop for good).
-func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscription) {
-	if err := sub.Validate(); err != nil {
-		h.refuse(w, refusal{RefusedInvalid, err.Error()})
-		return
-	}
-	if err := h.cfg.Limits.names("client id", []string{sub.Client}, "topic", sub.Topics); err != nil {
-		h.refuse(w, refusal{RefusedInvalid, err.Error()})
-		return
-	}
-	if limit := h.cfg.Limits.MaxTopics; limit > 0 && len(sub.Topics) > limit {
-		h.refuse(w, refusal{RefusedInvalid, fmt.Sprintf("too many topics: %d, at most %d", len(sub.Topics), limit)})
-		return
-	}
-	if r.Method == http.MethodHead || h.gate.isClosing() {
-		streamHeader(w.Header())
-		w.WriteHeader(http.StatusOK)
-		w.Write(h.hello())
-		return
-	}
-	if h.kicks.refuses(sub) {
-		h.refuse(w, authRefusal(errKickedCredentials))
-		return
-	}
-	addr := remoteIP(r)
-	if no, ok := h.counts.admit(sub.Client, addr); !ok {
-		h.refuse(w, no)
-		return
-	}
-	if no, ok := h.admitElsewhere(r.Context(), sub); !ok {
-		h.counts.release(sub.Client, addr)
-		h.refuse(w, no)
-		return
-	}
+// serveAdmitted opens a stream admitStream let in, catches it up and
+// serves it (on the handler path, until it ends).
+func (h *Hub) serveAdmitted(w http.ResponseWriter, r *http.Request, sub Subscription, addr string) {
 	out, proto, first := h.open(w, r)
 	c := &conn{hub: h, sub: sub, out: out, slot: -1, born: time.Now().UnixNano(), addr: addr, proto: proto}
 	h.tally.streamOpened(proto)
@@ -281,16 +223,4 @@ func lastEventID(r *http.Request) (string, bool) {
 		return id, true
 	}
 	return "", false
-}
-
-// writeError answers a request the hub refuses with a JSON {"error": msg}.
-func writeError(w http.ResponseWriter, code int, msg string) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(code)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
-	enc.Encode(struct {
-		Error string `json:"error"`
-	}{msg})
 }

@@ -16,8 +16,8 @@ import (
 type stream interface {
 	// write writes p and pushes it to the client, within the write timeout.
 	write(p []byte) error
-	// kick makes a writer drain c's queue; c.writing has just been set.
-	kick(c *conn)
+	// wakeWriter makes a writer drain c's queue; c.writing has just been set.
+	wakeWriter(c *conn)
 	// close ends the stream.
 	close()
 }
@@ -33,7 +33,7 @@ type takenStream struct {
 
 func (s *takenStream) write(p []byte) error { return s.sock.Write(p, s.hub.cfg.WriteTimeout) }
 
-func (s *takenStream) kick(c *conn) { s.hub.writers.push(c) }
+func (s *takenStream) wakeWriter(c *conn) { s.hub.writers.push(c) }
 
 func (s *takenStream) tryWrite(p []byte) (int, error) { return s.sock.TryWrite(p) }
 
@@ -66,7 +66,7 @@ func (s *handlerStream) write(p []byte) error {
 	return s.rc.Flush()
 }
 
-func (s *handlerStream) kick(*conn) {
+func (s *handlerStream) wakeWriter(*conn) {
 	select {
 	case s.wake <- struct{}{}:
 	default: // already woken

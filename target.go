@@ -23,22 +23,6 @@ type Subscription struct {
 	Issued time.Time
 }
 
-// Validate reports whether s can be served; its errors match ErrInvalid.
-func (s *Subscription) Validate() error {
-	if err := ValidateName("client id", s.Client); err != nil {
-		return err
-	}
-	if len(s.Topics) > MaxTargets {
-		return invalid("too many topics: %d, at most %d", len(s.Topics), MaxTargets)
-	}
-	for _, t := range s.Topics {
-		if err := ValidateTopic(t); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // Receives reports whether a stream subscribed with s receives m. It is the
 // one definition of targeting: replay filters with it, and live delivery
 // reaches exactly the streams it names (the hub's index is keyed by the same
@@ -61,26 +45,44 @@ func (s *Subscription) Receives(m *Message) bool {
 // id, or one topic. A message has the keys of its targets, a subscription
 // the keys that reach it; the two share a key exactly when the subscription
 // receives the message. Logs remember dropped entries by these keys (see
-// DroppedIndex). The zero TargetKey is no target; Lost uses it for "any".
+// DroppedIndex), in their stored form (String, ParseTargetKey).
 type TargetKey struct {
-	Kind byte   // TargetEveryone, TargetClient or TargetTopic
-	Name string // the client id or topic; empty for TargetEveryone
+	Kind TargetKind // TargetBroadcast, TargetClient or TargetTopic
+	Name string     // the client id or topic; empty for TargetBroadcast
 }
 
-// The kinds of TargetKey.
-const (
-	TargetEveryone = '*'
-	TargetClient   = 'c'
-	TargetTopic    = 't'
-)
+// targetKeyPrefixes are the first bytes of the stored forms of the kinds
+// of TargetKey. Stores hold them in their files: they never change.
+var targetKeyPrefixes = [...]byte{TargetBroadcast: '*', TargetClient: 'c', TargetTopic: 't'}
 
-// String returns k's stored form: its kind, then its name.
-func (k TargetKey) String() string { return string(rune(k.Kind)) + k.Name }
+// String returns k's stored form: its kind's byte ("*" everyone, "c" a
+// client id, "t" a topic), then its name.
+func (k TargetKey) String() string {
+	if int(k.Kind) >= len(targetKeyPrefixes) {
+		return "?" + k.Name
+	}
+	return string(rune(targetKeyPrefixes[k.Kind])) + k.Name
+}
+
+// ParseTargetKey returns the TargetKey whose stored form (see String) is s,
+// or false if s is none.
+func ParseTargetKey(s string) (TargetKey, bool) {
+	if s == "" {
+		return TargetKey{}, false
+	}
+	for kind, prefix := range targetKeyPrefixes {
+		if s[0] == prefix {
+			k := TargetKey{Kind: TargetKind(kind), Name: s[1:]}
+			return k, k.Kind != TargetBroadcast || k.Name == ""
+		}
+	}
+	return TargetKey{}, false
+}
 
 // EachTargetKey calls fn with each of m's target keys.
 func (m *Message) EachTargetKey(fn func(TargetKey)) {
 	if m.Broadcast {
-		fn(TargetKey{Kind: TargetEveryone})
+		fn(TargetKey{Kind: TargetBroadcast})
 	}
 	for _, c := range m.Clients {
 		fn(TargetKey{Kind: TargetClient, Name: c})
@@ -93,7 +95,7 @@ func (m *Message) EachTargetKey(fn func(TargetKey)) {
 // EachTargetKey calls fn with each target key that reaches a stream
 // subscribed with s.
 func (s *Subscription) EachTargetKey(fn func(TargetKey)) {
-	fn(TargetKey{Kind: TargetEveryone})
+	fn(TargetKey{Kind: TargetBroadcast})
 	fn(TargetKey{Kind: TargetClient, Name: s.Client})
 	for _, t := range s.Topics {
 		fn(TargetKey{Kind: TargetTopic, Name: t})

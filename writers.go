@@ -13,7 +13,7 @@ import (
 //     by whoever queues onto a live conn that has no writer (conn.push, from
 //     enqueue and enqueueHeartbeat) or by goLive when the replay leaves
 //     events queued; that caller then starts a writer (startWriter, or a
-//     publication's kick): the pool for a taken-over stream, the handler
+//     publication's wakeWriter): the pool for a taken-over stream, the handler
 //     goroutine on the handler path, or the publisher itself for the first
 //     few streams of its publish (publication.finish). Only the writer clears
 //     it, in stopIfIdle, when it finds the queue empty.
@@ -34,7 +34,7 @@ import (
 // Starting a writer.
 
 // startWriter hands c to its stream's writer: the pool, or the handler.
-func startWriter(c *conn) { c.out.kick(c) }
+func startWriter(c *conn) { c.out.wakeWriter(c) }
 
 // A writer's turn.
 
@@ -286,9 +286,9 @@ type publication struct {
 	ninline int
 }
 
-// kick starts a writer for c: the publisher itself for the first few
+// wakeWriter starts a writer for c: the publisher itself for the first few
 // streams, the stream's own writer for the rest.
-func (p *publication) kick(c *conn) {
+func (p *publication) wakeWriter(c *conn) {
 	if p == nil {
 		startWriter(c)
 		return

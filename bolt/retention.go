@@ -250,10 +250,7 @@ func (d *droppedIndex) save() error {
 
 // lost reports whether a stream of sub at position after lost a dropped entry.
 func (d *droppedIndex) lost(sub *ssehub.Subscription, after uint64) bool {
-	return ssehub.Lost(sub, after, d.floor, func(key ssehub.TargetKey) uint64 {
-		if key == (ssehub.TargetKey{}) {
-			return d.any
-		}
+	return ssehub.Lost(sub, after, d.floor, d.any, func(key ssehub.TargetKey) uint64 {
 		if v := d.keys.Get([]byte(key.String())); len(v) == 8 {
 			return binary.BigEndian.Uint64(v)
 		}

@@ -73,16 +73,21 @@ func decodeEntry(x goredis.XMessage) (*ssehub.Entry, error) {
 }
 
 func decodeTargets(m *ssehub.Message, s string) error {
-	for k := range strings.SplitSeq(s, "\n") {
-		switch {
-		case k == string(rune(ssehub.TargetEveryone)):
+	for line := range strings.SplitSeq(s, "\n") {
+		if line == "" {
+			continue
+		}
+		k, ok := ssehub.ParseTargetKey(line)
+		if !ok {
+			return fmt.Errorf("target key %q", line)
+		}
+		switch k.Kind {
+		case ssehub.TargetBroadcast:
 			m.Broadcast = true
-		case strings.HasPrefix(k, string(rune(ssehub.TargetClient))):
-			m.Clients = append(m.Clients, k[1:])
-		case strings.HasPrefix(k, string(rune(ssehub.TargetTopic))):
-			m.Topics = append(m.Topics, k[1:])
-		case k != "":
-			return fmt.Errorf("target key %q", k)
+		case ssehub.TargetClient:
+			m.Clients = append(m.Clients, k.Name)
+		case ssehub.TargetTopic:
+			m.Topics = append(m.Topics, k.Name)
 		}
 	}
 	return nil

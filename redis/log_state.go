@@ -24,10 +24,7 @@ func (s *logState) first() uint64 { return s.head - s.length + 1 }
 
 // lost is ssehub.Lost with what Redis remembers of the dropped entries.
 func (s *logState) lost(sub *ssehub.Subscription, after uint64) bool {
-	return after+1 < s.first() && ssehub.Lost(sub, after, s.floor, func(k ssehub.TargetKey) uint64 {
-		if k == (ssehub.TargetKey{}) {
-			return s.any
-		}
+	return after+1 < s.first() && ssehub.Lost(sub, after, s.floor, s.any, func(k ssehub.TargetKey) uint64 {
 		return s.scores[k]
 	})
 }

@@ -1,0 +1,219 @@
+package ssehub
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/ssehub/ssehub/sse"
+)
+
+// This file is where names, messages, subscriptions and idempotency keys
+// are validated, against the fixed limits below and a hub's Limits. Every
+// error matches ErrInvalid, and its text is what an API client is told.
+
+// Limits on what a publish may hold, whatever a hub's Limits. They keep one
+// publish from pinning unbounded memory in every connection queue and in
+// the log.
+const (
+	// MaxTargets is the most client ids plus topics one message may name.
+	MaxTargets = 1000
+	// MaxNameLen is the longest client id, topic or event type, in bytes.
+	MaxNameLen = 256
+	// MaxBatch is the most messages one PublishBatch or PublishOnce takes.
+	MaxBatch = 1000
+	// MaxKeyLen is the longest idempotency key PublishOnce takes, in bytes.
+	MaxKeyLen = 256
+)
+
+// ErrInvalid is matched (errors.Is) by every error about input the hub
+// refuses: a message it cannot publish, a subscription it cannot serve. The
+// error's text says what is wrong in words fit for an API client.
+var ErrInvalid = errors.New("invalid input")
+
+type invalidError struct{ msg string }
+
+func (e *invalidError) Error() string        { return e.msg }
+func (e *invalidError) Is(target error) bool { return target == ErrInvalid }
+
+func invalid(format string, args ...any) error {
+	return &invalidError{fmt.Sprintf(format, args...)}
+}
+
+// Validate reports whether m can be published; its errors match ErrInvalid.
+func (m *Message) Validate() error {
+	if len(m.Clients) == 0 && len(m.Topics) == 0 && !m.Broadcast {
+		return invalid("no target: set at least one of clients, topics or broadcast")
+	}
+	if n := len(m.Clients) + len(m.Topics); n > MaxTargets {
+		return invalid("too many targets: %d clients and topics, at most %d", n, MaxTargets)
+	}
+	for _, c := range m.Clients {
+		if err := ValidateName("client id", c); err != nil {
+			return err
+		}
+	}
+	for _, t := range m.Topics {
+		if err := ValidateTopic(t); err != nil {
+			return err
+		}
+	}
+	if !utf8.Valid(m.Data) {
+		return invalid("data is not valid UTF-8: an event stream carries text")
+	}
+	return ValidateEventType(m.Type)
+}
+
+// ValidateName checks a client id or topic: 1 to MaxNameLen bytes of UTF-8
+// with no control characters. what names the kind of value in the error.
+func ValidateName(what, s string) error {
+	switch {
+	case s == "":
+		return invalid("empty %s", what)
+	case len(s) > MaxNameLen:
+		return invalid("%s longer than %d bytes", what, MaxNameLen)
+	case !utf8.ValidString(s):
+		return invalid("%s %q is not valid UTF-8", what, s)
+	case strings.ContainsFunc(s, isControl):
+		return invalid("%s %q contains a control character", what, s)
+	}
+	return nil
+}
+
+// ValidateTopic checks a topic: a name (see ValidateName) without "*".
+// In a subscriber token's topics claim (jwtauth) a trailing "*" grants every
+// topic with that prefix: were "*" allowed in topics, a backend that puts a
+// user-chosen room name such as "news*" into a claim would grant
+// "news-secret" too. Streams and messages are held to the same rule.
+func ValidateTopic(t string) error {
+	if err := ValidateName("topic", t); err != nil {
+		return err
+	}
+	if strings.Contains(t, "*") {
+		return invalid("topic %q contains \"*\", which topic names may not: in a token's topics claim \"*\" is a wildcard", t)
+	}
+	return nil
+}
+
+// ValidateEventType checks an SSE event type. The "event:" field ends at the
+// first CR or LF, and a NUL makes browsers misbehave, so none may appear.
+// Empty is valid: it means the default "message" type.
+func ValidateEventType(s string) error {
+	if len(s) > MaxNameLen {
+		return invalid("event type longer than %d bytes", MaxNameLen)
+	}
+	if !sse.ValidField(s) {
+		return invalid("event type %q contains CR, LF or NUL", s)
+	}
+	if !utf8.ValidString(s) {
+		return invalid("event type %q is not valid UTF-8", s)
+	}
+	return nil
+}
+
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }
+
+// Validate reports whether s can be served; its errors match ErrInvalid.
+func (s *Subscription) Validate() error {
+	if err := ValidateName("client id", s.Client); err != nil {
+		return err
+	}
+	if len(s.Topics) > MaxTargets {
+		return invalid("too many topics: %d, at most %d", len(s.Topics), MaxTargets)
+	}
+	for _, t := range s.Topics {
+		if err := ValidateTopic(t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// The checks a hub makes: the fixed limits, then its own Limits.
+
+// checkMessage checks m as Message.Validate does, then against MaxNameLen.
+func (l Limits) checkMessage(m *Message) error {
+	if err := m.Validate(); err != nil {
+		return err
+	}
+	return l.checkNameLens(m.Clients, m.Topics)
+}
+
+// checkMessages checks each of msgs (checkMessage), naming the first
+// invalid one by its index.
+func (l Limits) checkMessages(msgs []Message) error {
+	for i := range msgs {
+		if err := l.checkMessage(&msgs[i]); err != nil {
+			return invalid("message %d: %v", i, err)
+		}
+	}
+	return nil
+}
+
+// checkBatch checks the messages of a PublishBatch.
+func (l Limits) checkBatch(msgs []Message) error {
+	if len(msgs) > MaxBatch {
+		return invalid("batch of %d messages: at most %d", len(msgs), MaxBatch)
+	}
+	return l.checkMessages(msgs)
+}
+
+// checkOnce checks the key and the messages of a PublishOnce.
+func (l Limits) checkOnce(key string, msgs []Message) error {
+	if err := validateKey(key); err != nil {
+		return err
+	}
+	if len(msgs) == 0 || len(msgs) > MaxBatch {
+		return invalid("a publish of %d messages: give 1 to %d", len(msgs), MaxBatch)
+	}
+	return l.checkMessages(msgs)
+}
+
+// checkSubscription checks sub as Subscription.Validate does, then against
+// MaxNameLen and MaxTopics.
+func (l Limits) checkSubscription(sub *Subscription) error {
+	if err := sub.Validate(); err != nil {
+		return err
+	}
+	if err := l.checkNameLens([]string{sub.Client}, sub.Topics); err != nil {
+		return err
+	}
+	if l.MaxTopics > 0 && len(sub.Topics) > l.MaxTopics {
+		return invalid("too many topics: %d, at most %d", len(sub.Topics), l.MaxTopics)
+	}
+	return nil
+}
+
+// checkNameLens checks the lengths of client ids and topics against
+// MaxNameLen.
+func (l Limits) checkNameLens(clients, topics []string) error {
+	if l.MaxNameLen <= 0 {
+		return nil
+	}
+	for _, c := range clients {
+		if len(c) > l.MaxNameLen {
+			return invalid("client id longer than %d bytes", l.MaxNameLen)
+		}
+	}
+	for _, t := range topics {
+		if len(t) > l.MaxNameLen {
+			return invalid("topic longer than %d bytes", l.MaxNameLen)
+		}
+	}
+	return nil
+}
+
+// validateKey checks an idempotency key: 1 to MaxKeyLen bytes of printable
+// ASCII.
+func validateKey(key string) error {
+	if key == "" || len(key) > MaxKeyLen {
+		return invalid("idempotency key of %d bytes: give 1 to %d", len(key), MaxKeyLen)
+	}
+	for i := 0; i < len(key); i++ {
+		if key[i] < 0x21 || key[i] > 0x7e {
+			return invalid("idempotency key %q: use printable ASCII without spaces", key)
+		}
+	}
+	return nil
+}
