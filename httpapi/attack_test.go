@@ -137,14 +137,7 @@ func newProtoServer(t *testing.T, proto string, api httpapi.Config) (ts *testSer
 	default:
 		srv.Start()
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("hub.Shutdown: %v", err)
-		}
-		srv.Close()
-	})
+	ssetest.ShutdownAtEnd(t, hub, srv)
 	return &testServer{hub: hub, srv: srv, client: srv.Client()}, closed
 }
 

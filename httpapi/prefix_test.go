@@ -20,16 +20,7 @@ import (
 func embedded(t *testing.T, mount func(api http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
 	hub := ssehub.New(ssehub.Config{Logger: slog.New(slog.DiscardHandler)})
-	srv := httptest.NewServer(mount(httpapi.New(hub, httpapi.Config{})))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("hub.Shutdown: %v", err)
-		}
-		srv.Close()
-	})
-	return srv
+	return ssetest.Serve(t, hub, mount(httpapi.New(hub, httpapi.Config{})))
 }
 
 // visit sends method path to srv, following redirects as a browser does,

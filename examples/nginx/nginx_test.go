@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -60,11 +59,7 @@ func TestConfigValid(t *testing.T) {
 func TestThroughNginx(t *testing.T) {
 	nginx := nginxPath(t)
 	hub := ssehub.New(ssehub.Config{Heartbeat: -1, Logger: slog.New(slog.DiscardHandler)})
-	srv := httptest.NewServer(httpapi.New(hub, httpapi.Config{}))
-	t.Cleanup(func() {
-		hub.Shutdown(context.Background())
-		srv.Close()
-	})
+	srv := ssetest.Serve(t, hub, httpapi.New(hub, httpapi.Config{}))
 	addr := startNginx(t, nginx, strings.TrimPrefix(srv.URL, "http://"))
 	base := "http://" + addr
 
