@@ -103,13 +103,7 @@ func newServer(hub http.Handler, m mode) *httptest.Server {
 		srv.TLS = &tls.Config{NextProtos: []string{"http/1.1"}}
 		srv.StartTLS()
 	case m.h2c:
-		srv.Config.Protocols = new(http.Protocols)
-		srv.Config.Protocols.SetHTTP1(true)
-		srv.Config.Protocols.SetUnencryptedHTTP2(true)
-		srv.Start()
-		only := new(http.Protocols)
-		only.SetUnencryptedHTTP2(true)
-		srv.Client().Transport.(*http.Transport).Protocols = only
+		ssetest.StartH2C(srv)
 	default:
 		srv.Start()
 	}

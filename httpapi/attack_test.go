@@ -127,13 +127,7 @@ func newProtoServer(t *testing.T, proto string, api httpapi.Config) (ts *testSer
 		srv.EnableHTTP2 = true
 		srv.StartTLS()
 	case "h2c":
-		srv.Config.Protocols = new(http.Protocols)
-		srv.Config.Protocols.SetHTTP1(true)
-		srv.Config.Protocols.SetUnencryptedHTTP2(true)
-		srv.Start()
-		only := new(http.Protocols)
-		only.SetUnencryptedHTTP2(true)
-		srv.Client().Transport.(*http.Transport).Protocols = only
+		ssetest.StartH2C(srv)
 	default:
 		srv.Start()
 	}

@@ -1,9 +1,7 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -27,22 +25,8 @@ func embedded(t *testing.T, mount func(api http.Handler) http.Handler) *httptest
 // and returns where it ended, the status and the body.
 func visit(t *testing.T, srv *httptest.Server, method, path string) (string, int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, path, err)
-	}
-	return resp.Request.URL.RequestURI(), resp.StatusCode, string(b)
+	resp, body := fetchPage(t, srv.Client(), method, srv.URL+path, nil)
+	return resp.Request.URL.RequestURI(), resp.StatusCode, body
 }
 
 // isPage says whether body is the demo page.

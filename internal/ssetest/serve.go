@@ -41,3 +41,16 @@ func ShutdownAtEnd(t testing.TB, hub Shutdowner, servers ...*httptest.Server) {
 		}
 	})
 }
+
+// StartH2C starts srv for cleartext HTTP/2 with prior knowledge (h2c)
+// beside HTTP/1.1, and makes its Client speak h2c only, so that a request
+// meant for HTTP/2 cannot pass over HTTP/1.1 unnoticed.
+func StartH2C(srv *httptest.Server) {
+	srv.Config.Protocols = new(http.Protocols)
+	srv.Config.Protocols.SetHTTP1(true)
+	srv.Config.Protocols.SetUnencryptedHTTP2(true)
+	srv.Start()
+	only := new(http.Protocols)
+	only.SetUnencryptedHTTP2(true)
+	srv.Client().Transport.(*http.Transport).Protocols = only
+}
