@@ -28,16 +28,7 @@ const requireEnv = "SSEHUB_REQUIRE_NGINX"
 
 func nginxPath(t *testing.T) string {
 	t.Helper()
-	for _, p := range []string{"nginx", "/usr/sbin/nginx"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv(requireEnv) != "" {
-		t.Fatalf("nginx is not installed and %s is set: install the Debian package nginx-light", requireEnv)
-	}
-	t.Skipf("SKIPPED, NOT PASSED: no nginx on PATH. Install the Debian package nginx-light to check examples/nginx; CI can set %s so that this cannot be skipped.", requireEnv)
-	return ""
+	return ssetest.Program(t, requireEnv, "the Debian package nginx-light", "nginx", "/usr/sbin/nginx")
 }
 
 // The configuration as shipped passes nginx -t.
