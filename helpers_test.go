@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/internal/socket"
@@ -55,16 +54,8 @@ func start(t *testing.T, cfg ssehub.Config, m mode) *env {
 	t.Helper()
 	hub := ssehub.New(cfg)
 	srv := newServer(hub, m)
-	e := &env{hub: hub, srv: srv, client: srv.Client()}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		srv.Close()
-	})
-	return e
+	ssetest.ShutdownAtEnd(t, hub, srv)
+	return &env{hub: hub, srv: srv, client: srv.Client()}
 }
 
 func (e *env) publish(t *testing.T, m ssehub.Message) ssehub.Receipt {
@@ -112,13 +103,7 @@ func newServer(hub http.Handler, m mode) *httptest.Server {
 		srv.TLS = &tls.Config{NextProtos: []string{"http/1.1"}}
 		srv.StartTLS()
 	case m.h2c:
-		srv.Config.Protocols = new(http.Protocols)
-		srv.Config.Protocols.SetHTTP1(true)
-		srv.Config.Protocols.SetUnencryptedHTTP2(true)
-		srv.Start()
-		only := new(http.Protocols)
-		only.SetUnencryptedHTTP2(true)
-		srv.Client().Transport.(*http.Transport).Protocols = only
+		ssetest.StartH2C(srv)
 	default:
 		srv.Start()
 	}

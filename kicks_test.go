@@ -74,11 +74,8 @@ func TestKickMemoryWithServeStream(t *testing.T) {
 				sec, _ := strconv.ParseInt(r.URL.Query().Get("issued"), 10, 64)
 				h.ServeStream(w, r, ssehub.Subscription{Client: r.URL.Query().Get("id"), Issued: time.Unix(sec, 0)})
 			}))
+			ssetest.ShutdownAtEnd(t, h, srv)
 			e := &env{hub: h, srv: srv, client: srv.Client()}
-			t.Cleanup(func() {
-				h.Shutdown(context.Background())
-				srv.Close()
-			})
 			kick(t, h, "alice")
 			if got, _, _ := e.status(t, "id=alice&issued="+beforeNow()); got != c.want {
 				t.Errorf("KickLimit %d: alice with credentials older than her kick: %d, want %d", c.limit, got, c.want)

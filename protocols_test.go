@@ -1,7 +1,6 @@
 package ssehub_test
 
 import (
-	"context"
 	"net/http"
 	"sync"
 	"sync/atomic"
@@ -60,13 +59,8 @@ func TestManyStreamsOverOneHTTP2Connection(t *testing.T) {
 				peers.Store(r.RemoteAddr, true)
 				hub.ServeHTTP(w, r)
 			}), m)
+			ssetest.ShutdownAtEnd(t, hub, srv)
 			e := &env{hub: hub, srv: srv, client: srv.Client()}
-			t.Cleanup(func() {
-				ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-				defer cancel()
-				hub.Shutdown(ctx)
-				srv.Close()
-			})
 			var streams []*ssetest.Stream
 			for range 10 {
 				streams = append(streams, e.open(t, "id=alice"))

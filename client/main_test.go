@@ -34,15 +34,7 @@ func startHub(t *testing.T, cfg ssehub.Config, api httpapi.Config) *testHub {
 	}
 	cfg.Heartbeat = -1
 	hub := ssehub.New(cfg)
-	srv := httptest.NewServer(httpapi.New(hub, api))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("hub.Shutdown: %v", err)
-		}
-		srv.Close()
-	})
+	srv := ssetest.Serve(t, hub, httpapi.New(hub, api))
 	return &testHub{hub: hub, srv: srv, url: srv.URL}
 }
 

@@ -15,6 +15,7 @@ import (
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/client"
 	"github.com/ssehub/ssehub/httpapi"
+	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
 // A 429 and a 503 are retried after the wait their Retry-After asks for,
@@ -145,10 +146,7 @@ func TestRetryConnectionRefused(t *testing.T) {
 
 	hub := ssehub.New(ssehub.Config{Heartbeat: -1})
 	srv := httptest.NewUnstartedServer(httpapi.New(hub, httpapi.Config{}))
-	t.Cleanup(func() {
-		hub.Shutdown(context.Background())
-		srv.Close()
-	})
+	ssetest.ShutdownAtEnd(t, hub, srv)
 	c := newClient(t, "http://"+addr, client.Options{MaxAttempts: 20})
 	started := make(chan error, 1)
 	time.AfterFunc(500*time.Millisecond, func() {

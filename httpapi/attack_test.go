@@ -127,24 +127,11 @@ func newProtoServer(t *testing.T, proto string, api httpapi.Config) (ts *testSer
 		srv.EnableHTTP2 = true
 		srv.StartTLS()
 	case "h2c":
-		srv.Config.Protocols = new(http.Protocols)
-		srv.Config.Protocols.SetHTTP1(true)
-		srv.Config.Protocols.SetUnencryptedHTTP2(true)
-		srv.Start()
-		only := new(http.Protocols)
-		only.SetUnencryptedHTTP2(true)
-		srv.Client().Transport.(*http.Transport).Protocols = only
+		ssetest.StartH2C(srv)
 	default:
 		srv.Start()
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("hub.Shutdown: %v", err)
-		}
-		srv.Close()
-	})
+	ssetest.ShutdownAtEnd(t, hub, srv)
 	return &testServer{hub: hub, srv: srv, client: srv.Client()}, closed
 }
 

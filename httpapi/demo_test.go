@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"io"
@@ -10,29 +11,41 @@ import (
 	"testing"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
 // getPage sends GET (or another method) path with an optional header and
 // returns the status, header and body.
 func (ts *testServer) getPage(t *testing.T, method, path string, header http.Header) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, ts.srv.URL+path, nil)
+	resp, body := fetchPage(t, ts.client, method, ts.srv.URL+path, header)
+	return resp.StatusCode, resp.Header, body
+}
+
+// fetchPage sends method url with an optional header through client,
+// following redirects as a browser does, and returns the last response
+// (its body read and closed) and that body.
+func fetchPage(t *testing.T, client *http.Client, method, url string, header http.Header) (*http.Response, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, method, url, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	resp, err := ts.client.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
+		t.Fatalf("%s %s: %v", method, url, err)
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, path, err)
+		t.Fatalf("%s %s: reading the body: %v", method, url, err)
 	}
-	return resp.StatusCode, resp.Header, string(b)
+	return resp, string(b)
 }
 
 // inline returns the text between open and close in page, which must hold

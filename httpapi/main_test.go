@@ -44,15 +44,7 @@ func newAPIServer(t *testing.T, cfg ssehub.Config, api httpapi.Config) *testServ
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
 	hub := ssehub.New(cfg)
-	srv := httptest.NewServer(httpapi.New(hub, api))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("hub.Shutdown: %v", err)
-		}
-		srv.Close()
-	})
+	srv := ssetest.Serve(t, hub, httpapi.New(hub, api))
 	return &testServer{hub: hub, srv: srv, client: srv.Client()}
 }
 

@@ -31,16 +31,7 @@ func newDocServer(t *testing.T, cfg ssehub.Config, api httpapi.Config) *docServe
 	cfg.Logger = slog.New(slog.DiscardHandler)
 	hub := ssehub.New(cfg)
 	api.Metrics = metrics.Handler(hub, cfg.Log)
-	srv := httptest.NewServer(httpapi.New(hub, api))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("hub.Shutdown: %v", err)
-		}
-		srv.Close()
-	})
-	return &docServer{hub: hub, srv: srv}
+	return &docServer{hub: hub, srv: ssetest.Serve(t, hub, httpapi.New(hub, api))}
 }
 
 // An apiCase is one request, what the document must say of it, and the

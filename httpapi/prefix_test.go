@@ -1,9 +1,7 @@
 package httpapi_test
 
 import (
-	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -20,38 +18,15 @@ import (
 func embedded(t *testing.T, mount func(api http.Handler) http.Handler) *httptest.Server {
 	t.Helper()
 	hub := ssehub.New(ssehub.Config{Logger: slog.New(slog.DiscardHandler)})
-	srv := httptest.NewServer(mount(httpapi.New(hub, httpapi.Config{})))
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("hub.Shutdown: %v", err)
-		}
-		srv.Close()
-	})
-	return srv
+	return ssetest.Serve(t, hub, mount(httpapi.New(hub, httpapi.Config{})))
 }
 
 // visit sends method path to srv, following redirects as a browser does,
 // and returns where it ended, the status and the body.
 func visit(t *testing.T, srv *httptest.Server, method, path string) (string, int, string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, method, srv.URL+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := srv.Client().Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading the body: %v", method, path, err)
-	}
-	return resp.Request.URL.RequestURI(), resp.StatusCode, string(b)
+	resp, body := fetchPage(t, srv.Client(), method, srv.URL+path, nil)
+	return resp.Request.URL.RequestURI(), resp.StatusCode, body
 }
 
 // isPage says whether body is the demo page.

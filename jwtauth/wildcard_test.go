@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -56,17 +55,8 @@ func TestTopicsClaimPatterns(t *testing.T) {
 func TestClaimWildcardIsNoTopic(t *testing.T) {
 	v := mustVerifier(t, jwtauth.Config{Secret: secret})
 	hub := ssehub.New(ssehub.Config{Authorizer: v, Logger: slog.New(slog.DiscardHandler)})
-	srv := httptest.NewServer(hub)
+	srv := ssetest.Serve(t, hub, hub)
 	client := srv.Client()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		srv.Close()
-		client.CloseIdleConnections()
-	})
 	token := func(topics ...string) string {
 		c := valid("alice")
 		c["topics"] = topics

@@ -42,15 +42,7 @@ func newFixture(t *testing.T, cfg ssehub.Config) *fixture {
 	h2 := httptest.NewUnstartedServer(api)
 	h2.EnableHTTP2 = true
 	h2.StartTLS()
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("hub.Shutdown: %v", err)
-		}
-		h1.Close()
-		h2.Close()
-	})
+	ssetest.ShutdownAtEnd(t, hub, h1, h2)
 	return &fixture{hub: hub, h1: h1, h2: h2}
 }
 

@@ -3,7 +3,6 @@ package redis
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -56,15 +55,7 @@ func (e *logEnv) startHub(t *testing.T, prefix string) *hubNode {
 	}
 	t.Cleanup(func() { log.Close() }) // after the hub's Shutdown: cleanups run last first
 	hub := ssehub.New(ssehub.Config{Log: log, Heartbeat: -1})
-	srv := httptest.NewServer(hub)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("Shutdown: %v", err)
-		}
-		srv.Close()
-	})
+	srv := ssetest.Serve(t, hub, hub)
 	return &hubNode{hub: hub, url: srv.URL, client: srv.Client()}
 }
 

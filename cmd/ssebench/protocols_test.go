@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/pem"
-	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/httpapi"
+	"github.com/ssehub/ssehub/internal/ssetest"
 	"github.com/ssehub/ssehub/internal/tlstest"
 )
 
@@ -207,13 +207,7 @@ func startHubOver(t *testing.T, mode string) string {
 	t.Cleanup(func() { log.Close() })
 	hub := ssehub.New(ssehub.Config{Log: log, Logger: slog.New(slog.DiscardHandler)})
 	srv := serveOver(t, httpapi.New(hub, httpapi.Config{}), mode)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil && !errors.Is(err, context.Canceled) {
-			t.Errorf("hub.Shutdown: %v", err)
-		}
-	})
+	ssetest.ShutdownAtEnd(t, hub) // before serveOver's Close
 	return srv.URL
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/httpapi"
 	"github.com/ssehub/ssehub/internal/redistest"
+	"github.com/ssehub/ssehub/internal/ssetest"
 	"github.com/ssehub/ssehub/redis"
 )
 
@@ -39,15 +39,7 @@ func startRedisCluster(t *testing.T, n int) string {
 		cluster := redis.NewCluster(rdb, redis.ClusterOptions{Logger: logger})
 		t.Cleanup(func() { cluster.Close() })
 		hub := ssehub.New(ssehub.Config{Log: log, Cluster: cluster, Logger: logger})
-		hs := httptest.NewServer(httpapi.New(hub, httpapi.Config{}))
-		t.Cleanup(hs.Close)
-		t.Cleanup(func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := hub.Shutdown(ctx); err != nil {
-				t.Errorf("hub.Shutdown: %v", err)
-			}
-		})
+		hs := ssetest.Serve(t, hub, httpapi.New(hub, httpapi.Config{}))
 		urls = append(urls, hs.URL)
 	}
 	return strings.Join(urls, ",")

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/bolt"
 	"github.com/ssehub/ssehub/httpapi"
+	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
 // startHub serves a real hub on log over loopback and returns its URL. The
@@ -32,16 +32,7 @@ func startHubWith(t *testing.T, log ssehub.Log, api httpapi.Config) string {
 		}
 	})
 	hub := ssehub.New(ssehub.Config{Log: log, Logger: slog.New(slog.DiscardHandler)})
-	srv := httptest.NewServer(httpapi.New(hub, api))
-	t.Cleanup(srv.Close)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("hub.Shutdown: %v", err)
-		}
-	})
-	return srv.URL
+	return ssetest.Serve(t, hub, httpapi.New(hub, api)).URL
 }
 
 // Against a hub that requires a publish key, the tool publishes with

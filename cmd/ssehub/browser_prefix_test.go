@@ -81,16 +81,7 @@ func embeddingServer(t *testing.T, strays *strayLog) *httptest.Server {
 		strays.add(r.Method + " " + r.URL.RequestURI())
 		http.Error(w, "nothing is mounted here", http.StatusNotFound)
 	})
-	srv := httptest.NewServer(mux)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), ssetest.Wait)
-		defer cancel()
-		if err := hub.Shutdown(ctx); err != nil {
-			t.Errorf("hub.Shutdown: %v", err)
-		}
-		srv.Close()
-	})
-	return srv
+	return ssetest.Serve(t, hub, mux)
 }
 
 // strayLog records the requests that reached the embedding application's

@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
 // requireBrowserEnv names the environment variable that turns a missing
@@ -285,16 +285,7 @@ func (b bearer) CloseIdleConnections() {
 // SSEHUB_REQUIRE_BROWSER is set).
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv(requireBrowserEnv) != "" {
-		t.Fatalf("Chromium is not installed and %s is set: install the Debian packages chromium and chromium-driver", requireBrowserEnv)
-	}
-	t.Skipf("SKIPPED, NOT PASSED: no chromium on PATH. Install the Debian packages chromium and chromium-driver to run the browser test; CI sets %s so that it cannot be skipped there.", requireBrowserEnv)
-	return ""
+	return ssetest.Program(t, requireBrowserEnv, "the Debian packages chromium and chromium-driver", "chromium", "chromium-browser")
 }
 
 // browser is a headless Chromium with a fresh profile, closed when the test

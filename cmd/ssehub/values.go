@@ -231,16 +231,7 @@ func (h *hostList) String() string { return strings.Join(*h, ",") }
 func (h *hostList) form() string   { return "names" }
 
 func (h *hostList) Set(s string) error {
-	for name := range strings.SplitSeq(s, ",") {
-		name = strings.TrimSpace(name)
-		if name == "" || strings.ContainsFunc(name, func(r rune) bool {
-			return !(r == '.' || r == '-' || r == '_' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
-		}) {
-			return errors.New("want host names such as hub.internal, comma-separated (no scheme, port or wildcard)")
-		}
-		*h = append(*h, name)
-	}
-	return nil
+	return appendNames((*[]string)(h), s, ".-_", "want host names such as hub.internal, comma-separated (no scheme, port or wildcard)")
 }
 
 // checked wraps every flag's Value so that a bad value on the command line
@@ -304,7 +295,7 @@ func (a *addrValue) Set(s string) error {
 		return fmt.Errorf("want host:port without a scheme, such as %s or 127.0.0.1%s", a.example, a.example)
 	case err != nil:
 		return fmt.Errorf("want host:port, such as %s or 127.0.0.1%s", a.example, a.example)
-	case strings.ContainsFunc(host, badHostRune):
+	case strings.ContainsFunc(host, outside(".-_:%")): // no host name or IP address (with an IPv6 zone) holds another rune
 		return fmt.Errorf("want a host name or IP address before the port, such as 127.0.0.1%s (no scheme, path or spaces)", a.example)
 	}
 	if _, err := strconv.ParseUint(port, 10, 16); err != nil {
@@ -312,12 +303,6 @@ func (a *addrValue) Set(s string) error {
 	}
 	*a.p = s
 	return nil
-}
-
-// badHostRune reports a byte that no host name or IP address (with an IPv6
-// zone) holds.
-func badHostRune(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".-_:%", r))
 }
 
 // nameList is a flag holding names, given in several flags or separated
@@ -331,16 +316,27 @@ func (l *nameList) form() string   { return "names" }
 // - _ . ~ (anything else would be percent-encoded, and is a likely mistake,
 // such as a whole query "_=1").
 func (l *nameList) Set(s string) error {
+	return appendNames((*[]string)(l), s, "-_.~", "want parameter names separated by commas, such as _,v (letters, digits, - _ . ~)")
+}
+
+// appendNames appends to list the names separated by commas in s, each
+// made of ASCII letters, digits and the runes in punct; an empty name or
+// another rune is refused with the error want.
+func appendNames(list *[]string, s, punct, want string) error {
 	for name := range strings.SplitSeq(s, ",") {
 		name = strings.TrimSpace(name)
-		if name == "" || strings.ContainsFunc(name, badParamRune) {
-			return errors.New("want parameter names separated by commas, such as _,v (letters, digits, - _ . ~)")
+		if name == "" || strings.ContainsFunc(name, outside(punct)) {
+			return errors.New(want)
 		}
-		*l = append(*l, name)
+		*list = append(*list, name)
 	}
 	return nil
 }
 
-func badParamRune(r rune) bool {
-	return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.~", r))
+// outside returns a test for a rune that is neither an ASCII letter or
+// digit nor one of punct.
+func outside(punct string) func(rune) bool {
+	return func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(punct, r))
+	}
 }

@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -152,16 +150,7 @@ func waitStream(t *testing.T, c *client.Client) {
 // SSEHUB_REQUIRE_BROWSER is set, as CI does).
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("SSEHUB_REQUIRE_BROWSER") != "" {
-		t.Fatal("Chromium is not installed and SSEHUB_REQUIRE_BROWSER is set: install the Debian packages chromium and chromium-driver")
-	}
-	t.Skip("SKIPPED, NOT PASSED: no chromium on PATH. Install the Debian packages chromium and chromium-driver to run the browser test.")
-	return ""
+	return ssetest.Program(t, "SSEHUB_REQUIRE_BROWSER", "the Debian packages chromium and chromium-driver", "chromium", "chromium-browser")
 }
 
 type tab struct{ ctx context.Context }

@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,16 +28,7 @@ const requireEnv = "SSEHUB_REQUIRE_NGINX"
 
 func nginxPath(t *testing.T) string {
 	t.Helper()
-	for _, p := range []string{"nginx", "/usr/sbin/nginx"} {
-		if path, err := exec.LookPath(p); err == nil {
-			return path
-		}
-	}
-	if os.Getenv(requireEnv) != "" {
-		t.Fatalf("nginx is not installed and %s is set: install the Debian package nginx-light", requireEnv)
-	}
-	t.Skipf("SKIPPED, NOT PASSED: no nginx on PATH. Install the Debian package nginx-light to check examples/nginx; CI can set %s so that this cannot be skipped.", requireEnv)
-	return ""
+	return ssetest.Program(t, requireEnv, "the Debian package nginx-light", "nginx", "/usr/sbin/nginx")
 }
 
 // The configuration as shipped passes nginx -t.
@@ -60,11 +50,7 @@ func TestConfigValid(t *testing.T) {
 func TestThroughNginx(t *testing.T) {
 	nginx := nginxPath(t)
 	hub := ssehub.New(ssehub.Config{Heartbeat: -1, Logger: slog.New(slog.DiscardHandler)})
-	srv := httptest.NewServer(httpapi.New(hub, httpapi.Config{}))
-	t.Cleanup(func() {
-		hub.Shutdown(context.Background())
-		srv.Close()
-	})
+	srv := ssetest.Serve(t, hub, httpapi.New(hub, httpapi.Config{}))
 	addr := startNginx(t, nginx, strings.TrimPrefix(srv.URL, "http://"))
 	base := "http://" + addr
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -18,11 +17,7 @@ import (
 func TestPublish(t *testing.T) {
 	const key = "a-publish-key-0123456789"
 	hub := ssehub.New(ssehub.Config{Heartbeat: -1, Logger: slog.New(slog.DiscardHandler)})
-	srv := httptest.NewServer(httpapi.New(hub, httpapi.Config{PublishKeys: []string{key}}))
-	t.Cleanup(func() {
-		hub.Shutdown(context.Background())
-		srv.Close()
-	})
+	srv := ssetest.Serve(t, hub, httpapi.New(hub, httpapi.Config{PublishKeys: []string{key}}))
 	stream := ssetest.OpenRegistered(t, srv.Client(), srv.URL+"/sse?id=alice&topic=room-1", nil)
 
 	var out strings.Builder

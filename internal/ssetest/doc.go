@@ -1,6 +1,8 @@
 // Package ssetest holds test helpers shared by ssehub's packages: an event
 // stream opened with a real HTTP client and read in the background with
-// [sse.Reader], and a poller for conditions that must come to hold.
+// [sse.Reader], a poller for conditions that must come to hold, and a hub
+// served on a loopback server that is shut down, then closed, when the test
+// ends.
 //
 // It is imported by tests only. It depends on the standard library and the
 // sse package, never on package ssehub, so that ssehub's own tests may use
