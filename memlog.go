@@ -115,8 +115,8 @@ func (l *MemoryLog) Listen(fn Listener) {
 
 // Append implements Log. The listener runs under the log's lock, which is
 // what keeps deliveries in sequence order.
-func (l *MemoryLog) Append(ctx context.Context, m *Message) (*Entry, error) {
-	entries, err := l.AppendBatch(ctx, []*Message{m})
+func (l *MemoryLog) Append(ctx context.Context, m *Message, tok Token) (*Entry, error) {
+	entries, err := l.AppendBatch(ctx, []*Message{m}, []Token{tok})
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (l *MemoryLog) Append(ctx context.Context, m *Message) (*Entry, error) {
 }
 
 // AppendBatch implements BatchLog.
-func (l *MemoryLog) AppendBatch(ctx context.Context, msgs []*Message) ([]*Entry, error) {
+func (l *MemoryLog) AppendBatch(ctx context.Context, msgs []*Message, toks []Token) ([]*Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -133,11 +133,11 @@ func (l *MemoryLog) AppendBatch(ctx context.Context, msgs []*Message) ([]*Entry,
 	if l.closed {
 		return nil, ErrClosed
 	}
-	return l.appendLocked(msgs), nil
+	return l.appendLocked(msgs, toks), nil
 }
 
 // AppendOnce implements IdempotentLog.
-func (l *MemoryLog) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*Message) ([]*Entry, []uint64, error) {
+func (l *MemoryLog) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*Message, toks []Token) ([]*Entry, []uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
@@ -154,12 +154,16 @@ func (l *MemoryLog) AppendOnce(ctx context.Context, key string, digest [32]byte,
 		return nil, rec.seqs, nil
 	}
 	var real []*Message
-	for _, m := range msgs {
+	var realToks []Token
+	for i, m := range msgs {
 		if m != nil {
 			real = append(real, m)
+			if toks != nil {
+				realToks = append(realToks, toks[i])
+			}
 		}
 	}
-	entries := l.appendLocked(real)
+	entries := l.appendLocked(real, realToks)
 	seqs := make([]uint64, len(msgs))
 	for i, j := 0, 0; i < len(msgs); i++ {
 		if msgs[i] != nil {
@@ -171,8 +175,9 @@ func (l *MemoryLog) AppendOnce(ctx context.Context, key string, digest [32]byte,
 	return entries, nil, nil
 }
 
-// appendLocked appends msgs; l.mu is held.
-func (l *MemoryLog) appendLocked(msgs []*Message) []*Entry {
+// appendLocked appends msgs, with their tokens (none if toks is nil);
+// l.mu is held.
+func (l *MemoryLog) appendLocked(msgs []*Message, toks []Token) []*Entry {
 	now := l.nowFunc()
 	entries := make([]*Entry, len(msgs))
 	for i, m := range msgs {
@@ -192,7 +197,11 @@ func (l *MemoryLog) appendLocked(msgs []*Message) []*Entry {
 	l.expire(now)
 	if l.listen != nil {
 		for i, e := range entries {
-			l.listen.Deliver(e, msgs[i])
+			var tok Token
+			if toks != nil {
+				tok = toks[i]
+			}
+			l.listen.Deliver(e, tok)
 		}
 	}
 	return entries

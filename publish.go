@@ -3,6 +3,7 @@ package ssehub
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ssehub/ssehub/sse"
 )
@@ -44,7 +45,7 @@ func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
 // publisher's own writes to streams.
 func (h *Hub) record(ctx context.Context, p *publication) (*Entry, int, error) {
 	w := h.tally.stopwatch()
-	e, err := h.cfg.Log.Append(ctx, &p.msg)
+	e, err := h.cfg.Log.Append(ctx, &p.msg, p.token)
 	w.appendDone(err)
 	n, wrote := h.pending.finish(p)
 	w.publishDone(wrote)
@@ -76,13 +77,14 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 	defer w.publishDone(true)
 	var pubs []*publication
 	var recorded []*Message
+	var toks []Token
 	for _, m := range msgs {
 		if !m.Ephemeral {
 			p := h.pending.add(m) // a copy: the caller's slice stays as it was
-			pubs, recorded = append(pubs, p), append(recorded, &p.msg)
+			pubs, recorded, toks = append(pubs, p), append(recorded, &p.msg), append(toks, p.token)
 		}
 	}
-	entries, err := h.appendAll(ctx, recorded)
+	entries, err := h.appendAll(ctx, recorded, toks)
 	counts := make([]int, len(pubs))
 	for i, p := range pubs {
 		counts[i], _ = h.pending.finish(p)
@@ -106,21 +108,22 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 	return receipts, err
 }
 
-// appendAll appends msgs in one batch when the log can, one by one if not.
-func (h *Hub) appendAll(ctx context.Context, msgs []*Message) ([]*Entry, error) {
+// appendAll appends msgs, with their tokens, in one batch when the log
+// can, one by one if not.
+func (h *Hub) appendAll(ctx context.Context, msgs []*Message, toks []Token) ([]*Entry, error) {
 	if len(msgs) == 0 {
 		return nil, nil
 	}
 	if bl, ok := h.cfg.Log.(BatchLog); ok {
 		w := h.tally.stopwatch()
-		entries, err := bl.AppendBatch(ctx, msgs)
+		entries, err := bl.AppendBatch(ctx, msgs, toks)
 		w.appendDone(err)
 		return entries, err
 	}
 	var entries []*Entry
-	for _, m := range msgs {
+	for i, m := range msgs {
 		w := h.tally.stopwatch()
-		e, err := h.cfg.Log.Append(ctx, m)
+		e, err := h.cfg.Log.Append(ctx, m, toks[i])
 		w.appendDone(err)
 		if err != nil {
 			return entries, err
@@ -142,36 +145,40 @@ func (h *Hub) publishEphemeral(m *Message) Receipt {
 	return Receipt{Connections: n}
 }
 
-// publications finds, for the Log's listener, the publication of a message
-// by the address the hub passed to Append: the Log hands the listener that
-// address back (Listener.Deliver's src), whatever entry value it made.
+// publications finds, for the Log's listener, the publication of an entry
+// by the Token the hub handed to Append with its message: the Log hands the
+// listener that token back (Listener.Deliver), whatever entry value it made.
 type publications struct {
-	hub *Hub
-	mu  sync.Mutex
-	m   map[*Message]*publication
+	hub  *Hub
+	next atomic.Uint64 // the last token issued; the first is 1 (0 is no token)
+	mu   sync.Mutex
+	m    map[Token]*publication
 }
 
 func (ps *publications) init(h *Hub) {
 	ps.hub = h
-	ps.m = make(map[*Message]*publication)
+	ps.m = make(map[Token]*publication)
 }
 
-// add registers a publication of a copy of m, to be appended as p.msg.
+// add registers a publication of a copy of m, to be appended as p.msg with
+// p.token.
 func (ps *publications) add(m Message) *publication {
-	p := &publication{hub: ps.hub, msg: m}
+	p := &publication{hub: ps.hub, msg: m, token: Token(ps.next.Add(1))}
 	ps.mu.Lock()
-	ps.m[&p.msg] = p
+	ps.m[p.token] = p
 	ps.mu.Unlock()
 	return p
 }
 
-func (ps *publications) lookup(src *Message) *publication {
-	if src == nil {
+// lookup returns the publication of tok, or nil for an entry recorded
+// elsewhere (tok zero) or one whose publisher has finished.
+func (ps *publications) lookup(tok Token) *publication {
+	if tok == 0 {
 		return nil
 	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	return ps.m[src]
+	return ps.m[tok]
 }
 
 // finish unregisters p once its Append returned, writes what was left to
@@ -179,7 +186,7 @@ func (ps *publications) lookup(src *Message) *publication {
 // and whether the publisher wrote to any.
 func (ps *publications) finish(p *publication) (n int, wrote bool) {
 	ps.mu.Lock()
-	delete(ps.m, &p.msg)
+	delete(ps.m, p.token)
 	ps.mu.Unlock()
 	return p.finish()
 }

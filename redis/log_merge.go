@@ -30,9 +30,10 @@ type pendingAppend struct {
 	ready chan struct{}
 }
 
-// appendMerged appends msgs (none nil) through the merge goroutine.
-func (l *Log) appendMerged(ctx context.Context, msgs []*ssehub.Message, firstToken uint64) (appendResult, error) {
-	mask, args, err := l.messageArgs(msgs, firstToken)
+// appendMerged appends msgs (none nil), with their tokens, through the
+// merge goroutine.
+func (l *Log) appendMerged(ctx context.Context, msgs []*ssehub.Message, toks []ssehub.Token) (appendResult, error) {
+	mask, args, err := l.messageArgs(msgs, toks)
 	if err != nil {
 		return appendResult{}, err
 	}

@@ -1,0 +1,230 @@
+package logtest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssehub/ssehub"
+)
+
+// testDeliverToken: Deliver hands back the Token given with each message
+// to Append, AppendBatch or AppendOnce (the hub finds its publisher's
+// state by it), zero for a message given none; the same *Message appended
+// twice with two tokens gets each (a log passes no pointer back).
+func (s *suite) testDeliverToken(t *testing.T) {
+	l, rec := s.newLog(t, ssehub.Retention{})
+	m := msg("twice")
+	wantTokens(t, rec, "Append", []*ssehub.Entry{mustAppendToken(t, l, m, 11)}, []ssehub.Token{11})
+	wantTokens(t, rec, "Append of the same *Message", []*ssehub.Entry{mustAppendToken(t, l, m, 12)}, []ssehub.Token{12})
+	wantTokens(t, rec, "Append without a token", []*ssehub.Entry{mustAppend(t, l, msg("none"))}, []ssehub.Token{0})
+	batch := []*ssehub.Message{msg("b0"), msg("b1"), msg("b2")}
+	toks := []ssehub.Token{21, 1 << 63, 23}
+	es, err := appendSome(l, batch, toks)
+	if err != nil {
+		t.Fatalf("appending a batch: %v", err)
+	}
+	wantTokens(t, rec, "a batch", es, toks)
+	if es, err = appendSome(l, batch, nil); err != nil {
+		t.Fatalf("appending a batch without tokens: %v", err)
+	}
+	wantTokens(t, rec, "a batch without tokens", es, []ssehub.Token{0, 0, 0})
+	if il, ok := l.(ssehub.IdempotentLog); ok {
+		once := []*ssehub.Message{msg("o0"), nil, msg("o2")}
+		es, _, err := il.AppendOnce(context.Background(), "tokens", [32]byte{3}, once, []ssehub.Token{31, 32, 33})
+		if err != nil {
+			t.Fatalf("AppendOnce: %v", err)
+		}
+		wantTokens(t, rec, "AppendOnce of [o0 nil o2]", es, []ssehub.Token{31, 33})
+	}
+}
+
+func mustAppendToken(t *testing.T, l ssehub.Log, m *ssehub.Message, tok ssehub.Token) *ssehub.Entry {
+	t.Helper()
+	e, err := l.Append(context.Background(), m, tok)
+	if err != nil {
+		t.Fatalf("Append %q with token %d: %v", m.Data, tok, err)
+	}
+	return e
+}
+
+// wantTokens checks that the listener got each of es, once its append
+// returned, with the token in want.
+func wantTokens(t *testing.T, rec *recorder, what string, es []*ssehub.Entry, want []ssehub.Token) {
+	t.Helper()
+	if len(es) != len(want) {
+		t.Fatalf("%s returned %d entries, want %d", what, len(es), len(want))
+	}
+	for i, e := range es {
+		switch got, ok := rec.token(e.Seq); {
+		case !ok:
+			t.Errorf("%s: entry %d was not delivered before the append returned", what, e.Seq)
+		case got != want[i]:
+			t.Errorf("%s: Deliver(entry %d) got token %d, want %d (the one given with message %d)", what, e.Seq, got, want[i], i)
+		}
+	}
+}
+
+// testHeadCoversDeliveryInProgress: while the listener is blocked in the
+// middle of a batch, a ReadAfter from another goroutine reports a head at
+// least the entry being delivered (Log: Positions). A stream that registers
+// with the hub after that entry's fan-out passed it, and reads a head short
+// of it, would never receive it.
+func (s *suite) testHeadCoversDeliveryInProgress(t *testing.T) {
+	l, rec := s.newLog(t, ssehub.Retention{})
+	before := appendN(t, l, rec, "before", 2)
+	blocked := make(chan uint64, 1)
+	release := make(chan struct{})
+	var once sync.Once
+	rec.hook = func(e *ssehub.Entry) {
+		if string(e.Data) == "b1" {
+			once.Do(func() {
+				blocked <- e.Seq
+				<-release
+			})
+		}
+	}
+	appended := make(chan []*ssehub.Entry, 1)
+	go func() {
+		es, err := appendSome(l, []*ssehub.Message{msg("b0"), msg("b1"), msg("b2")}, nil)
+		if err != nil {
+			t.Errorf("appending a batch: %v", err)
+		}
+		appended <- es
+	}()
+	var inProgress uint64
+	select {
+	case inProgress = <-blocked:
+	case <-time.After(5 * time.Second):
+		close(release)
+		t.Fatal("the listener was not called with the batch's second entry within 5s")
+	}
+	type result struct {
+		head uint64
+		err  error
+	}
+	read := make(chan result, 1)
+	go func() {
+		head, err := l.ReadAfter(context.Background(), before[1].Seq, nil, func(*ssehub.Entry) error { return nil })
+		read <- result{head, err}
+	}()
+	var r result
+	select {
+	case r = <-read: // a log whose reads do not wait for its listener
+		close(release)
+	case <-time.After(200 * time.Millisecond): // a log whose reads do
+		close(release)
+		select {
+		case r = <-read:
+		case <-time.After(5 * time.Second):
+			t.Fatal("ReadAfter did not return within 5s of the listener's release")
+		}
+	}
+	select {
+	case <-appended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("AppendBatch did not return within 5s of the listener's release")
+	}
+	if r.err != nil {
+		t.Fatalf("ReadAfter during a delivery: %v", r.err)
+	}
+	if r.head < inProgress {
+		t.Errorf("ReadAfter during the delivery of entry %d reported head %d: an entry whose Deliver has begun must be within the head", inProgress, r.head)
+	}
+}
+
+// testResumeAtEveryPosition: around batch boundaries, ReadAfter from every
+// position reads exactly the entries after it.
+func (s *suite) testResumeAtEveryPosition(t *testing.T) {
+	l, rec := s.newLog(t, ssehub.Retention{})
+	start := emptyHead(t, l)
+	var all []*ssehub.Entry
+	all = append(all, appendN(t, l, rec, "a", 2)...)
+	all = append(all, mustAppendSome(t, l, []*ssehub.Message{msg("b0"), msg("b1"), msg("b2"), msg("b3")})...)
+	all = append(all, appendN(t, l, rec, "c", 1)...)
+	all = append(all, mustAppendSome(t, l, []*ssehub.Message{msg("d0"), msg("d1")})...)
+	head := all[len(all)-1].Seq
+	wantRead(t, l, start, head, all)
+	for i, e := range all {
+		wantRead(t, l, e.Seq, head, all[i+1:])
+	}
+}
+
+// testConcurrentResumes: appends from several goroutines, a listener that
+// is sometimes slow, and readers resuming all the while, as streams do. Each
+// reader notes the newest entry whose delivery had begun, then reads: the
+// head must cover it, and the entries read must be exactly those after the
+// position, none missing, none twice.
+func (s *suite) testConcurrentResumes(t *testing.T) {
+	const appenders, perAppender, readers = 4, 60, 4
+	l, rec := s.newLog(t, ssehub.Retention{})
+	start := emptyHead(t, l)
+	rec.hook = func(e *ssehub.Entry) {
+		if e.Seq%7 == 0 {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	var appending sync.WaitGroup
+	for a := range appenders {
+		appending.Go(func() {
+			for i := range perAppender {
+				m := msg(fmt.Sprintf("%d-%d", a, i))
+				var err error
+				if i%5 == 0 {
+					_, err = appendSome(l, []*ssehub.Message{m, msg("batch"), msg("batch")}, nil)
+				} else {
+					_, err = l.Append(context.Background(), m, 0)
+				}
+				if err != nil {
+					t.Errorf("Append: %v", err)
+					return
+				}
+			}
+		})
+	}
+	done := make(chan struct{})
+	go func() { appending.Wait(); close(done) }()
+	var reading sync.WaitGroup
+	for range readers {
+		reading.Go(func() {
+			pos := start
+			for round := 0; ; round++ {
+				begun := rec.begun.Load()
+				head, got, err := read(t, l, pos)
+				if err != nil {
+					t.Errorf("ReadAfter(%d): %v", pos, err)
+					return
+				}
+				if head < begun {
+					t.Errorf("ReadAfter(%d) reported head %d, but the delivery of entry %d had begun before the call", pos, head, begun)
+					return
+				}
+				for i, e := range got {
+					if e.Seq != pos+1+uint64(i) {
+						t.Errorf("ReadAfter(%d): entry %d of the read is %d, want %d", pos, i, e.Seq, pos+1+uint64(i))
+						return
+					}
+				}
+				if uint64(len(got)) != head-pos {
+					t.Errorf("ReadAfter(%d): read %d entries up to head %d, want %d", pos, len(got), head, head-pos)
+					return
+				}
+				back := min(uint64(round%3), head-start) // resume from a little behind too
+				pos = head - back
+				select {
+				case <-done:
+					return
+				default:
+				}
+			}
+		})
+	}
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		t.Fatal("appends did not finish within 30s")
+	}
+	reading.Wait()
+}
