@@ -119,6 +119,15 @@ func (s *suite) testConcurrentAppend(t *testing.T) {
 		return
 	}
 
+	all := checkConcurrentEntries(t, rec, before, results, goroutines*perG)
+	wantRead(t, l, before, all[len(all)-1].Seq, all)
+}
+
+// checkConcurrentEntries checks that the entries the concurrent Appends
+// returned are numbered once each, consecutively from the listener's first,
+// and are what the listener got, and returns them in order.
+func checkConcurrentEntries(t *testing.T, rec *recorder, before uint64, results [][]*ssehub.Entry, total int) []*ssehub.Entry {
+	t.Helper()
 	bySeq := make(map[uint64]*ssehub.Entry)
 	for _, es := range results {
 		for _, e := range es {
@@ -132,13 +141,13 @@ func (s *suite) testConcurrentAppend(t *testing.T) {
 	if len(rec.entries) > 0 {
 		first = rec.entries[0].Seq
 	}
-	for seq := first; seq < first+goroutines*perG; seq++ {
+	for seq := first; seq < first+uint64(total); seq++ {
 		if bySeq[seq] == nil {
 			t.Fatalf("Appends returned %d entries from %d, but none numbered %d", len(bySeq), first, seq)
 		}
 	}
-	if len(rec.entries) != goroutines*perG {
-		t.Fatalf("listener got %d entries, want %d", len(rec.entries), goroutines*perG)
+	if len(rec.entries) != total {
+		t.Fatalf("listener got %d entries, want %d", len(rec.entries), total)
 	}
 	for _, e := range rec.entries {
 		if d := diff(&e.Message, &bySeq[e.Seq].Message); d != "" {
@@ -146,10 +155,10 @@ func (s *suite) testConcurrentAppend(t *testing.T) {
 		}
 	}
 	all := make([]*ssehub.Entry, 0, len(bySeq))
-	for seq := first; seq < first+goroutines*perG; seq++ {
+	for seq := first; seq < first+uint64(total); seq++ {
 		all = append(all, bySeq[seq])
 	}
-	wantRead(t, l, before, all[len(all)-1].Seq, all)
+	return all
 }
 
 // testAppendAfterClose: Append after Close fails with ErrClosed and

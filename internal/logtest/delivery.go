@@ -101,13 +101,32 @@ func (s *suite) testHeadCoversDeliveryInProgress(t *testing.T) {
 		close(release)
 		t.Fatal("the listener was not called with the batch's second entry within 5s")
 	}
+	head, err := readWhileBlocked(t, l, before[1].Seq, release)
+	select {
+	case <-appended:
+	case <-time.After(5 * time.Second):
+		t.Fatal("AppendBatch did not return within 5s of the listener's release")
+	}
+	if err != nil {
+		t.Fatalf("ReadAfter during a delivery: %v", err)
+	}
+	if head < inProgress {
+		t.Errorf("ReadAfter during the delivery of entry %d reported head %d: an entry whose Deliver has begun must be within the head", inProgress, head)
+	}
+}
+
+// readWhileBlocked calls ReadAfter(after) while the listener is blocked,
+// closes release once the read returned or has waited a while (a log whose
+// reads wait for its listener), and returns the read's head and error.
+func readWhileBlocked(t *testing.T, l ssehub.Log, after uint64, release chan struct{}) (uint64, error) {
+	t.Helper()
 	type result struct {
 		head uint64
 		err  error
 	}
 	read := make(chan result, 1)
 	go func() {
-		head, err := l.ReadAfter(context.Background(), before[1].Seq, nil, func(*ssehub.Entry) error { return nil })
+		head, err := l.ReadAfter(context.Background(), after, nil, func(*ssehub.Entry) error { return nil })
 		read <- result{head, err}
 	}()
 	var r result
@@ -122,17 +141,7 @@ func (s *suite) testHeadCoversDeliveryInProgress(t *testing.T) {
 			t.Fatal("ReadAfter did not return within 5s of the listener's release")
 		}
 	}
-	select {
-	case <-appended:
-	case <-time.After(5 * time.Second):
-		t.Fatal("AppendBatch did not return within 5s of the listener's release")
-	}
-	if r.err != nil {
-		t.Fatalf("ReadAfter during a delivery: %v", r.err)
-	}
-	if r.head < inProgress {
-		t.Errorf("ReadAfter during the delivery of entry %d reported head %d: an entry whose Deliver has begun must be within the head", inProgress, r.head)
-	}
+	return r.head, r.err
 }
 
 // testResumeAtEveryPosition: around batch boundaries, ReadAfter from every
@@ -188,38 +197,7 @@ func (s *suite) testConcurrentResumes(t *testing.T) {
 	go func() { appending.Wait(); close(done) }()
 	var reading sync.WaitGroup
 	for range readers {
-		reading.Go(func() {
-			pos := start
-			for round := 0; ; round++ {
-				begun := rec.begun.Load()
-				head, got, err := read(t, l, pos)
-				if err != nil {
-					t.Errorf("ReadAfter(%d): %v", pos, err)
-					return
-				}
-				if head < begun {
-					t.Errorf("ReadAfter(%d) reported head %d, but the delivery of entry %d had begun before the call", pos, head, begun)
-					return
-				}
-				for i, e := range got {
-					if e.Seq != pos+1+uint64(i) {
-						t.Errorf("ReadAfter(%d): entry %d of the read is %d, want %d", pos, i, e.Seq, pos+1+uint64(i))
-						return
-					}
-				}
-				if uint64(len(got)) != head-pos {
-					t.Errorf("ReadAfter(%d): read %d entries up to head %d, want %d", pos, len(got), head, head-pos)
-					return
-				}
-				back := min(uint64(round%3), head-start) // resume from a little behind too
-				pos = head - back
-				select {
-				case <-done:
-					return
-				default:
-				}
-			}
-		})
+		reading.Go(func() { resumeUntil(t, l, rec, start, done) })
 	}
 	select {
 	case <-done:
@@ -227,4 +205,41 @@ func (s *suite) testConcurrentResumes(t *testing.T) {
 		t.Fatal("appends did not finish within 30s")
 	}
 	reading.Wait()
+}
+
+// resumeUntil reads as a resuming stream does, from start and then from
+// each head it got (or a little behind it), until done is closed: each
+// read's head covers the entry whose delivery had begun before it, and it
+// reads exactly the entries after its position.
+func resumeUntil(t *testing.T, l ssehub.Log, rec *recorder, start uint64, done <-chan struct{}) {
+	pos := start
+	for round := 0; ; round++ {
+		begun := rec.begun.Load()
+		head, got, err := read(t, l, pos)
+		if err != nil {
+			t.Errorf("ReadAfter(%d): %v", pos, err)
+			return
+		}
+		if head < begun {
+			t.Errorf("ReadAfter(%d) reported head %d, but the delivery of entry %d had begun before the call", pos, head, begun)
+			return
+		}
+		for i, e := range got {
+			if e.Seq != pos+1+uint64(i) {
+				t.Errorf("ReadAfter(%d): entry %d of the read is %d, want %d", pos, i, e.Seq, pos+1+uint64(i))
+				return
+			}
+		}
+		if uint64(len(got)) != head-pos {
+			t.Errorf("ReadAfter(%d): read %d entries up to head %d, want %d", pos, len(got), head, head-pos)
+			return
+		}
+		back := min(uint64(round%3), head-start) // resume from a little behind too
+		pos = head - back
+		select {
+		case <-done:
+			return
+		default:
+		}
+	}
 }
