@@ -47,15 +47,15 @@ func (h *Hub) PublishOnce(ctx context.Context, key string, msgs []Message) ([]Re
 
 	pubs := make([]*publication, len(msgs))
 	recorded := make([]*Message, len(msgs)) // nil for the ephemeral ones
-	toks := make([]Token, len(msgs))
+	tickets := make([]Ticket, len(msgs))
 	for i, m := range msgs {
 		if !m.Ephemeral {
 			pubs[i] = h.pending.add(m)
-			recorded[i], toks[i] = &pubs[i].msg, pubs[i].token
+			recorded[i], tickets[i] = &pubs[i].msg, pubs[i].ticket
 		}
 	}
 	aw := h.tally.stopwatch()
-	entries, earlier, err := il.AppendOnce(ctx, key, digest(msgs), recorded, toks)
+	entries, earlier, err := il.AppendOnce(ctx, key, digest(msgs), recorded, tickets)
 	aw.appendDone(err)
 	counts := make([]int, len(msgs))
 	for i, p := range pubs {

@@ -45,7 +45,7 @@ func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
 // publisher's own writes to streams.
 func (h *Hub) record(ctx context.Context, p *publication) (*Entry, int, error) {
 	w := h.tally.stopwatch()
-	e, err := h.cfg.Log.Append(ctx, &p.msg, p.token)
+	e, err := h.cfg.Log.Append(ctx, &p.msg, p.ticket)
 	w.appendDone(err)
 	n, wrote := h.pending.finish(p)
 	w.publishDone(wrote)
@@ -77,14 +77,14 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 	defer w.publishDone(true)
 	var pubs []*publication
 	var recorded []*Message
-	var toks []Token
+	var tickets []Ticket
 	for _, m := range msgs {
 		if !m.Ephemeral {
 			p := h.pending.add(m) // a copy: the caller's slice stays as it was
-			pubs, recorded, toks = append(pubs, p), append(recorded, &p.msg), append(toks, p.token)
+			pubs, recorded, tickets = append(pubs, p), append(recorded, &p.msg), append(tickets, p.ticket)
 		}
 	}
-	entries, err := h.appendAll(ctx, recorded, toks)
+	entries, err := h.appendAll(ctx, recorded, tickets)
 	counts := make([]int, len(pubs))
 	for i, p := range pubs {
 		counts[i], _ = h.pending.finish(p)
@@ -108,22 +108,22 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 	return receipts, err
 }
 
-// appendAll appends msgs, with their tokens, in one batch when the log
+// appendAll appends msgs, with their tickets, in one batch when the log
 // can, one by one if not.
-func (h *Hub) appendAll(ctx context.Context, msgs []*Message, toks []Token) ([]*Entry, error) {
+func (h *Hub) appendAll(ctx context.Context, msgs []*Message, tickets []Ticket) ([]*Entry, error) {
 	if len(msgs) == 0 {
 		return nil, nil
 	}
 	if bl, ok := h.cfg.Log.(BatchLog); ok {
 		w := h.tally.stopwatch()
-		entries, err := bl.AppendBatch(ctx, msgs, toks)
+		entries, err := bl.AppendBatch(ctx, msgs, tickets)
 		w.appendDone(err)
 		return entries, err
 	}
 	var entries []*Entry
 	for i, m := range msgs {
 		w := h.tally.stopwatch()
-		e, err := h.cfg.Log.Append(ctx, m, toks[i])
+		e, err := h.cfg.Log.Append(ctx, m, tickets[i])
 		w.appendDone(err)
 		if err != nil {
 			return entries, err
@@ -146,39 +146,39 @@ func (h *Hub) publishEphemeral(m *Message) Receipt {
 }
 
 // publications finds, for the Log's listener, the publication of an entry
-// by the Token the hub handed to Append with its message: the Log hands the
-// listener that token back (Listener.Deliver), whatever entry value it made.
+// by the Ticket the hub handed to Append with its message: the Log hands the
+// listener that ticket back (Listener.Deliver), whatever entry value it made.
 type publications struct {
 	hub  *Hub
-	next atomic.Uint64 // the last token issued; the first is 1 (0 is no token)
+	next atomic.Uint64 // the last ticket issued; the first is 1 (0 is no ticket)
 	mu   sync.Mutex
-	m    map[Token]*publication
+	m    map[Ticket]*publication
 }
 
 func (ps *publications) init(h *Hub) {
 	ps.hub = h
-	ps.m = make(map[Token]*publication)
+	ps.m = make(map[Ticket]*publication)
 }
 
 // add registers a publication of a copy of m, to be appended as p.msg with
-// p.token.
+// p.ticket.
 func (ps *publications) add(m Message) *publication {
-	p := &publication{hub: ps.hub, msg: m, token: Token(ps.next.Add(1))}
+	p := &publication{hub: ps.hub, msg: m, ticket: Ticket(ps.next.Add(1))}
 	ps.mu.Lock()
-	ps.m[p.token] = p
+	ps.m[p.ticket] = p
 	ps.mu.Unlock()
 	return p
 }
 
-// lookup returns the publication of tok, or nil for an entry recorded
-// elsewhere (tok zero) or one whose publisher has finished.
-func (ps *publications) lookup(tok Token) *publication {
-	if tok == 0 {
+// lookup returns the publication of ticket, or nil for an entry recorded
+// elsewhere (ticket zero) or one whose publisher has finished.
+func (ps *publications) lookup(ticket Ticket) *publication {
+	if ticket == 0 {
 		return nil
 	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	return ps.m[tok]
+	return ps.m[ticket]
 }
 
 // finish unregisters p once its Append returned, writes what was left to
@@ -186,7 +186,7 @@ func (ps *publications) lookup(tok Token) *publication {
 // and whether the publisher wrote to any.
 func (ps *publications) finish(p *publication) (n int, wrote bool) {
 	ps.mu.Lock()
-	delete(ps.m, p.token)
+	delete(ps.m, p.ticket)
 	ps.mu.Unlock()
 	return p.finish()
 }

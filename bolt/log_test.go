@@ -54,8 +54,8 @@ func TestConformanceFromFile(t *testing.T) {
 // listenFunc is a Listener that calls itself with every entry.
 type listenFunc func(*ssehub.Entry)
 
-func (f listenFunc) Deliver(e *ssehub.Entry, _ ssehub.Token) { f(e) }
-func (f listenFunc) Skip(uint64)                             {}
+func (f listenFunc) Deliver(e *ssehub.Entry, _ ssehub.Ticket) { f(e) }
+func (f listenFunc) Skip(uint64)                              {}
 
 func mustOpen(t testing.TB, path string, r ssehub.Retention) *Log {
 	t.Helper()

@@ -16,7 +16,7 @@ import (
 //	t  the append time, microseconds since the Unix epoch (Redis's clock)
 //	s  Entry.Size, which MaxBytes bounds
 //	n  the mark of the node that appended it: its origin and the
-//	   message's ssehub.Token (see origin)
+//	   message's ssehub.Ticket (see origin)
 //	k  the target keys (ssehub.TargetKey.String), one per line, in
 //	   Message.EachTargetKey's order: "*" for a broadcast, "c"+client
 //	   id, "t"+topic

@@ -35,7 +35,7 @@
 // Each node's feed, one goroutine on a connection of its own, reads the
 // stream in order with XREAD BLOCK and delivers every entry to the listener,
 // its own and every other node's, so that all nodes deliver the same entries
-// in the same order; the Token Listener.Deliver hands back is stored with
+// in the same order; the Ticket Listener.Deliver hands back is stored with
 // each entry, after a mark naming the Log value that appended it. Append
 // returns once its own feed has delivered the entries, or after about two
 // seconds if Redis went away right after accepting them. Because entries are

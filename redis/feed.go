@@ -234,7 +234,7 @@ func (f *feed) deliverOne(x goredis.XMessage) int {
 	f.log.recent.Add(e)
 	f.begun.Store(seq)
 	if ln := f.log.listener(); ln != nil {
-		ln.Deliver(e, f.log.origin.token(mark))
+		ln.Deliver(e, f.log.origin.ticket(mark))
 	}
 	f.last = seq
 	f.delivered.advance(seq)

@@ -110,8 +110,8 @@ func (l *Log) listener() ssehub.Listener {
 }
 
 // Append implements ssehub.Log.
-func (l *Log) Append(ctx context.Context, m *ssehub.Message, tok ssehub.Token) (*ssehub.Entry, error) {
-	es, _, err := l.write(ctx, "", [32]byte{}, []*ssehub.Message{m}, []ssehub.Token{tok})
+func (l *Log) Append(ctx context.Context, m *ssehub.Message, ticket ssehub.Ticket) (*ssehub.Entry, error) {
+	es, _, err := l.write(ctx, "", [32]byte{}, []*ssehub.Message{m}, []ssehub.Ticket{ticket})
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +120,11 @@ func (l *Log) Append(ctx context.Context, m *ssehub.Message, tok ssehub.Token) (
 
 // AppendBatch implements ssehub.BatchLog: the batch is one script, so
 // all or none of it is appended, with consecutive numbers.
-func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message, toks []ssehub.Token) ([]*ssehub.Entry, error) {
+func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message, tickets []ssehub.Ticket) ([]*ssehub.Entry, error) {
 	if len(msgs) == 0 {
 		return nil, nil
 	}
-	es, _, err := l.write(ctx, "", [32]byte{}, msgs, toks)
+	es, _, err := l.write(ctx, "", [32]byte{}, msgs, tickets)
 	return es, err
 }
 
@@ -132,16 +132,16 @@ func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message, toks []ss
 // written by the script that appends, so it holds across nodes and
 // concurrent calls; it lives for Retention.KeyWindow, and not across a
 // Redis that restarts empty.
-func (l *Log) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message, toks []ssehub.Token) ([]*ssehub.Entry, []uint64, error) {
-	return l.write(ctx, key, digest, msgs, toks)
+func (l *Log) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message, tickets []ssehub.Ticket) ([]*ssehub.Entry, []uint64, error) {
+	return l.write(ctx, key, digest, msgs, tickets)
 }
 
-// write appends the non-nil msgs, with their tokens (none if toks is
+// write appends the non-nil msgs, with their tickets (none if tickets is
 // nil), under key (none if ""), then waits for
 // the feed to deliver them: at most deliverWait, and not past ctx's end or
 // Close. The entries are durable by then, so they are returned either way;
 // an error would tell the publisher that what was published was not.
-func (l *Log) write(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message, toks []ssehub.Token) ([]*ssehub.Entry, []uint64, error) {
+func (l *Log) write(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message, tickets []ssehub.Ticket) ([]*ssehub.Entry, []uint64, error) {
 	select {
 	case <-l.closed:
 		return nil, nil, ssehub.ErrClosed
@@ -153,9 +153,9 @@ func (l *Log) write(ctx context.Context, key string, digest [32]byte, msgs []*ss
 	var r appendResult
 	var err error
 	if key == "" {
-		r, err = l.appendMerged(ctx, msgs, toks)
+		r, err = l.appendMerged(ctx, msgs, tickets)
 	} else {
-		r, err = l.runAppend(ctx, key, digest, msgs, toks)
+		r, err = l.runAppend(ctx, key, digest, msgs, tickets)
 	}
 	switch {
 	case err != nil:

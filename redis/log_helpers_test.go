@@ -81,7 +81,7 @@ func (e *logEnv) openTuned(t testing.TB, prefix string, r ssehub.Retention, tune
 type logRecorder struct {
 	mu      sync.Mutex
 	entries []*ssehub.Entry
-	toks    []ssehub.Token
+	tickets []ssehub.Ticket
 	skips   []uint64
 	events  []string // "deliver <seq>" and "skip <through>", in order
 	logs    []slog.Record
@@ -90,14 +90,14 @@ type logRecorder struct {
 	hook atomic.Pointer[func(*ssehub.Entry)]
 }
 
-func (r *logRecorder) Deliver(e *ssehub.Entry, tok ssehub.Token) {
+func (r *logRecorder) Deliver(e *ssehub.Entry, ticket ssehub.Ticket) {
 	if hook := r.hook.Load(); hook != nil {
 		(*hook)(e)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.entries = append(r.entries, e)
-	r.toks = append(r.toks, tok)
+	r.tickets = append(r.tickets, ticket)
 	r.events = append(r.events, fmt.Sprintf("deliver %d", e.Seq))
 }
 
@@ -115,14 +115,14 @@ func (r *logRecorder) delivered() []*ssehub.Entry {
 	return append([]*ssehub.Entry(nil), r.entries...)
 }
 
-// token returns the token the listener got with entry seq, and whether it
+// ticket returns the ticket the listener got with entry seq, and whether it
 // got entry seq.
-func (r *logRecorder) token(seq uint64) (ssehub.Token, bool) {
+func (r *logRecorder) ticket(seq uint64) (ssehub.Ticket, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i, e := range r.entries {
 		if e.Seq == seq {
-			return r.toks[i], true
+			return r.tickets[i], true
 		}
 	}
 	return 0, false

@@ -30,10 +30,10 @@ type pendingAppend struct {
 	ready chan struct{}
 }
 
-// appendMerged appends msgs (none nil), with their tokens, through the
+// appendMerged appends msgs (none nil), with their tickets, through the
 // merge goroutine.
-func (l *Log) appendMerged(ctx context.Context, msgs []*ssehub.Message, toks []ssehub.Token) (appendResult, error) {
-	mask, args, err := l.messageArgs(msgs, toks)
+func (l *Log) appendMerged(ctx context.Context, msgs []*ssehub.Message, tickets []ssehub.Ticket) (appendResult, error) {
+	mask, args, err := l.messageArgs(msgs, tickets)
 	if err != nil {
 		return appendResult{}, err
 	}

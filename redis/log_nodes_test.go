@@ -13,7 +13,7 @@ import (
 )
 
 // Two Log values on one Redis are two nodes: each delivers every entry, the
-// other's too, in the same order; only the appending node gets the token
+// other's too, in the same order; only the appending node gets the ticket
 // its append was given.
 func TestNodesDeliverTheSameEntriesInOrder(t *testing.T) {
 	env := newLogEnv(t)
@@ -26,11 +26,11 @@ func TestNodesDeliverTheSameEntriesInOrder(t *testing.T) {
 		t.Fatalf("Append: %v", err)
 	}
 	recB.waitSeq(t, e.Seq)
-	if got, ok := recA.token(e.Seq); got != 41 || !ok {
-		t.Errorf("A's listener got token %d (delivered: %v) for A's own append, want 41", got, ok)
+	if got, ok := recA.ticket(e.Seq); got != 41 || !ok {
+		t.Errorf("A's listener got ticket %d (delivered: %v) for A's own append, want 41", got, ok)
 	}
-	if got, ok := recB.token(e.Seq); got != 0 || !ok {
-		t.Errorf("B's listener got token %d (delivered: %v) for A's append, want 0", got, ok)
+	if got, ok := recB.ticket(e.Seq); got != 0 || !ok {
+		t.Errorf("B's listener got ticket %d (delivered: %v) for A's append, want 0", got, ok)
 	}
 
 	// Both nodes append at once, singly and in batches.

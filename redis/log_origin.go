@@ -9,24 +9,24 @@ import (
 )
 
 // An origin marks the entries one Log value appends, so that its feed can
-// hand the listener their Tokens (see ssehub.Listener.Deliver): each
+// hand the listener their Tickets (see ssehub.Listener.Deliver): each
 // message is stored with a mark, the origin (random, of a fixed length,
-// distinct per Log value) followed by the message's Token in decimal. The
+// distinct per Log value) followed by the message's Ticket in decimal. The
 // feed may read an entry before the append script's reply reaches Append,
-// so the sequence number cannot be the link; with the token in the entry,
+// so the sequence number cannot be the link; with the ticket in the entry,
 // the feed needs no table of the appends in flight.
 type origin string
 
 func newOrigin() origin { return origin(rand.Text()[:16] + ":") }
 
-// mark is the stored form of tok, appended by this origin.
-func (o origin) mark(tok ssehub.Token) string {
-	return string(o) + strconv.FormatUint(uint64(tok), 10)
+// mark is the stored form of ticket, appended by this origin.
+func (o origin) mark(ticket ssehub.Ticket) string {
+	return string(o) + strconv.FormatUint(uint64(ticket), 10)
 }
 
-// token returns the Token in a stored mark, or zero for an entry of
+// ticket returns the Ticket in a stored mark, or zero for an entry of
 // another origin (another node, or this one before a restart).
-func (o origin) token(mark string) ssehub.Token {
+func (o origin) ticket(mark string) ssehub.Ticket {
 	s, ok := strings.CutPrefix(mark, string(o))
 	if !ok {
 		return 0
@@ -35,5 +35,5 @@ func (o origin) token(mark string) ssehub.Token {
 	if err != nil {
 		return 0
 	}
-	return ssehub.Token(n)
+	return ssehub.Ticket(n)
 }

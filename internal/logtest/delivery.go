@@ -10,59 +10,59 @@ import (
 	"github.com/ssehub/ssehub"
 )
 
-// testDeliverToken: Deliver hands back the Token given with each message
+// testDeliverTicket: Deliver hands back the Ticket given with each message
 // to Append, AppendBatch or AppendOnce (the hub finds its publisher's
 // state by it), zero for a message given none; the same *Message appended
-// twice with two tokens gets each (a log passes no pointer back).
-func (s *suite) testDeliverToken(t *testing.T) {
+// twice with two tickets gets each (a log passes no pointer back).
+func (s *suite) testDeliverTicket(t *testing.T) {
 	l, rec := s.newLog(t, ssehub.Retention{})
 	m := msg("twice")
-	wantTokens(t, rec, "Append", []*ssehub.Entry{mustAppendToken(t, l, m, 11)}, []ssehub.Token{11})
-	wantTokens(t, rec, "Append of the same *Message", []*ssehub.Entry{mustAppendToken(t, l, m, 12)}, []ssehub.Token{12})
-	wantTokens(t, rec, "Append without a token", []*ssehub.Entry{mustAppend(t, l, msg("none"))}, []ssehub.Token{0})
+	wantTickets(t, rec, "Append", []*ssehub.Entry{mustAppendTicket(t, l, m, 11)}, []ssehub.Ticket{11})
+	wantTickets(t, rec, "Append of the same *Message", []*ssehub.Entry{mustAppendTicket(t, l, m, 12)}, []ssehub.Ticket{12})
+	wantTickets(t, rec, "Append without a ticket", []*ssehub.Entry{mustAppend(t, l, msg("none"))}, []ssehub.Ticket{0})
 	batch := []*ssehub.Message{msg("b0"), msg("b1"), msg("b2")}
-	toks := []ssehub.Token{21, 1 << 63, 23}
-	es, err := appendSome(l, batch, toks)
+	tickets := []ssehub.Ticket{21, 1 << 63, 23}
+	es, err := appendSome(l, batch, tickets)
 	if err != nil {
 		t.Fatalf("appending a batch: %v", err)
 	}
-	wantTokens(t, rec, "a batch", es, toks)
+	wantTickets(t, rec, "a batch", es, tickets)
 	if es, err = appendSome(l, batch, nil); err != nil {
-		t.Fatalf("appending a batch without tokens: %v", err)
+		t.Fatalf("appending a batch without tickets: %v", err)
 	}
-	wantTokens(t, rec, "a batch without tokens", es, []ssehub.Token{0, 0, 0})
+	wantTickets(t, rec, "a batch without tickets", es, []ssehub.Ticket{0, 0, 0})
 	if il, ok := l.(ssehub.IdempotentLog); ok {
 		once := []*ssehub.Message{msg("o0"), nil, msg("o2")}
-		es, _, err := il.AppendOnce(context.Background(), "tokens", [32]byte{3}, once, []ssehub.Token{31, 32, 33})
+		es, _, err := il.AppendOnce(context.Background(), "tickets", [32]byte{3}, once, []ssehub.Ticket{31, 32, 33})
 		if err != nil {
 			t.Fatalf("AppendOnce: %v", err)
 		}
-		wantTokens(t, rec, "AppendOnce of [o0 nil o2]", es, []ssehub.Token{31, 33})
+		wantTickets(t, rec, "AppendOnce of [o0 nil o2]", es, []ssehub.Ticket{31, 33})
 	}
 }
 
-func mustAppendToken(t *testing.T, l ssehub.Log, m *ssehub.Message, tok ssehub.Token) *ssehub.Entry {
+func mustAppendTicket(t *testing.T, l ssehub.Log, m *ssehub.Message, ticket ssehub.Ticket) *ssehub.Entry {
 	t.Helper()
-	e, err := l.Append(context.Background(), m, tok)
+	e, err := l.Append(context.Background(), m, ticket)
 	if err != nil {
-		t.Fatalf("Append %q with token %d: %v", m.Data, tok, err)
+		t.Fatalf("Append %q with ticket %d: %v", m.Data, ticket, err)
 	}
 	return e
 }
 
-// wantTokens checks that the listener got each of es, once its append
-// returned, with the token in want.
-func wantTokens(t *testing.T, rec *recorder, what string, es []*ssehub.Entry, want []ssehub.Token) {
+// wantTickets checks that the listener got each of es, once its append
+// returned, with the ticket in want.
+func wantTickets(t *testing.T, rec *recorder, what string, es []*ssehub.Entry, want []ssehub.Ticket) {
 	t.Helper()
 	if len(es) != len(want) {
 		t.Fatalf("%s returned %d entries, want %d", what, len(es), len(want))
 	}
 	for i, e := range es {
-		switch got, ok := rec.token(e.Seq); {
+		switch got, ok := rec.ticket(e.Seq); {
 		case !ok:
 			t.Errorf("%s: entry %d was not delivered before the append returned", what, e.Seq)
 		case got != want[i]:
-			t.Errorf("%s: Deliver(entry %d) got token %d, want %d (the one given with message %d)", what, e.Seq, got, want[i], i)
+			t.Errorf("%s: Deliver(entry %d) got ticket %d, want %d (the one given with message %d)", what, e.Seq, got, want[i], i)
 		}
 	}
 }

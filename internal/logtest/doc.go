@@ -1,7 +1,7 @@
 // Package logtest is a conformance suite for implementations of ssehub.Log:
 // it checks, for every log, what the Log, BatchLog and IdempotentLog
 // documentation promises and a Hub relies on (numbering, delivery to the
-// listener with the Token each append was given, reads, retention,
+// listener with the Ticket each append was given, reads, retention,
 // idempotency keys). The tests of ssehub (MemoryLog), bolt and redis import
 // it; a third-party Log can too.
 //

@@ -49,20 +49,20 @@ func mustAppend(t *testing.T, l ssehub.Log, m *ssehub.Message) *ssehub.Entry {
 	return e
 }
 
-// appendSome appends msgs with their tokens (none if toks is nil), as one
+// appendSome appends msgs with their tickets (none if tickets is nil), as one
 // batch if l is a BatchLog (several entries then reach the listener from
 // one call), else one by one.
-func appendSome(l ssehub.Log, msgs []*ssehub.Message, toks []ssehub.Token) ([]*ssehub.Entry, error) {
+func appendSome(l ssehub.Log, msgs []*ssehub.Message, tickets []ssehub.Ticket) ([]*ssehub.Entry, error) {
 	if bl, ok := l.(ssehub.BatchLog); ok {
-		return bl.AppendBatch(context.Background(), msgs, toks)
+		return bl.AppendBatch(context.Background(), msgs, tickets)
 	}
 	var es []*ssehub.Entry
 	for i, m := range msgs {
-		var tok ssehub.Token
-		if toks != nil {
-			tok = toks[i]
+		var ticket ssehub.Ticket
+		if tickets != nil {
+			ticket = tickets[i]
 		}
-		e, err := l.Append(context.Background(), m, tok)
+		e, err := l.Append(context.Background(), m, ticket)
 		if err != nil {
 			return es, err
 		}

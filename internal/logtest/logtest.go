@@ -28,7 +28,7 @@ func Run(t *testing.T, open func(t *testing.T, r ssehub.Retention) ssehub.Log) {
 		{"RetentionByBytes", s.testRetentionByBytes},
 		{"AppendAfterClose", s.testAppendAfterClose},
 		{"AppendBatch", s.testAppendBatch},
-		{"DeliverGetsTheToken", s.testDeliverToken},
+		{"DeliverGetsTheTicket", s.testDeliverTicket},
 		{"HeadCoversDeliveryInProgress", s.testHeadCoversDeliveryInProgress},
 		{"ResumeAtEveryPosition", s.testResumeAtEveryPosition},
 		{"ConcurrentResumesSlowListener", s.testConcurrentResumes},

@@ -23,9 +23,9 @@ type recorder struct {
 	// each entry, after begun is set: a test makes the listener slow or
 	// blocks it with it.
 	hook func(e *ssehub.Entry)
-	// toks records the Token Deliver got with each entry, for the tests
+	// tickets records the Ticket Deliver got with each entry, for the tests
 	// that check it; guarded by mu.
-	toks map[uint64]ssehub.Token
+	tickets map[uint64]ssehub.Ticket
 
 	// Written by the listener without a lock of its own, after busy is
 	// released, so that the race detector reports a log that calls the
@@ -45,7 +45,7 @@ func newRecorder(t *testing.T) *recorder {
 }
 
 // Deliver implements ssehub.Listener.
-func (r *recorder) Deliver(e *ssehub.Entry, tok ssehub.Token) {
+func (r *recorder) Deliver(e *ssehub.Entry, ticket ssehub.Ticket) {
 	if !r.busy.CompareAndSwap(false, true) {
 		r.fail("listener called for entry %d while another call was running", e.Seq)
 	}
@@ -54,10 +54,10 @@ func (r *recorder) Deliver(e *ssehub.Entry, tok ssehub.Token) {
 		r.hook(e)
 	}
 	r.mu.Lock()
-	if r.toks == nil {
-		r.toks = make(map[uint64]ssehub.Token)
+	if r.tickets == nil {
+		r.tickets = make(map[uint64]ssehub.Ticket)
 	}
-	r.toks[e.Seq] = tok
+	r.tickets[e.Seq] = ticket
 	r.mu.Unlock()
 	r.busy.Store(false)
 	if n := len(r.entries); n > 0 && e.Seq != r.entries[n-1].Seq+1 {
@@ -73,13 +73,13 @@ func (r *recorder) Skip(through uint64) {
 	r.fail("Skip(%d) called: a log that records every entry itself never loses continuity", through)
 }
 
-// token returns the Token Deliver got with entry seq, and whether entry
+// ticket returns the Ticket Deliver got with entry seq, and whether entry
 // seq was delivered.
-func (r *recorder) token(seq uint64) (ssehub.Token, bool) {
+func (r *recorder) ticket(seq uint64) (ssehub.Ticket, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	tok, ok := r.toks[seq]
-	return tok, ok
+	ticket, ok := r.tickets[seq]
+	return ticket, ok
 }
 
 // fail reports a failure of the listener's checks, unless the test is over
