@@ -197,13 +197,13 @@ type listener struct{ h *Hub }
 
 // Deliver encodes e once and queues the bytes on every local connection e
 // targets. Entries arrive in sequence order, one at a time.
-func (l listener) Deliver(e *Entry, src *Message) {
+func (l listener) Deliver(e *Entry, ticket Ticket) {
 	h := l.h
 	frame := sse.AppendEvent(make([]byte, 0, 32+len(e.Type)+len(e.Data)), e.ID(), e.Type, e.Data)
 	// Advance head before fanning out: a stream registered too late for
 	// this fan-out then reads a head that already counts e, and starts after it.
 	advance(&h.head, e.Seq)
-	pub := h.pending.lookup(src)
+	pub := h.pending.lookup(ticket)
 	n := h.reg.fanOut(&e.Message, item{seq: e.Seq, frame: frame}, pub)
 	pub.queued(n)
 	h.tally.delivered(n)

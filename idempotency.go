@@ -3,6 +3,7 @@ package ssehub
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 )
@@ -35,14 +36,15 @@ func (h *Hub) PublishOnce(ctx context.Context, key string, msgs []Message) ([]Re
 
 	pubs := make([]*publication, len(msgs))
 	recorded := make([]*Message, len(msgs)) // nil for the ephemeral ones
+	tickets := make([]Ticket, len(msgs))
 	for i, m := range msgs {
 		if !m.Ephemeral {
 			pubs[i] = h.pending.add(m)
-			recorded[i] = &pubs[i].msg
+			recorded[i], tickets[i] = &pubs[i].msg, pubs[i].ticket
 		}
 	}
 	aw := h.tally.stopwatch()
-	entries, earlier, err := il.AppendOnce(ctx, key, digest(msgs), recorded)
+	entries, earlier, err := il.AppendOnce(ctx, key, digest(msgs), recorded, tickets)
 	aw.appendDone(err)
 	counts := make([]int, len(msgs))
 	for i, p := range pubs {
@@ -85,15 +87,61 @@ func repeatedReceipts(seqs []uint64) []Receipt {
 // IdempotentLog.
 var ErrNoIdempotency = errors.New("ssehub: this hub's log does not support idempotency keys")
 
-// digest identifies a request's messages, in order, for idempotency.
+// digest identifies a request's messages, in order, for idempotency. Logs
+// store it with the key, durably, and compare a retry's with it, so for
+// given messages it must never change, whatever becomes of the storage
+// codec (Entry.MarshalBinary): its encoding is fixed here, and a test pins
+// its value. It is the SHA-256 of, for each message in order,
+//
+//	"<n>:<ephemeral>:"  n, decimal, and Ephemeral as true or false
+//	n bytes:            digestPrefix
+//	                    flags byte (bit 0: Broadcast)
+//	                    uvarint count, then count × (uvarint length, bytes)   Clients
+//	                    uvarint count, then count × (uvarint length, bytes)   Topics
+//	                    uvarint length, bytes                                 Type
+//	                    uvarint length, bytes                                 Data
+//
+// The length-prefixed fields make the joined encodings unambiguous.
 func digest(msgs []Message) [32]byte {
 	h := sha256.New()
-	for _, m := range msgs {
-		enc, _ := (&Entry{Message: m}).MarshalBinary() // length-prefixed fields: unambiguous when joined
+	var enc []byte
+	for i := range msgs {
+		m := &msgs[i]
+		enc = append(enc[:0], digestPrefix...)
+		var flags byte
+		if m.Broadcast {
+			flags |= 1
+		}
+		enc = append(enc, flags)
+		enc = appendDigestStrings(enc, m.Clients)
+		enc = appendDigestStrings(enc, m.Topics)
+		enc = appendDigestBytes(enc, m.Type)
+		enc = appendDigestBytes(enc, string(m.Data))
 		fmt.Fprintf(h, "%d:%t:", len(enc), m.Ephemeral)
 		h.Write(enc)
 	}
 	var d [32]byte
 	h.Sum(d[:0])
 	return d
+}
+
+// digestPrefix starts each message's encoding in digest. These bytes are
+// what the entry codec's version 1 wrote before the flags for an entry
+// with no sequence number and the zero time (the version byte, uvarint 0,
+// and the varint that time.Time{}.UnixNano() gives), which is how digests
+// were made until the encoding was fixed here: the keys stored then still
+// match a retry.
+var digestPrefix = []byte{0x01, 0x00, 0xff, 0xff, 0xaf, 0xae, 0x98, 0x85, 0xfe, 0xcd, 0xbc, 0x01}
+
+func appendDigestStrings(b []byte, ss []string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(ss)))
+	for _, s := range ss {
+		b = appendDigestBytes(b, s)
+	}
+	return b
+}
+
+func appendDigestBytes(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
 }

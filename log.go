@@ -45,10 +45,11 @@ type Log interface {
 
 	// Append records m (already validated), assigns it the next sequence
 	// number, and returns the entry once it is durable and Deliver has been
-	// called with it (or Skip with a number at least its own). On error
-	// nothing was recorded or delivered. The log may keep m's slices; the
-	// caller must not change them afterwards. The entry returned may be a
-	// different value from the one Deliver received, with the same contents.
+	// called with it and ticket (or Skip with a number at least its own). On
+	// error nothing was recorded or delivered. The log may keep m's slices;
+	// the caller must not change them afterwards. The entry returned may be
+	// a different value from the one Deliver received, with the same
+	// contents.
 	//
 	// A shared log whose feed cannot reach the listener in time (its
 	// store became unreachable right after accepting m) may return the
@@ -57,7 +58,7 @@ type Log interface {
 	// not be reached: nothing was recorded, unless the store accepted m
 	// just as the connection failed (a publisher that must know retries
 	// with an idempotency key; see IdempotentLog).
-	Append(ctx context.Context, m *Message) (*Entry, error)
+	Append(ctx context.Context, m *Message, ticket Ticket) (*Entry, error)
 
 	// ReadAfter calls fn, in order, with each retained entry that sub
 	// receives (see Subscription.Receives; every entry when sub is nil)
@@ -81,13 +82,23 @@ type Log interface {
 	Close() error
 }
 
+// A Ticket is what a Hub hands its Log with each message it appends, and
+// gets back with that message's entry from Listener.Deliver: it is how the
+// hub tells the entries of its own appends (whose publishers wait on them)
+// from entries recorded elsewhere, whatever values the log makes and
+// passes around. A log hands it back unchanged and gives it no other
+// meaning; it need not keep it once the entry is delivered. The zero Ticket
+// is no ticket. (Like a cloakroom ticket: the hub keeps what it stands for.)
+type Ticket uint64
+
 // A Listener receives a Log's entries as they are recorded. A Hub is one.
 type Listener interface {
 	// Deliver is called once per entry, in sequence order, one call at a
-	// time. src is the Message passed to the Append or AppendBatch of this
-	// Log value that recorded e, or nil when e was recorded elsewhere (by
-	// another process sharing the log). Deliver must not block: it queues.
-	Deliver(e *Entry, src *Message)
+	// time. ticket is the Ticket handed, with e's message, to the Append,
+	// AppendBatch or AppendOnce of this Log value that recorded e; zero
+	// when e was recorded elsewhere (by another process sharing the log)
+	// or was given none. Deliver must not block: it queues.
+	Deliver(e *Entry, ticket Ticket)
 
 	// Skip says that continuity is broken: the entries numbered up to and
 	// including through that have not been delivered never will be (a
@@ -105,8 +116,9 @@ type BatchLog interface {
 	Log
 	// AppendBatch is Append for several messages: it returns their entries,
 	// in order, once all are durable and have been delivered; on error none
-	// was recorded or delivered.
-	AppendBatch(ctx context.Context, msgs []*Message) ([]*Entry, error)
+	// was recorded or delivered. tickets[i] is msgs[i]'s Ticket; tickets
+	// may be nil: no tickets.
+	AppendBatch(ctx context.Context, msgs []*Message, tickets []Ticket) ([]*Entry, error)
 }
 
 // ErrNotRetained is returned by Log.ReadAfter when an entry after the given
@@ -166,9 +178,10 @@ type IdempotentLog interface {
 	// Otherwise it appends msgs as AppendBatch does and remembers key with
 	// digest and the new sequence numbers (those of msgs, 0 for each nil
 	// message: msgs may hold nils for messages not to append), durably if
-	// the log is, in the same commit. Concurrent AppendOnce calls with one
-	// key append once.
-	AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*Message) (entries []*Entry, earlier []uint64, err error)
+	// the log is, in the same commit. tickets are the messages' Tickets, as
+	// for AppendBatch (tickets[i] goes with msgs[i], nil or not). Concurrent
+	// AppendOnce calls with one key append once.
+	AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*Message, tickets []Ticket) (entries []*Entry, earlier []uint64, err error)
 }
 
 // ErrKeyReused is returned by IdempotentLog.AppendOnce, and by

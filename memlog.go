@@ -115,8 +115,8 @@ func (l *MemoryLog) Listen(fn Listener) {
 
 // Append implements Log. The listener runs under the log's lock, which is
 // what keeps deliveries in sequence order.
-func (l *MemoryLog) Append(ctx context.Context, m *Message) (*Entry, error) {
-	entries, err := l.AppendBatch(ctx, []*Message{m})
+func (l *MemoryLog) Append(ctx context.Context, m *Message, ticket Ticket) (*Entry, error) {
+	entries, err := l.AppendBatch(ctx, []*Message{m}, []Ticket{ticket})
 	if err != nil {
 		return nil, err
 	}
@@ -124,7 +124,7 @@ func (l *MemoryLog) Append(ctx context.Context, m *Message) (*Entry, error) {
 }
 
 // AppendBatch implements BatchLog.
-func (l *MemoryLog) AppendBatch(ctx context.Context, msgs []*Message) ([]*Entry, error) {
+func (l *MemoryLog) AppendBatch(ctx context.Context, msgs []*Message, tickets []Ticket) ([]*Entry, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -133,11 +133,11 @@ func (l *MemoryLog) AppendBatch(ctx context.Context, msgs []*Message) ([]*Entry,
 	if l.closed {
 		return nil, ErrClosed
 	}
-	return l.appendLocked(msgs), nil
+	return l.appendLocked(msgs, tickets), nil
 }
 
 // AppendOnce implements IdempotentLog.
-func (l *MemoryLog) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*Message) ([]*Entry, []uint64, error) {
+func (l *MemoryLog) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*Message, tickets []Ticket) ([]*Entry, []uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
@@ -154,12 +154,16 @@ func (l *MemoryLog) AppendOnce(ctx context.Context, key string, digest [32]byte,
 		return nil, rec.seqs, nil
 	}
 	var real []*Message
-	for _, m := range msgs {
+	var realTickets []Ticket
+	for i, m := range msgs {
 		if m != nil {
 			real = append(real, m)
+			if tickets != nil {
+				realTickets = append(realTickets, tickets[i])
+			}
 		}
 	}
-	entries := l.appendLocked(real)
+	entries := l.appendLocked(real, realTickets)
 	seqs := make([]uint64, len(msgs))
 	for i, j := 0, 0; i < len(msgs); i++ {
 		if msgs[i] != nil {
@@ -171,8 +175,9 @@ func (l *MemoryLog) AppendOnce(ctx context.Context, key string, digest [32]byte,
 	return entries, nil, nil
 }
 
-// appendLocked appends msgs; l.mu is held.
-func (l *MemoryLog) appendLocked(msgs []*Message) []*Entry {
+// appendLocked appends msgs, with their tickets (none if tickets is nil);
+// l.mu is held.
+func (l *MemoryLog) appendLocked(msgs []*Message, tickets []Ticket) []*Entry {
 	now := l.nowFunc()
 	entries := make([]*Entry, len(msgs))
 	for i, m := range msgs {
@@ -192,7 +197,11 @@ func (l *MemoryLog) appendLocked(msgs []*Message) []*Entry {
 	l.expire(now)
 	if l.listen != nil {
 		for i, e := range entries {
-			l.listen.Deliver(e, msgs[i])
+			var ticket Ticket
+			if tickets != nil {
+				ticket = tickets[i]
+			}
+			l.listen.Deliver(e, ticket)
 		}
 	}
 	return entries

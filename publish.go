@@ -3,6 +3,7 @@ package ssehub
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 
 	"github.com/ssehub/ssehub/sse"
 )
@@ -41,7 +42,7 @@ func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
 // publisher's own writes to streams.
 func (h *Hub) record(ctx context.Context, p *publication) (*Entry, int, error) {
 	w := h.tally.stopwatch()
-	e, err := h.cfg.Log.Append(ctx, &p.msg)
+	e, err := h.cfg.Log.Append(ctx, &p.msg, p.ticket)
 	w.appendDone(err)
 	n, wrote := h.pending.finish(p)
 	w.publishDone(wrote)
@@ -68,13 +69,14 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 	defer w.publishDone(true)
 	var pubs []*publication
 	var recorded []*Message
+	var tickets []Ticket
 	for _, m := range msgs {
 		if !m.Ephemeral {
 			p := h.pending.add(m) // a copy: the caller's slice stays as it was
-			pubs, recorded = append(pubs, p), append(recorded, &p.msg)
+			pubs, recorded, tickets = append(pubs, p), append(recorded, &p.msg), append(tickets, p.ticket)
 		}
 	}
-	entries, err := h.appendAll(ctx, recorded)
+	entries, err := h.appendAll(ctx, recorded, tickets)
 	counts := make([]int, len(pubs))
 	for i, p := range pubs {
 		counts[i], _ = h.pending.finish(p)
@@ -98,21 +100,22 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 	return receipts, err
 }
 
-// appendAll appends msgs in one batch when the log can, one by one if not.
-func (h *Hub) appendAll(ctx context.Context, msgs []*Message) ([]*Entry, error) {
+// appendAll appends msgs, with their tickets, in one batch when the log
+// can, one by one if not.
+func (h *Hub) appendAll(ctx context.Context, msgs []*Message, tickets []Ticket) ([]*Entry, error) {
 	if len(msgs) == 0 {
 		return nil, nil
 	}
 	if bl, ok := h.cfg.Log.(BatchLog); ok {
 		w := h.tally.stopwatch()
-		entries, err := bl.AppendBatch(ctx, msgs)
+		entries, err := bl.AppendBatch(ctx, msgs, tickets)
 		w.appendDone(err)
 		return entries, err
 	}
 	var entries []*Entry
-	for _, m := range msgs {
+	for i, m := range msgs {
 		w := h.tally.stopwatch()
-		e, err := h.cfg.Log.Append(ctx, m)
+		e, err := h.cfg.Log.Append(ctx, m, tickets[i])
 		w.appendDone(err)
 		if err != nil {
 			return entries, err
@@ -134,36 +137,40 @@ func (h *Hub) publishEphemeral(m *Message) Receipt {
 	return Receipt{Connections: n}
 }
 
-// publications finds, for the Log's listener, the publication of a message
-// by the address the hub passed to Append: the Log hands the listener that
-// address back (Listener.Deliver's src), whatever entry value it made.
+// publications finds, for the Log's listener, the publication of an entry
+// by the Ticket the hub handed to Append with its message: the Log hands the
+// listener that ticket back (Listener.Deliver), whatever entry value it made.
 type publications struct {
-	hub *Hub
-	mu  sync.Mutex
-	m   map[*Message]*publication
+	hub  *Hub
+	next atomic.Uint64 // the last ticket issued; the first is 1 (0 is no ticket)
+	mu   sync.Mutex
+	m    map[Ticket]*publication
 }
 
 func (ps *publications) init(h *Hub) {
 	ps.hub = h
-	ps.m = make(map[*Message]*publication)
+	ps.m = make(map[Ticket]*publication)
 }
 
-// add registers a publication of a copy of m, to be appended as p.msg.
+// add registers a publication of a copy of m, to be appended as p.msg with
+// p.ticket.
 func (ps *publications) add(m Message) *publication {
-	p := &publication{hub: ps.hub, msg: m}
+	p := &publication{hub: ps.hub, msg: m, ticket: Ticket(ps.next.Add(1))}
 	ps.mu.Lock()
-	ps.m[&p.msg] = p
+	ps.m[p.ticket] = p
 	ps.mu.Unlock()
 	return p
 }
 
-func (ps *publications) lookup(src *Message) *publication {
-	if src == nil {
+// lookup returns the publication of ticket, or nil for an entry recorded
+// elsewhere (ticket zero) or one whose publisher has finished.
+func (ps *publications) lookup(ticket Ticket) *publication {
+	if ticket == 0 {
 		return nil
 	}
 	ps.mu.Lock()
 	defer ps.mu.Unlock()
-	return ps.m[src]
+	return ps.m[ticket]
 }
 
 // finish unregisters p once its Append returned, writes what was left to
@@ -171,7 +178,7 @@ func (ps *publications) lookup(src *Message) *publication {
 // and whether the publisher wrote to any.
 func (ps *publications) finish(p *publication) (n int, wrote bool) {
 	ps.mu.Lock()
-	delete(ps.m, &p.msg)
+	delete(ps.m, p.ticket)
 	ps.mu.Unlock()
 	return p.finish()
 }

@@ -28,7 +28,7 @@ func newStuckLog() *stuckLog {
 	}
 }
 
-func (l *stuckLog) Append(ctx context.Context, m *ssehub.Message) (*ssehub.Entry, error) {
+func (l *stuckLog) Append(ctx context.Context, m *ssehub.Message, ticket ssehub.Ticket) (*ssehub.Entry, error) {
 	select {
 	case <-l.stuck:
 		l.waiting.Add(1)
@@ -36,7 +36,7 @@ func (l *stuckLog) Append(ctx context.Context, m *ssehub.Message) (*ssehub.Entry
 		<-l.release
 	default:
 	}
-	return l.MemoryLog.Append(ctx, m)
+	return l.MemoryLog.Append(ctx, m, ticket)
 }
 
 // gappyLog is a MemoryLog that, while losing is set, records entries but
@@ -59,25 +59,25 @@ type gappyListener struct {
 	ssehub.Listener
 }
 
-func (g gappyListener) Deliver(e *ssehub.Entry, src *ssehub.Message) {
+func (g gappyListener) Deliver(e *ssehub.Entry, ticket ssehub.Ticket) {
 	if g.log.losing.Load() {
 		g.Listener.Skip(e.Seq)
 		return
 	}
-	g.Listener.Deliver(e, src)
+	g.Listener.Deliver(e, ticket)
 }
 
 // copyingLog is a MemoryLog that hands its listener a copy of each entry
-// and no src, and returns yet another copy from Append: nothing about the
-// values may be relied on beyond the contract.
+// (with its ticket), and returns yet another copy from Append: nothing about
+// the values may be relied on beyond the contract.
 type copyingLog struct {
 	*ssehub.MemoryLog
 }
 
 func (l *copyingLog) Listen(fn ssehub.Listener) { l.MemoryLog.Listen(copyingListener{fn}) }
 
-func (l *copyingLog) Append(ctx context.Context, m *ssehub.Message) (*ssehub.Entry, error) {
-	e, err := l.MemoryLog.Append(ctx, m)
+func (l *copyingLog) Append(ctx context.Context, m *ssehub.Message, ticket ssehub.Ticket) (*ssehub.Entry, error) {
+	e, err := l.MemoryLog.Append(ctx, m, ticket)
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +87,7 @@ func (l *copyingLog) Append(ctx context.Context, m *ssehub.Message) (*ssehub.Ent
 
 type copyingListener struct{ ssehub.Listener }
 
-func (c copyingListener) Deliver(e *ssehub.Entry, src *ssehub.Message) {
+func (c copyingListener) Deliver(e *ssehub.Entry, ticket ssehub.Ticket) {
 	cp := *e
-	c.Listener.Deliver(&cp, src)
+	c.Listener.Deliver(&cp, ticket)
 }

@@ -273,11 +273,12 @@ const maxInlineWrites = 4
 // publisher's goroutine writes once the log has returned. The fan-out may
 // run on another goroutine (a durable log's committer), so the hand-over is
 // guarded: once the publisher has finished, writers go to the pool. A nil
-// publication (an entry published elsewhere, an unknown src) sends every
+// publication (an entry published elsewhere, an unknown ticket) sends every
 // writer to the pool.
 type publication struct {
-	hub *Hub
-	msg Message // what the hub passes to Append: Deliver's src names the publication
+	hub    *Hub
+	msg    Message // what the hub passes to Append: a copy, so the caller's value stays as it was
+	ticket Ticket  // handed to Append with msg; Deliver hands it back
 
 	mu      sync.Mutex
 	done    bool

@@ -102,13 +102,8 @@ func check(tx *bbolt.Tx) (version, head uint64, err error) {
 		return 0, 0, fmt.Errorf("corrupt ssehub log: no %q bucket", entriesBucket)
 	}
 	if version >= 2 {
-		if tx.Bucket(droppedBucket) == nil {
-			return 0, 0, fmt.Errorf("corrupt ssehub log: no %q bucket", droppedBucket)
-		}
-		for _, k := range []string{dropFloorKey, dropAnyKey, dropCountKey, string(bytesKey)} {
-			if v := meta.Get([]byte(k)); len(v) != 8 {
-				return 0, 0, fmt.Errorf("corrupt ssehub log: %q is %d bytes, want 8", k, len(v))
-			}
+		if err := checkVersion2(tx, meta); err != nil {
+			return 0, 0, err
 		}
 	}
 	if k, _ := entries.Cursor().Last(); k != nil {
@@ -120,6 +115,20 @@ func check(tx *bbolt.Tx) (version, head uint64, err error) {
 		}
 	}
 	return version, head, nil
+}
+
+// checkVersion2 checks what version 2 added: the dropped bucket, and the
+// dropped index's and the entries' sizes in meta.
+func checkVersion2(tx *bbolt.Tx, meta *bbolt.Bucket) error {
+	if tx.Bucket(droppedBucket) == nil {
+		return fmt.Errorf("corrupt ssehub log: no %q bucket", droppedBucket)
+	}
+	for _, k := range []string{dropFloorKey, dropAnyKey, dropCountKey, string(bytesKey)} {
+		if v := meta.Get([]byte(k)); len(v) != 8 {
+			return fmt.Errorf("corrupt ssehub log: %q is %d bytes, want 8", k, len(v))
+		}
+	}
+	return nil
 }
 
 // create makes the buckets of a new log, whose head is 0.

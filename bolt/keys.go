@@ -72,7 +72,7 @@ func (ks *keyStore) repeat(r *request) bool {
 	if ks.now.Sub(at) > ks.window {
 		return false
 	}
-	r.es, r.src = nil, nil
+	r.es, r.esTickets = nil, nil
 	if !bytes.Equal(v[:32], r.digest[:]) {
 		r.err = ssehub.ErrKeyReused
 		return true

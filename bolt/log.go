@@ -84,11 +84,12 @@ func (l *Log) Check(context.Context) error {
 // A request is one Append (or AppendBatch) waiting for the committer. es
 // and err are set before done is closed.
 type request struct {
-	msgs []*ssehub.Message
-	es   []*ssehub.Entry
-	src  []*ssehub.Message // the messages es were appended from, in order
-	err  error
-	done chan struct{}
+	msgs      []*ssehub.Message
+	tickets   []ssehub.Ticket // msgs' tickets; nil for none
+	es        []*ssehub.Entry
+	esTickets []ssehub.Ticket // the tickets of es, in order
+	err       error
+	done      chan struct{}
 
 	// An AppendOnce: its key and digest, and what an earlier append under
 	// the key got, if there was one.
@@ -96,6 +97,14 @@ type request struct {
 	key     string
 	digest  [32]byte
 	earlier []uint64
+}
+
+// ticketOf returns the ticket of message i.
+func (r *request) ticketOf(i int) ssehub.Ticket {
+	if r.tickets == nil {
+		return 0
+	}
+	return r.tickets[i]
 }
 
 // Open opens the log stored at path, creating the file if it does not exist
@@ -145,8 +154,8 @@ func (l *Log) Listen(fn ssehub.Listener) {
 // committed and fsynced and the entry has been passed to the listener.
 // ctx is only checked before the committer takes the Append; from then on
 // Append waits for the outcome.
-func (l *Log) Append(ctx context.Context, m *ssehub.Message) (*ssehub.Entry, error) {
-	es, err := l.AppendBatch(ctx, []*ssehub.Message{m})
+func (l *Log) Append(ctx context.Context, m *ssehub.Message, ticket ssehub.Ticket) (*ssehub.Entry, error) {
+	es, err := l.AppendBatch(ctx, []*ssehub.Message{m}, []ssehub.Ticket{ticket})
 	if err != nil {
 		return nil, err
 	}
@@ -155,8 +164,8 @@ func (l *Log) Append(ctx context.Context, m *ssehub.Message) (*ssehub.Entry, err
 
 // AppendBatch implements ssehub.BatchLog: the messages are committed in one
 // transaction (with whatever other Appends are waiting), as Append.
-func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message) ([]*ssehub.Entry, error) {
-	r := &request{msgs: msgs, done: make(chan struct{})}
+func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message, tickets []ssehub.Ticket) ([]*ssehub.Entry, error) {
+	r := &request{msgs: msgs, tickets: tickets, done: make(chan struct{})}
 	if err := l.do(ctx, r); err != nil {
 		return nil, err
 	}
@@ -166,8 +175,8 @@ func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message) ([]*ssehu
 // AppendOnce implements ssehub.IdempotentLog. The keys are stored with the
 // entries, in the same commit, so a key survives a crash exactly when its
 // entries do.
-func (l *Log) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message) ([]*ssehub.Entry, []uint64, error) {
-	r := &request{msgs: msgs, once: true, key: key, digest: digest, done: make(chan struct{})}
+func (l *Log) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message, tickets []ssehub.Ticket) ([]*ssehub.Entry, []uint64, error) {
+	r := &request{msgs: msgs, tickets: tickets, once: true, key: key, digest: digest, done: make(chan struct{})}
 	if err := l.do(ctx, r); err != nil {
 		return nil, nil, err
 	}
@@ -272,7 +281,7 @@ func (l *Log) commit(batch []*request) {
 	if fn := l.listen.Load(); fn != nil && *fn != nil {
 		for _, r := range batch {
 			for i, e := range r.es {
-				(*fn).Deliver(e, r.src[i])
+				(*fn).Deliver(e, r.esTickets[i])
 			}
 		}
 	}

@@ -54,8 +54,8 @@ func TestConformanceFromFile(t *testing.T) {
 // listenFunc is a Listener that calls itself with every entry.
 type listenFunc func(*ssehub.Entry)
 
-func (f listenFunc) Deliver(e *ssehub.Entry, _ *ssehub.Message) { f(e) }
-func (f listenFunc) Skip(uint64)                                {}
+func (f listenFunc) Deliver(e *ssehub.Entry, _ ssehub.Ticket) { f(e) }
+func (f listenFunc) Skip(uint64)                              {}
 
 func mustOpen(t testing.TB, path string, r ssehub.Retention) *Log {
 	t.Helper()
@@ -79,7 +79,7 @@ func broadcast(text string) *ssehub.Message {
 
 func mustAppend(t testing.TB, l *Log, text string) *ssehub.Entry {
 	t.Helper()
-	e, err := l.Append(context.Background(), broadcast(text))
+	e, err := l.Append(context.Background(), broadcast(text), 0)
 	if err != nil {
 		t.Fatalf("Append %q: %v", text, err)
 	}
@@ -328,7 +328,7 @@ func TestFailedCommit(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 8 {
 		wg.Go(func() {
-			if e, err := l.Append(context.Background(), broadcast("fails")); !errors.Is(err, boom) {
+			if e, err := l.Append(context.Background(), broadcast("fails"), 0); !errors.Is(err, boom) {
 				t.Errorf("Append in a failing transaction = %v, %v; want an error wrapping %v", e, err, boom)
 			}
 		})
@@ -366,7 +366,7 @@ func TestFailedCommitStopsAppends(t *testing.T) {
 		return fsyncErr // written, but reported as failed
 	}
 	for _, data := range []string{"uncertain", "after the failure"} {
-		if e, err := l.Append(context.Background(), broadcast(data)); !errors.Is(err, fsyncErr) {
+		if e, err := l.Append(context.Background(), broadcast(data), 0); !errors.Is(err, fsyncErr) {
 			t.Errorf("Append(%q) = %v, %v; want an error wrapping %v", data, e, err, fsyncErr)
 		}
 	}
@@ -391,7 +391,7 @@ func TestAppendCanceledContext(t *testing.T) {
 	defer mustClose(t, l)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if e, err := l.Append(ctx, broadcast("x")); !errors.Is(err, context.Canceled) {
+	if e, err := l.Append(ctx, broadcast("x"), 0); !errors.Is(err, context.Canceled) {
 		t.Fatalf("Append with a canceled context = %v, %v; want context.Canceled", e, err)
 	}
 	if e := mustAppend(t, l, "y"); e.Seq != 1 {
@@ -410,7 +410,7 @@ func TestCloseDuringAppends(t *testing.T) {
 	for range 16 {
 		wg.Go(func() {
 			for {
-				e, err := l.Append(context.Background(), broadcast("x"))
+				e, err := l.Append(context.Background(), broadcast("x"), 0)
 				if errors.Is(err, ssehub.ErrClosed) {
 					return
 				}
@@ -535,7 +535,7 @@ func crashChild(path string) {
 	for g := range 8 {
 		wg.Go(func() {
 			for i := 0; time.Now().Before(deadline); i++ {
-				e, err := l.Append(context.Background(), broadcast(fmt.Sprintf("child %d-%d", g, i)))
+				e, err := l.Append(context.Background(), broadcast(fmt.Sprintf("child %d-%d", g, i)), 0)
 				if err != nil {
 					fmt.Fprintln(os.Stderr, err)
 					os.Exit(2)
@@ -560,7 +560,7 @@ func BenchmarkAppend(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, err := l.Append(context.Background(), m); err != nil {
+			if _, err := l.Append(context.Background(), m, 0); err != nil {
 				b.Error(err)
 				return
 			}
@@ -576,7 +576,7 @@ func BenchmarkAppendSerial(b *testing.B) {
 	commits := l.commits.Load()
 	b.ResetTimer()
 	for range b.N {
-		if _, err := l.Append(context.Background(), m); err != nil {
+		if _, err := l.Append(context.Background(), m, 0); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -599,7 +599,7 @@ func TestReadAfterAcrossChunks(t *testing.T) {
 	for i := range msgs {
 		msgs[i] = broadcast(fmt.Sprint(i))
 	}
-	es, err := l.AppendBatch(context.Background(), msgs)
+	es, err := l.AppendBatch(context.Background(), msgs, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
 		if r.once && keys.repeat(r) {
 			continue
 		}
-		r.es, r.src = nil, nil
+		r.es, r.esTickets = nil, nil
 		seqs := make([]uint64, len(r.msgs))
 		for i, m := range r.msgs {
 			if m == nil {
@@ -62,7 +62,7 @@ func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
 			if err := b.Put(seqKey(seq), v); err != nil {
 				return nil, fmt.Errorf("put entry %d: %w", seq, err)
 			}
-			r.es, r.src = append(r.es, e), append(r.src, m)
+			r.es, r.esTickets = append(r.es, e), append(r.esTickets, r.ticketOf(i))
 			entries = append(entries, e)
 			total += uint64(e.Size())
 			seqs[i] = seq

@@ -15,7 +15,7 @@ import (
 
 func appendTo(t *testing.T, l *Log, client string) *ssehub.Entry {
 	t.Helper()
-	e, err := l.Append(context.Background(), &ssehub.Message{Clients: []string{client}, Data: []byte("to " + client)})
+	e, err := l.Append(context.Background(), &ssehub.Message{Clients: []string{client}, Data: []byte("to " + client)}, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,14 +199,14 @@ func TestReadAcrossFileAndMemory(t *testing.T) {
 func TestKeysSurviveReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log.db")
 	l := mustOpen(t, path, ssehub.Retention{})
-	es, _, err := l.AppendOnce(context.Background(), "retry-me", [32]byte{9}, []*ssehub.Message{broadcast("once")})
+	es, _, err := l.AppendOnce(context.Background(), "retry-me", [32]byte{9}, []*ssehub.Message{broadcast("once")}, nil)
 	if err != nil || len(es) != 1 {
 		t.Fatalf("AppendOnce: %d entries, %v", len(es), err)
 	}
 	mustClose(t, l)
 	l = mustOpen(t, path, ssehub.Retention{})
 	defer mustClose(t, l)
-	again, earlier, err := l.AppendOnce(context.Background(), "retry-me", [32]byte{9}, []*ssehub.Message{broadcast("once")})
+	again, earlier, err := l.AppendOnce(context.Background(), "retry-me", [32]byte{9}, []*ssehub.Message{broadcast("once")}, nil)
 	if err != nil || len(again) != 0 || len(earlier) != 1 || earlier[0] != es[0].Seq {
 		t.Fatalf("after reopening: %d entries, earlier %v, %v; want none and [%d]", len(again), earlier, err, es[0].Seq)
 	}

@@ -15,7 +15,8 @@ import (
 //
 //	t  the append time, microseconds since the Unix epoch (Redis's clock)
 //	s  Entry.Size, which MaxBytes bounds
-//	n  the token of the node that appended it (see tokens)
+//	n  the mark of the node that appended it: its origin and the
+//	   message's ssehub.Ticket (see origin)
 //	k  the target keys (ssehub.TargetKey.String), one per line, in
 //	   Message.EachTargetKey's order: "*" for a broadcast, "c"+client
 //	   id, "t"+topic

@@ -11,7 +11,7 @@
 //
 //	<prefix>:{log}:stream    the entries: stream ids <seq>-0, fields t (append
 //	                         time, µs), s (Entry.Size), n (the appending
-//	                         node's token), k (target keys), y (type), d (data)
+//	                         node's mark), k (target keys), y (type), d (data)
 //	<prefix>:{log}:meta      base (the head before the first entry), head,
 //	                         bytes (sum of the retained entries' sizes), the
 //	                         dropped index's floor and any, and epoch
@@ -35,18 +35,18 @@
 // Each node's feed, one goroutine on a connection of its own, reads the
 // stream in order with XREAD BLOCK and delivers every entry to the listener,
 // its own and every other node's, so that all nodes deliver the same entries
-// in the same order; Listener.Deliver's src is found by the token the
-// appending node stored with each entry. Append returns once its own feed
-// has delivered the entries, or after about two seconds if Redis went away
-// right after accepting them. Because entries are numbered consecutively,
-// the feed knows when it missed some (trimmed before it read them, or a log
-// created afresh: a new base) and calls Skip; the hub then ends its streams,
-// and their clients resume from the log. A feed that finds the head below
-// what it has delivered (Redis restarted from an older snapshot, or a
-// lagging replica took over) raises the head, so that no id is issued twice,
-// and the epoch, so that every feed skips. When Redis cannot be reached the
-// feed logs it once, retries with a capped backoff, and resumes from where
-// it was.
+// in the same order; the Ticket Listener.Deliver hands back is stored with
+// each entry, after a mark naming the Log value that appended it. Append
+// returns once its own feed has delivered the entries, or after about two
+// seconds if Redis went away right after accepting them. Because entries are
+// numbered consecutively, the feed knows when it missed some (trimmed before
+// it read them, or a log created afresh: a new base) and calls Skip; the hub
+// then ends its streams, and their clients resume from the log. A feed that
+// finds the head below what it has delivered (Redis restarted from an older
+// snapshot, or a lagging replica took over) raises the head, so that no id
+// is issued twice, and the epoch, so that every feed skips. When Redis
+// cannot be reached the feed logs it once, retries with a capped backoff,
+// and resumes from where it was.
 //
 // Why blocking reads of the stream itself, not Pub/Sub: a Pub/Sub message
 // published while a node is disconnected is lost to it, and a node would

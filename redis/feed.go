@@ -229,12 +229,12 @@ func (f *feed) deliverOne(x goredis.XMessage) int {
 		f.skip(seq)
 		return 0
 	}
-	token, _ := x.Values["n"].(string)
+	mark, _ := x.Values["n"].(string)
 	f.newest = e.Time
 	f.log.recent.Add(e)
 	f.begun.Store(seq)
 	if ln := f.log.listener(); ln != nil {
-		ln.Deliver(e, f.log.tokens.lookup(token))
+		ln.Deliver(e, f.log.origin.ticket(mark))
 	}
 	f.last = seq
 	f.delivered.advance(seq)

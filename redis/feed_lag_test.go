@@ -38,7 +38,7 @@ func TestFeedLagSlowDelivery(t *testing.T) {
 	rec.hook.Store(&hook)
 	done := make(chan error, 1)
 	go func() {
-		_, err := l.Append(context.Background(), broadcastMsg("slow to deliver"))
+		_, err := l.Append(context.Background(), broadcastMsg("slow to deliver"), 0)
 		done <- err
 	}()
 	eventually(t, "the lag growing while a delivery hangs", func() bool { return l.FeedLag() > 300*time.Millisecond })

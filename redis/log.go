@@ -43,7 +43,7 @@ type Log struct {
 	maxDropped int // bounds the dropped index
 
 	listen atomic.Pointer[ssehub.Listener]
-	tokens *tokens
+	origin origin          // marks the entries this Log value appends
 	recent *recent.Entries // the newest entries the feed delivered (see ReadAfter)
 	feed   *feed
 
@@ -83,7 +83,7 @@ func newLog(ctx context.Context, client *goredis.Client, opts LogOptions, tune l
 		ret:        opts.Retention,
 		logger:     opts.Logger,
 		maxDropped: tune.maxDropped,
-		tokens:     newTokens(),
+		origin:     newOrigin(),
 		recent:     recent.New(min(tune.recent, opts.Retention.MaxEntriesOrDefault())),
 		closed:     make(chan struct{}),
 		appends:    make(chan *pendingAppend),
@@ -110,8 +110,8 @@ func (l *Log) listener() ssehub.Listener {
 }
 
 // Append implements ssehub.Log.
-func (l *Log) Append(ctx context.Context, m *ssehub.Message) (*ssehub.Entry, error) {
-	es, _, err := l.write(ctx, "", [32]byte{}, []*ssehub.Message{m})
+func (l *Log) Append(ctx context.Context, m *ssehub.Message, ticket ssehub.Ticket) (*ssehub.Entry, error) {
+	es, _, err := l.write(ctx, "", [32]byte{}, []*ssehub.Message{m}, []ssehub.Ticket{ticket})
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +120,11 @@ func (l *Log) Append(ctx context.Context, m *ssehub.Message) (*ssehub.Entry, err
 
 // AppendBatch implements ssehub.BatchLog: the batch is one script, so
 // all or none of it is appended, with consecutive numbers.
-func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message) ([]*ssehub.Entry, error) {
+func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message, tickets []ssehub.Ticket) ([]*ssehub.Entry, error) {
 	if len(msgs) == 0 {
 		return nil, nil
 	}
-	es, _, err := l.write(ctx, "", [32]byte{}, msgs)
+	es, _, err := l.write(ctx, "", [32]byte{}, msgs, tickets)
 	return es, err
 }
 
@@ -132,15 +132,16 @@ func (l *Log) AppendBatch(ctx context.Context, msgs []*ssehub.Message) ([]*ssehu
 // written by the script that appends, so it holds across nodes and
 // concurrent calls; it lives for Retention.KeyWindow, and not across a
 // Redis that restarts empty.
-func (l *Log) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message) ([]*ssehub.Entry, []uint64, error) {
-	return l.write(ctx, key, digest, msgs)
+func (l *Log) AppendOnce(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message, tickets []ssehub.Ticket) ([]*ssehub.Entry, []uint64, error) {
+	return l.write(ctx, key, digest, msgs, tickets)
 }
 
-// write appends the non-nil msgs under key (none if ""), then waits for
+// write appends the non-nil msgs, with their tickets (none if tickets is
+// nil), under key (none if ""), then waits for
 // the feed to deliver them: at most deliverWait, and not past ctx's end or
 // Close. The entries are durable by then, so they are returned either way;
 // an error would tell the publisher that what was published was not.
-func (l *Log) write(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message) ([]*ssehub.Entry, []uint64, error) {
+func (l *Log) write(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message, tickets []ssehub.Ticket) ([]*ssehub.Entry, []uint64, error) {
 	select {
 	case <-l.closed:
 		return nil, nil, ssehub.ErrClosed
@@ -149,14 +150,12 @@ func (l *Log) write(ctx context.Context, key string, digest [32]byte, msgs []*ss
 	if err := ctx.Err(); err != nil {
 		return nil, nil, err
 	}
-	first := l.tokens.register(msgs)
-	defer l.tokens.release(first, len(msgs))
 	var r appendResult
 	var err error
 	if key == "" {
-		r, err = l.appendMerged(ctx, msgs, first)
+		r, err = l.appendMerged(ctx, msgs, tickets)
 	} else {
-		r, err = l.runAppend(ctx, key, digest, msgs, first)
+		r, err = l.runAppend(ctx, key, digest, msgs, tickets)
 	}
 	switch {
 	case err != nil:

@@ -25,7 +25,7 @@ func BenchmarkAppend(b *testing.B) {
 				b.ReportAllocs()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
-						if _, err := l.Append(context.Background(), m); err != nil {
+						if _, err := l.Append(context.Background(), m, 0); err != nil {
 							b.Error(err)
 							return
 						}

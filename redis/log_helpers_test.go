@@ -81,7 +81,7 @@ func (e *logEnv) openTuned(t testing.TB, prefix string, r ssehub.Retention, tune
 type logRecorder struct {
 	mu      sync.Mutex
 	entries []*ssehub.Entry
-	srcs    []*ssehub.Message
+	tickets []ssehub.Ticket
 	skips   []uint64
 	events  []string // "deliver <seq>" and "skip <through>", in order
 	logs    []slog.Record
@@ -90,14 +90,14 @@ type logRecorder struct {
 	hook atomic.Pointer[func(*ssehub.Entry)]
 }
 
-func (r *logRecorder) Deliver(e *ssehub.Entry, src *ssehub.Message) {
+func (r *logRecorder) Deliver(e *ssehub.Entry, ticket ssehub.Ticket) {
 	if hook := r.hook.Load(); hook != nil {
 		(*hook)(e)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.entries = append(r.entries, e)
-	r.srcs = append(r.srcs, src)
+	r.tickets = append(r.tickets, ticket)
 	r.events = append(r.events, fmt.Sprintf("deliver %d", e.Seq))
 }
 
@@ -115,16 +115,17 @@ func (r *logRecorder) delivered() []*ssehub.Entry {
 	return append([]*ssehub.Entry(nil), r.entries...)
 }
 
-// src returns the src the listener got with entry seq.
-func (r *logRecorder) src(seq uint64) *ssehub.Message {
+// ticket returns the ticket the listener got with entry seq, and whether it
+// got entry seq.
+func (r *logRecorder) ticket(seq uint64) (ssehub.Ticket, bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for i, e := range r.entries {
 		if e.Seq == seq {
-			return r.srcs[i]
+			return r.tickets[i], true
 		}
 	}
-	return nil
+	return 0, false
 }
 
 func (r *logRecorder) skipped() []uint64 {
@@ -229,7 +230,7 @@ func broadcastMsg(text string) *ssehub.Message {
 
 func mustAppendLog(t testing.TB, l *Log, m *ssehub.Message) *ssehub.Entry {
 	t.Helper()
-	e, err := l.Append(context.Background(), m)
+	e, err := l.Append(context.Background(), m, 0)
 	if err != nil {
 		t.Fatalf("Append %q: %v", m.Data, err)
 	}

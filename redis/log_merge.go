@@ -30,9 +30,10 @@ type pendingAppend struct {
 	ready chan struct{}
 }
 
-// appendMerged appends msgs (none nil) through the merge goroutine.
-func (l *Log) appendMerged(ctx context.Context, msgs []*ssehub.Message, firstToken uint64) (appendResult, error) {
-	mask, args, err := l.messageArgs(msgs, firstToken)
+// appendMerged appends msgs (none nil), with their tickets, through the
+// merge goroutine.
+func (l *Log) appendMerged(ctx context.Context, msgs []*ssehub.Message, tickets []ssehub.Ticket) (appendResult, error) {
+	mask, args, err := l.messageArgs(msgs, tickets)
 	if err != nil {
 		return appendResult{}, err
 	}

@@ -13,21 +13,24 @@ import (
 )
 
 // Two Log values on one Redis are two nodes: each delivers every entry, the
-// other's too, in the same order; only the appending node knows the src.
+// other's too, in the same order; only the appending node gets the ticket
+// its append was given.
 func TestNodesDeliverTheSameEntriesInOrder(t *testing.T) {
 	env := newLogEnv(t)
 	prefix := freshPrefix()
 	a, recA := env.open(t, prefix, ssehub.Retention{})
 	b, recB := env.open(t, prefix, ssehub.Retention{})
 
-	m := broadcastMsg("from a")
-	e := mustAppendLog(t, a, m)
-	recB.waitSeq(t, e.Seq)
-	if got := recA.src(e.Seq); got != m {
-		t.Errorf("A's listener got src %p for A's own append, want %p", got, m)
+	e, err := a.Append(context.Background(), broadcastMsg("from a"), 41)
+	if err != nil {
+		t.Fatalf("Append: %v", err)
 	}
-	if got := recB.src(e.Seq); got != nil {
-		t.Errorf("B's listener got src %p for A's append, want nil", got)
+	recB.waitSeq(t, e.Seq)
+	if got, ok := recA.ticket(e.Seq); got != 41 || !ok {
+		t.Errorf("A's listener got ticket %d (delivered: %v) for A's own append, want 41", got, ok)
+	}
+	if got, ok := recB.ticket(e.Seq); got != 0 || !ok {
+		t.Errorf("B's listener got ticket %d (delivered: %v) for A's append, want 0", got, ok)
 	}
 
 	// Both nodes append at once, singly and in batches.
@@ -38,7 +41,7 @@ func TestNodesDeliverTheSameEntriesInOrder(t *testing.T) {
 			for j := range 30 {
 				es, err := l.AppendBatch(context.Background(), []*ssehub.Message{
 					broadcastMsg(fmt.Sprintf("%d-%d", i, j)), broadcastMsg(fmt.Sprintf("%d-%d'", i, j)),
-				})
+				}, nil)
 				if err != nil {
 					t.Errorf("node %d: AppendBatch: %v", i, err)
 					return
@@ -127,7 +130,7 @@ func TestRedisRestartedEmpty(t *testing.T) {
 	var e *ssehub.Entry
 	eventually(t, "an Append succeeds after Redis restarted", func() bool {
 		var err error
-		e, err = b.Append(context.Background(), broadcastMsg("after"))
+		e, err = b.Append(context.Background(), broadcastMsg("after"), 0)
 		return err == nil
 	})
 	if e.Seq <= old.Seq {
@@ -196,16 +199,16 @@ func TestAppendOnceAcrossNodes(t *testing.T) {
 	b, recB := env.open(t, prefix, ssehub.Retention{})
 	ctx := context.Background()
 	msgs := []*ssehub.Message{broadcastMsg("x"), nil, broadcastMsg("y")}
-	es, _, err := a.AppendOnce(ctx, "k", [32]byte{1}, msgs)
+	es, _, err := a.AppendOnce(ctx, "k", [32]byte{1}, msgs, nil)
 	if err != nil || len(es) != 2 {
 		t.Fatalf("AppendOnce on A: %d entries, %v", len(es), err)
 	}
 	recB.waitSeq(t, es[1].Seq)
-	again, earlier, err := b.AppendOnce(ctx, "k", [32]byte{1}, msgs)
+	again, earlier, err := b.AppendOnce(ctx, "k", [32]byte{1}, msgs, nil)
 	if err != nil || len(again) != 0 || !slices.Equal(earlier, []uint64{es[0].Seq, 0, es[1].Seq}) {
 		t.Errorf("the retry on B: %d entries, earlier %v, %v; want none and [%d 0 %d]", len(again), earlier, err, es[0].Seq, es[1].Seq)
 	}
-	if _, _, err := b.AppendOnce(ctx, "k", [32]byte{2}, msgs); !errors.Is(err, ssehub.ErrKeyReused) {
+	if _, _, err := b.AppendOnce(ctx, "k", [32]byte{2}, msgs, nil); !errors.Is(err, ssehub.ErrKeyReused) {
 		t.Errorf("the key with another digest on B: %v, want ErrKeyReused", err)
 	}
 
@@ -215,7 +218,7 @@ func TestAppendOnceAcrossNodes(t *testing.T) {
 	for i := range 8 {
 		l := []*Log{a, b}[i%2]
 		wg.Go(func() {
-			es, _, err := l.AppendOnce(ctx, "same", [32]byte{3}, []*ssehub.Message{broadcastMsg("once")})
+			es, _, err := l.AppendOnce(ctx, "same", [32]byte{3}, []*ssehub.Message{broadcastMsg("once")}, nil)
 			if err != nil {
 				t.Errorf("AppendOnce: %v", err)
 			}
@@ -239,7 +242,7 @@ func TestWrongTypeIsNotUnavailable(t *testing.T) {
 	if err := env.client.Set(context.Background(), newLogKeys(prefix).stream, "not a stream", 0).Err(); err != nil {
 		t.Fatal(err)
 	}
-	_, err := l.Append(context.Background(), broadcastMsg("x"))
+	_, err := l.Append(context.Background(), broadcastMsg("x"), 0)
 	if err == nil || errors.Is(err, ssehub.ErrUnavailable) {
 		t.Errorf("Append to a stream key holding a string: %v, want an error that is not ErrUnavailable", err)
 	}

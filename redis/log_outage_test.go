@@ -26,7 +26,7 @@ func TestRedisStoppedAndBack(t *testing.T) {
 
 	env.srv.Stop()
 	start := time.Now()
-	_, err := a.Append(context.Background(), broadcastMsg("during"))
+	_, err := a.Append(context.Background(), broadcastMsg("during"), 0)
 	t.Logf("Append with Redis down failed after %v", time.Since(start))
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("Append with Redis down took %v, want a prompt failure", d)
@@ -42,7 +42,7 @@ func TestRedisStoppedAndBack(t *testing.T) {
 	env.srv.Start()
 	var es []*ssehub.Entry
 	eventually(t, "an Append on B succeeds once Redis is back", func() bool {
-		e, err := b.Append(context.Background(), broadcastMsg("back 0"))
+		e, err := b.Append(context.Background(), broadcastMsg("back 0"), 0)
 		if err == nil {
 			es = append(es, e)
 		}
@@ -90,7 +90,7 @@ func TestCloseIsPrompt(t *testing.T) {
 	if d := time.Since(start); d > 300*time.Millisecond {
 		t.Errorf("Close with Redis down took %v", d)
 	}
-	if _, err := l.Append(context.Background(), broadcastMsg("x")); !errors.Is(err, ssehub.ErrClosed) {
+	if _, err := l.Append(context.Background(), broadcastMsg("x"), 0); !errors.Is(err, ssehub.ErrClosed) {
 		t.Errorf("Append after Close: %v, want ErrClosed", err)
 	}
 }

@@ -42,7 +42,7 @@ func TestDroppedIndexIsSSEHubs(t *testing.T) {
 			}
 			batch = append(batch, m)
 		}
-		es, err := l.AppendBatch(context.Background(), batch)
+		es, err := l.AppendBatch(context.Background(), batch, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -87,7 +87,7 @@ func TestReadInPartsNoticesTrimming(t *testing.T) {
 		}
 		var es []*ssehub.Entry
 		for i := 0; i < n; i += 500 {
-			batch, err := writer.AppendBatch(context.Background(), msgs[i:i+500])
+			batch, err := writer.AppendBatch(context.Background(), msgs[i:i+500], nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -68,8 +68,8 @@ type appendResult struct {
 
 // runAppend runs the append script for msgs, nil ones included (they are
 // only counted in the key's record), under key (none when "").
-func (l *Log) runAppend(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message, firstToken uint64) (appendResult, error) {
-	mask, margs, err := l.messageArgs(msgs, firstToken)
+func (l *Log) runAppend(ctx context.Context, key string, digest [32]byte, msgs []*ssehub.Message, tickets []ssehub.Ticket) (appendResult, error) {
+	mask, margs, err := l.messageArgs(msgs, tickets)
 	if err != nil {
 		return appendResult{}, err
 	}
@@ -77,8 +77,8 @@ func (l *Log) runAppend(ctx context.Context, key string, digest [32]byte, msgs [
 }
 
 // messageArgs returns the append script's mask and per-message arguments
-// for msgs, whose tokens start at firstToken.
-func (l *Log) messageArgs(msgs []*ssehub.Message, firstToken uint64) (mask []byte, args []any, err error) {
+// for msgs, with their tickets (none if tickets is nil).
+func (l *Log) messageArgs(msgs []*ssehub.Message, tickets []ssehub.Ticket) (mask []byte, args []any, err error) {
 	mask = make([]byte, len(msgs))
 	for i, m := range msgs {
 		mask[i] = '0'
@@ -90,8 +90,12 @@ func (l *Log) messageArgs(msgs []*ssehub.Message, firstToken uint64) (mask []byt
 		if err != nil {
 			return nil, nil, err
 		}
+		var ticket ssehub.Ticket
+		if tickets != nil {
+			ticket = tickets[i]
+		}
 		size := (&ssehub.Entry{Message: *m}).Size()
-		args = append(args, size, l.tokens.token(firstToken+uint64(i)), targets, m.Type, m.Data)
+		args = append(args, size, l.origin.mark(ticket), targets, m.Type, m.Data)
 	}
 	return mask, args, nil
 }
