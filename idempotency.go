@@ -90,7 +90,7 @@ var ErrNoIdempotency = errors.New("ssehub: this hub's log does not support idemp
 // digest identifies a request's messages, in order, for idempotency. Logs
 // store it with the key, durably, and compare a retry's with it, so for
 // given messages it must never change, whatever becomes of the storage
-// codec (Entry.MarshalBinary): its encoding is fixed here, and a test pins
+// codec (store.MarshalEntry): its encoding is fixed here, and a test pins
 // its value. It is the SHA-256 of, for each message in order,
 //
 //	"<n>:<ephemeral>:"  n, decimal, and Ephemeral as true or false

@@ -73,7 +73,7 @@ type Log interface {
 	// after `after` that sub receives is no longer retained, it calls fn
 	// for nothing and returns the head with ErrNotRetained; a log that
 	// cannot tell which targets the entries it dropped had (see
-	// DroppedIndex) may report so for any dropped entry. A log that reads in
+	// store.DroppedIndex) may report so for any dropped entry. A log that reads in
 	// parts may also return ErrNotRetained after some calls of fn, if
 	// retention drops entries still to be read while fn is slow.
 	ReadAfter(ctx context.Context, after uint64, sub *Subscription, fn func(*Entry) error) (head uint64, err error)
@@ -134,21 +134,6 @@ var ErrUnavailable = errors.New("the log's store is unavailable")
 // log never issued: newer than its head, or older than its numbering (a
 // memory log started afresh, say).
 var ErrUnknownPosition = errors.New("that id was never issued by this log")
-
-// Visit calls fn with each entry in order until fn returns an error or ctx
-// ends, and returns that error. Log implementations end ReadAfter with it,
-// once no lock is held.
-func Visit(ctx context.Context, entries []*Entry, fn func(*Entry) error) error {
-	for _, e := range entries {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := fn(e); err != nil {
-			return err
-		}
-	}
-	return nil
-}
 
 // ErrClosed is returned by Publish after Shutdown has begun, and by a Log
 // after Close.

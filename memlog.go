@@ -2,9 +2,11 @@ package ssehub
 
 import (
 	"context"
-	"math"
+	"iter"
 	"sync"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/storekit"
 )
 
 // Defaults for the zero values of Retention.
@@ -24,7 +26,7 @@ const (
 // newest entry is kept whatever its size.
 //
 // A client can resume after being away as long as no entry it would have
-// received was dropped meanwhile (see DroppedIndex): at R events a second
+// received was dropped meanwhile (see store.DroppedIndex): at R events a second
 // overall, that is MaxEntries/R seconds, or MaxBytes/(R × size) for events of
 // a given size, or MaxAge, whichever is shortest. Size for the longest
 // absence clients should survive at the peak rate.
@@ -38,37 +40,9 @@ type Retention struct {
 	KeyWindow time.Duration
 }
 
-// KeyWindowOrDefault returns KeyWindow, or DefaultKeyWindow when it is zero.
-func (r Retention) KeyWindowOrDefault() time.Duration {
-	if r.KeyWindow <= 0 {
-		return DefaultKeyWindow
-	}
-	return r.KeyWindow
-}
-
-// MaxEntriesOrDefault returns MaxEntries, or DefaultHistorySize when it is zero.
-func (r Retention) MaxEntriesOrDefault() int {
-	if r.MaxEntries <= 0 {
-		return DefaultHistorySize
-	}
-	return r.MaxEntries
-}
-
-// MaxBytesOrDefault returns MaxBytes, DefaultHistoryBytes when it is zero,
-// or math.MaxInt64 when it is negative (no limit).
-func (r Retention) MaxBytesOrDefault() int64 {
-	switch {
-	case r.MaxBytes == 0:
-		return DefaultHistoryBytes
-	case r.MaxBytes < 0:
-		return math.MaxInt64
-	}
-	return r.MaxBytes
-}
-
 // A MemoryLog is a Log kept in memory: history does not survive the process.
 // It remembers the targets of the entries its retention dropped (see
-// DroppedIndex).
+// store.DroppedIndex).
 //
 // So that ids from an earlier process are not mistaken for ids of this one,
 // a MemoryLog numbers its first entry with the microseconds since the Unix
@@ -87,7 +61,7 @@ type MemoryLog struct {
 	base    uint64 // the head before the first entry: older ids were never issued
 	head    uint64 // sequence number of the newest entry appended
 	bytes   int64  // sum of the retained entries' Size
-	dropped DroppedIndex
+	dropped storekit.DroppedIndex
 	keys    keyMemory
 	listen  Listener
 	closed  bool
@@ -99,7 +73,7 @@ func NewMemoryLog(r Retention) *MemoryLog {
 	base := uint64(time.Now().UnixMicro())
 	return &MemoryLog{
 		ret:     r,
-		ring:    make([]*Entry, r.MaxEntriesOrDefault()),
+		ring:    make([]*Entry, storekit.OrDefault(r.MaxEntries, DefaultHistorySize)),
 		base:    base,
 		head:    base,
 		nowFunc: time.Now,
@@ -147,7 +121,7 @@ func (l *MemoryLog) AppendOnce(ctx context.Context, key string, digest [32]byte,
 		return nil, nil, ErrClosed
 	}
 	now := l.nowFunc()
-	if rec, ok := l.keys.get(key, now, l.ret.KeyWindowOrDefault()); ok {
+	if rec, ok := l.keys.get(key, now, storekit.OrDefault(l.ret.KeyWindow, DefaultKeyWindow)); ok {
 		if rec.digest != digest {
 			return nil, nil, ErrKeyReused
 		}
@@ -191,7 +165,7 @@ func (l *MemoryLog) appendLocked(msgs []*Message, tickets []Ticket) []*Entry {
 		l.head = e.Seq
 		entries[i] = e
 	}
-	for limit := l.ret.MaxBytesOrDefault(); l.bytes > limit && l.n > 1; {
+	for limit := storekit.ByteLimit(l.ret.MaxBytes, DefaultHistoryBytes); l.bytes > limit && l.n > 1; {
 		l.dropOldest()
 	}
 	l.expire(now)
@@ -220,7 +194,7 @@ func (l *MemoryLog) ReadAfter(ctx context.Context, after uint64, sub *Subscripti
 	case after > head || after < l.base:
 		l.mu.Unlock()
 		return head, ErrUnknownPosition
-	case after+1 < first && l.dropped.Lost(sub, after):
+	case after+1 < first && l.dropped.Lost(subscriptionKeys(sub), after):
 		l.mu.Unlock()
 		return head, ErrNotRetained
 	}
@@ -231,7 +205,7 @@ func (l *MemoryLog) ReadAfter(ctx context.Context, after uint64, sub *Subscripti
 		}
 	}
 	l.mu.Unlock()
-	return head, Visit(ctx, entries, fn)
+	return head, storekit.Visit(ctx, entries, fn)
 }
 
 // Close implements Log.
@@ -257,11 +231,20 @@ func (l *MemoryLog) expire(now time.Time) {
 
 func (l *MemoryLog) dropOldest() {
 	e := l.ring[l.start]
-	l.dropped.Drop(e)
+	l.dropped.Drop(e.Seq, e.Broadcast, e.Clients, e.Topics)
 	l.bytes -= int64(e.Size())
 	l.ring[l.start] = nil
 	l.start = (l.start + 1) % len(l.ring)
 	l.n--
+}
+
+// subscriptionKeys returns the target keys that reach a stream subscribed
+// with sub; nil (every key) for nil.
+func subscriptionKeys(sub *Subscription) iter.Seq[storekit.TargetKey] {
+	if sub == nil {
+		return nil
+	}
+	return storekit.SubscriptionKeys(sub.Client, sub.Topics)
 }
 
 // keyMemory is a MemoryLog's idempotency keys, oldest first for forgetting.

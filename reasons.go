@@ -1,5 +1,7 @@
 package ssehub
 
+import "github.com/ssehub/ssehub/internal/storekit"
+
 // The kinds Metrics counts by. Each is a small fixed set, so that a
 // monitoring system can use them as label values: none ever carries a
 // client id, a topic or another value of unbounded variety. String returns
@@ -72,23 +74,20 @@ var refusalReasonNames = [NumRefusalReasons]string{
 // String returns the name of r as a label value.
 func (r RefusalReason) String() string { return name(refusalReasonNames[:], int(r)) }
 
-// A TargetKind is whom a published message is for (each message has one,
-// counted by Metrics) and the kind of a TargetKey (TargetBroadcast,
-// TargetClient or TargetTopic; a key is never TargetMixed).
-type TargetKind uint8
+// A TargetKind is whom a published message is for: each message has one
+// (see KindOf), and Metrics counts published messages by it. Its String is
+// the metric label.
+type TargetKind = storekit.TargetKind
 
+// The TargetKinds, in the order of Metrics.Published. (Package store names
+// a target key's kind with the first three.)
 const (
-	TargetBroadcast TargetKind = iota // everyone (a message: whatever else it names)
-	TargetClient                      // client ids (a message: client ids only)
-	TargetTopic                       // topics (a message: topics only)
-	TargetMixed                       // a message to client ids and topics
-	NumTargetKinds                    // how many TargetKinds there are
+	TargetBroadcast = storekit.TargetBroadcast // everyone (whatever else the message names)
+	TargetClient    = storekit.TargetClient    // client ids only
+	TargetTopic     = storekit.TargetTopic     // topics only
+	TargetMixed     = storekit.TargetMixed     // client ids and topics
+	NumTargetKinds  = storekit.NumTargetKinds  // how many TargetKinds there are
 )
-
-var targetKindNames = [NumTargetKinds]string{"broadcast", "client", "topic", "mixed"}
-
-// String returns the name of k as a label value.
-func (k TargetKind) String() string { return name(targetKindNames[:], int(k)) }
 
 // KindOf returns the TargetKind of m.
 func KindOf(m *Message) TargetKind {

@@ -86,32 +86,6 @@ func TestLiveAndReplayReachTheSameStreams(t *testing.T) {
 	}
 }
 
-// A target key's stored form is in the stores' files: it never changes, and
-// ParseTargetKey reads back exactly what String wrote.
-func TestTargetKeyStoredForm(t *testing.T) {
-	for _, c := range []struct {
-		key    TargetKey
-		stored string
-	}{
-		{TargetKey{Kind: TargetBroadcast}, "*"},
-		{TargetKey{Kind: TargetClient, Name: "alice"}, "calice"},
-		{TargetKey{Kind: TargetTopic, Name: "news"}, "tnews"},
-		{TargetKey{Kind: TargetTopic, Name: "ünïcode topic"}, "tünïcode topic"},
-	} {
-		if got := c.key.String(); got != c.stored {
-			t.Errorf("%+v stored as %q, want %q", c.key, got, c.stored)
-		}
-		if got, ok := ParseTargetKey(c.stored); !ok || got != c.key {
-			t.Errorf("ParseTargetKey(%q) = %+v, %v; want %+v", c.stored, got, ok, c.key)
-		}
-	}
-	for _, bad := range []string{"", "*x", "x", "Calice", "m"} {
-		if k, ok := ParseTargetKey(bad); ok {
-			t.Errorf("ParseTargetKey(%q) = %+v, want refused", bad, k)
-		}
-	}
-}
-
 // KindOf names each message's kind with the labels Metrics counts by.
 func TestKindOf(t *testing.T) {
 	for _, c := range []struct {

@@ -7,7 +7,7 @@
 // The file holds two buckets:
 //
 //	"entries"  key: the sequence number, 8 bytes big-endian
-//	           value: the entry as encoded by ssehub.Entry.MarshalBinary
+//	           value: the entry as encoded by store.MarshalEntry
 //	"meta"     "version": the format version, 8 bytes big-endian (now 1)
 //	           "head":    the newest sequence number ever committed, 8
 //	                      bytes big-endian

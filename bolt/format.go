@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/store"
 	bbolt "go.etcd.io/bbolt"
 	bolterrors "go.etcd.io/bbolt/errors"
 )
@@ -157,7 +158,7 @@ func upgradeFrom1(tx *bbolt.Tx) error {
 	c := tx.Bucket(entriesBucket).Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var e ssehub.Entry
-		if err := e.UnmarshalBinary(v); err != nil {
+		if err := store.UnmarshalEntry(v, &e); err != nil {
 			return fmt.Errorf("corrupt log: entry %d: %w", binary.BigEndian.Uint64(k), err)
 		}
 		floor = min(floor, e.Seq-1)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/internal/recent"
+	"github.com/ssehub/ssehub/store"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -138,8 +139,8 @@ func Open(path string, r ssehub.Retention) (*Log, error) {
 		done: make(chan struct{}),
 
 		commitTx:   (*bbolt.Tx).Commit,
-		maxDropped: ssehub.DefaultDroppedKeys,
-		recent:     recent.New(r.MaxEntriesOrDefault()),
+		maxDropped: store.DefaultDroppedKeys,
+		recent:     recent.New(store.MaxEntries(r)),
 	}
 	go l.run()
 	return l, nil
@@ -347,7 +348,7 @@ func entryTime(v []byte) (time.Time, error) {
 		}
 	}
 	var e ssehub.Entry
-	if err := e.UnmarshalBinary(v); err != nil {
+	if err := store.UnmarshalEntry(v, &e); err != nil {
 		return time.Time{}, err
 	}
 	return e.Time, nil

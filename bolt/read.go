@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/store"
 	bbolt "go.etcd.io/bbolt"
 )
 
@@ -45,7 +46,7 @@ func (l *Log) ReadAfter(ctx context.Context, after uint64, sub *ssehub.Subscript
 			chunk, after, err = l.readRange(next, min(head, next+readChunk-1), sub)
 		}
 		if err == nil {
-			err = ssehub.Visit(ctx, chunk, fn)
+			err = store.Visit(ctx, chunk, fn)
 		}
 		next = after
 	}
@@ -77,7 +78,7 @@ func (l *Log) startRead(tx *bbolt.Tx, after uint64, sub *ssehub.Subscription) (h
 	next = max(after+1, oldest)
 	for ; next < first; next++ {
 		var e ssehub.Entry
-		if err := e.UnmarshalBinary(b.Get(seqKey(next))); err != nil {
+		if err := store.UnmarshalEntry(b.Get(seqKey(next)), &e); err != nil {
 			return head, 0, fmt.Errorf("corrupt log: entry %d: %w", next, err)
 		}
 		if sub == nil || sub.Receives(&e.Message) {
@@ -101,7 +102,7 @@ func (l *Log) readRange(from, to uint64, sub *ssehub.Subscription) ([]*ssehub.En
 				break
 			}
 			e := new(ssehub.Entry)
-			if err := e.UnmarshalBinary(v); err != nil {
+			if err := store.UnmarshalEntry(v, e); err != nil {
 				return fmt.Errorf("corrupt log: entry %d: %w", want, err)
 			}
 			if sub == nil || sub.Receives(&e.Message) {

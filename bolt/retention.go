@@ -7,10 +7,11 @@ import (
 	"time"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/store"
 	bbolt "go.etcd.io/bbolt"
 )
 
-// The index of dropped entries (see ssehub.DroppedIndex) lives in the
+// The index of dropped entries (see store.DroppedIndex) lives in the
 // "dropped" bucket, target key → newest entry dropped with it, and in these
 // meta keys.
 const (
@@ -38,7 +39,7 @@ func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
 	seq := l.head
 	meta := tx.Bucket(metaBucket)
 	total := getUint(meta, bytesKey)
-	keys, err := openKeys(tx, now, l.ret.KeyWindowOrDefault())
+	keys, err := openKeys(tx, now, store.KeyWindow(l.ret))
 	if err != nil {
 		return nil, err
 	}
@@ -55,11 +56,7 @@ func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
 			}
 			seq++
 			e := &ssehub.Entry{Seq: seq, Time: now, Message: *m}
-			v, err := e.MarshalBinary()
-			if err != nil {
-				return nil, fmt.Errorf("encode entry %d: %w", seq, err)
-			}
-			if err := b.Put(seqKey(seq), v); err != nil {
+			if err := b.Put(seqKey(seq), store.MarshalEntry(e)); err != nil {
 				return nil, fmt.Errorf("put entry %d: %w", seq, err)
 			}
 			r.es, r.esTickets = append(r.es, e), append(r.esTickets, r.ticketOf(i))
@@ -123,7 +120,7 @@ func getEntry(b *bbolt.Bucket, seq uint64) (*ssehub.Entry, error) {
 		return nil, fmt.Errorf("corrupt log: entry %d is missing", seq)
 	}
 	e := new(ssehub.Entry)
-	if err := e.UnmarshalBinary(v); err != nil {
+	if err := store.UnmarshalEntry(v, e); err != nil {
 		return nil, fmt.Errorf("corrupt log: entry %d: %w", seq, err)
 	}
 	return e, nil
@@ -138,10 +135,10 @@ func (l *Log) firstRetained(b *bbolt.Bucket, head, total uint64, now time.Time) 
 	}
 	first := binary.BigEndian.Uint64(k)
 	byCount := first
-	if n := uint64(l.ret.MaxEntriesOrDefault()); head >= n && head-n+1 > first {
+	if n := uint64(store.MaxEntries(l.ret)); head >= n && head-n+1 > first {
 		byCount = head - n + 1
 	}
-	limit := uint64(l.ret.MaxBytesOrDefault())
+	limit := uint64(store.MaxBytes(l.ret))
 	for ; first < head && (first < byCount || total > limit); first++ {
 		e, err := getEntry(b, first)
 		if err != nil {
@@ -170,7 +167,7 @@ func (l *Log) firstRetained(b *bbolt.Bucket, head, total uint64, now time.Time) 
 }
 
 // droppedIndex is the stored index of dropped entries within one
-// transaction: ssehub.DroppedIndex's rules over the dropped bucket.
+// transaction: store.DroppedIndex's rules over the dropped bucket.
 type droppedIndex struct {
 	keys              *bbolt.Bucket
 	meta              *bbolt.Bucket
@@ -194,18 +191,14 @@ func loadDropped(tx *bbolt.Tx, maxKeys int) *droppedIndex {
 // drop records that entry e was dropped; save writes the counters back.
 func (d *droppedIndex) drop(e *ssehub.Entry) error {
 	d.any = max(d.any, e.Seq)
-	var err error
-	e.EachTargetKey(func(k ssehub.TargetKey) {
+	for k := range store.MessageKeys(&e.Message) {
 		key := []byte(k.String())
 		if d.keys.Get(key) == nil {
 			d.count++
 		}
-		if err == nil {
-			err = d.keys.Put(key, seqKey(e.Seq))
+		if err := d.keys.Put(key, seqKey(e.Seq)); err != nil {
+			return fmt.Errorf("put dropped target: %w", err)
 		}
-	})
-	if err != nil {
-		return fmt.Errorf("put dropped target: %w", err)
 	}
 	if d.count > uint64(d.max) {
 		return d.forgetOlderHalf()
@@ -213,7 +206,7 @@ func (d *droppedIndex) drop(e *ssehub.Entry) error {
 	return nil
 }
 
-// forgetOlderHalf keeps the index bounded, as ssehub.DroppedIndex does.
+// forgetOlderHalf keeps the index bounded, as store.DroppedIndex does.
 func (d *droppedIndex) forgetOlderHalf() error {
 	var seqs []uint64
 	_ = d.keys.ForEach(func(_, v []byte) error {
@@ -250,7 +243,7 @@ func (d *droppedIndex) save() error {
 
 // lost reports whether a stream of sub at position after lost a dropped entry.
 func (d *droppedIndex) lost(sub *ssehub.Subscription, after uint64) bool {
-	return ssehub.Lost(sub, after, d.floor, d.any, func(key ssehub.TargetKey) uint64 {
+	return store.Lost(sub, after, d.floor, d.any, func(key store.TargetKey) uint64 {
 		if v := d.keys.Get([]byte(key.String())); len(v) == 8 {
 			return binary.BigEndian.Uint64(v)
 		}

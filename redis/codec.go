@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/store"
 )
 
 // An entry is stored as a stream entry with id <seq>-0 and the fields
@@ -17,8 +18,8 @@ import (
 //	s  Entry.Size, which MaxBytes bounds
 //	n  the mark of the node that appended it: its origin and the
 //	   message's ssehub.Ticket (see origin)
-//	k  the target keys (ssehub.TargetKey.String), one per line, in
-//	   Message.EachTargetKey's order: "*" for a broadcast, "c"+client
+//	k  the target keys (store.TargetKey.String), one per line, in
+//	   store.MessageKeys's order: "*" for a broadcast, "c"+client
 //	   id, "t"+topic
 //	y  the event type
 //	d  the data
@@ -36,7 +37,7 @@ var errLineBreak = fmt.Errorf("%w: a client id or topic holds a line break", sse
 func encodeTargets(m *ssehub.Message) (string, error) {
 	var b strings.Builder
 	var err error
-	m.EachTargetKey(func(k ssehub.TargetKey) {
+	for k := range store.MessageKeys(m) {
 		if strings.ContainsAny(k.Name, "\n") {
 			err = errLineBreak
 		}
@@ -44,7 +45,7 @@ func encodeTargets(m *ssehub.Message) (string, error) {
 			b.WriteByte('\n')
 		}
 		b.WriteString(k.String())
-	})
+	}
 	return b.String(), err
 }
 
@@ -78,7 +79,7 @@ func decodeTargets(m *ssehub.Message, s string) error {
 		if line == "" {
 			continue
 		}
-		k, ok := ssehub.ParseTargetKey(line)
+		k, ok := store.ParseTargetKey(line)
 		if !ok {
 			return fmt.Errorf("target key %q", line)
 		}

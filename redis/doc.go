@@ -22,7 +22,7 @@
 // Every write is one script, hence atomic: an append numbers its entries
 // consecutively (a batch is all or nothing), records its idempotency key,
 // and applies retention, dropping the oldest entries beyond the limits and
-// recording their target keys in the dropped index (ssehub.DroppedIndex's
+// recording their target keys in the dropped index (store.DroppedIndex's
 // rule, forgetting included). The numbering starts at the Redis server's
 // clock in microseconds when the meta is created, as ssehub.MemoryLog's
 // does: after a Redis that kept nothing restarts, the new ids are above the
@@ -58,7 +58,7 @@
 // per node, however many streams the node serves.
 //
 // ReadAfter decides in one script call whether a stream lost history
-// (ssehub.Lost over the dropped index), then reads the newest entries from
+// (store.Lost over the dropped index), then reads the newest entries from
 // the feed's memory, so that a reconnect storm does not read the same
 // entries from Redis once per stream, and the older ones from Redis in pages.
 // Errors of an unreachable (or not yet ready) Redis wrap

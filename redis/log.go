@@ -10,6 +10,7 @@ import (
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/internal/recent"
+	"github.com/ssehub/ssehub/store"
 )
 
 // deliverWait bounds how long an Append waits for the feed to deliver its
@@ -61,7 +62,7 @@ var _ ssehub.IdempotentLog = (*Log)(nil)
 // head. The client should come from Dial: its commands are never retried,
 // which an append must not be. Close the Log before the client.
 func NewLog(ctx context.Context, client *goredis.Client, opts LogOptions) (*Log, error) {
-	return newLog(ctx, client, opts, logTuning{maxDropped: ssehub.DefaultDroppedKeys, recent: recent.MaxEntries})
+	return newLog(ctx, client, opts, logTuning{maxDropped: store.DefaultDroppedKeys, recent: recent.MaxEntries})
 }
 
 // logTuning holds the bounds tests lower.
@@ -84,7 +85,7 @@ func newLog(ctx context.Context, client *goredis.Client, opts LogOptions, tune l
 		logger:     opts.Logger,
 		maxDropped: tune.maxDropped,
 		origin:     newOrigin(),
-		recent:     recent.New(min(tune.recent, opts.Retention.MaxEntriesOrDefault())),
+		recent:     recent.New(min(tune.recent, store.MaxEntries(opts.Retention))),
 		closed:     make(chan struct{}),
 		appends:    make(chan *pendingAppend),
 		merged:     make(chan struct{}),

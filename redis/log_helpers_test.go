@@ -13,6 +13,7 @@ import (
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/internal/recent"
 	"github.com/ssehub/ssehub/internal/redistest"
+	"github.com/ssehub/ssehub/store"
 )
 
 // waitFor bounds every wait of these tests for something that must happen.
@@ -50,8 +51,8 @@ var logPrefixes atomic.Int64
 func freshPrefix() string { return fmt.Sprintf("test%d", logPrefixes.Add(1)) }
 
 var (
-	defaultTuning = logTuning{maxDropped: ssehub.DefaultDroppedKeys, recent: recent.MaxEntries}
-	noCache       = logTuning{maxDropped: ssehub.DefaultDroppedKeys} // every read goes to Redis
+	defaultTuning = logTuning{maxDropped: store.DefaultDroppedKeys, recent: recent.MaxEntries}
+	noCache       = logTuning{maxDropped: store.DefaultDroppedKeys} // every read goes to Redis
 )
 
 // open opens a log under prefix, closed when t ends.

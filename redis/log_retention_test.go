@@ -9,9 +9,10 @@ import (
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/internal/recent"
+	"github.com/ssehub/ssehub/store"
 )
 
-// The dropped index the scripts keep in Redis follows ssehub.DroppedIndex
+// The dropped index the scripts keep in Redis follows store.DroppedIndex
 // exactly, forgetting included: after every append, for several
 // subscriptions and the recent positions, the log reports a loss exactly
 // when a DroppedIndex fed the same drops does.
@@ -32,7 +33,7 @@ func TestDroppedIndexIsSSEHubs(t *testing.T) {
 		subs = append(subs, &ssehub.Subscription{Client: fmt.Sprintf("c%d", c), Topics: []string{fmt.Sprintf("t%d", c%3)}})
 	}
 	var all []*ssehub.Entry
-	want := ssehub.DroppedIndex{MaxKeys: maxKeys}
+	want := store.DroppedIndex{MaxKeys: maxKeys}
 	for range 60 {
 		var batch []*ssehub.Message // one append that may drop several entries
 		for range 1 + rnd.IntN(3) {

@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/store"
 )
 
 // A logState is what the state script reports: where the log's numbering
@@ -14,17 +15,17 @@ import (
 // holds (consecutive, up to the head).
 type logState struct {
 	base, head, floor, any uint64
-	epoch                  uint64                      // raised when the head went back (see raiseHead)
-	bytes, length          uint64                      // of the entries held
-	scores                 map[ssehub.TargetKey]uint64 // newest dropped seq, per key of the subscription
+	epoch                  uint64                     // raised when the head went back (see raiseHead)
+	bytes, length          uint64                     // of the entries held
+	scores                 map[store.TargetKey]uint64 // newest dropped seq, per key of the subscription
 }
 
 // first is the oldest entry held (head+1 when none is).
 func (s *logState) first() uint64 { return s.head - s.length + 1 }
 
-// lost is ssehub.Lost with what Redis remembers of the dropped entries.
+// lost is store.Lost with what Redis remembers of the dropped entries.
 func (s *logState) lost(sub *ssehub.Subscription, after uint64) bool {
-	return after+1 < s.first() && ssehub.Lost(sub, after, s.floor, s.any, func(k ssehub.TargetKey) uint64 {
+	return after+1 < s.first() && store.Lost(sub, after, s.floor, s.any, func(k store.TargetKey) uint64 {
 		return s.scores[k]
 	})
 }
@@ -33,12 +34,12 @@ func (s *logState) lost(sub *ssehub.Subscription, after uint64) bool {
 // target keys (none for nil).
 func (l *Log) state(ctx context.Context, sub *ssehub.Subscription) (*logState, error) {
 	args := l.retentionArgs()
-	var keys []ssehub.TargetKey
+	var keys []store.TargetKey
 	if sub != nil {
-		sub.EachTargetKey(func(k ssehub.TargetKey) {
+		for k := range store.SubscriptionKeys(sub) {
 			keys = append(keys, k)
 			args = append(args, k.String())
-		})
+		}
 	}
 	reply, err := stateScript.Run(ctx, l.client, l.keys.scriptKeys(), args...).Slice()
 	if err != nil {
@@ -55,7 +56,7 @@ func (l *Log) state(ctx context.Context, sub *ssehub.Subscription) (*logState, e
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, err
 	}
-	s.scores = make(map[ssehub.TargetKey]uint64, len(keys))
+	s.scores = make(map[store.TargetKey]uint64, len(keys))
 	for i, k := range keys {
 		if v, ok := field(reply, 7+i); ok {
 			f, err := strconv.ParseFloat(v, 64)

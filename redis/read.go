@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/store"
 )
 
 // ReadAfter implements ssehub.Log.
@@ -11,7 +12,7 @@ import (
 // One script decides the read before any entry is read: it applies
 // retention (entries expire by age with no append too), then reports the
 // head, the base and what the dropped index remembers of sub's targets, so
-// that whether the stream lost history is ssehub.Lost over one consistent
+// that whether the stream lost history is store.Lost over one consistent
 // state. The entries are then read from this node's memory where the feed
 // has them (see recent), the rest from Redis in pages, and fn is called
 // between pages, with no lock held and no command waiting on it.
@@ -44,7 +45,7 @@ func (l *Log) ReadAfter(ctx context.Context, after uint64, sub *ssehub.Subscript
 				return head, err
 			}
 		}
-		if err := ssehub.Visit(ctx, chunk, fn); err != nil {
+		if err := store.Visit(ctx, chunk, fn); err != nil {
 			return head, err
 		}
 		next = n

@@ -11,6 +11,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/store"
 )
 
 // Every change to the log is one Lua script, so that it is atomic: an
@@ -56,7 +57,7 @@ func (l *Log) retentionArgs() []any {
 	if l.ret.MaxAge > 0 {
 		maxAge = max(1, l.ret.MaxAge.Microseconds())
 	}
-	return []any{l.ret.MaxEntriesOrDefault(), l.ret.MaxBytesOrDefault(), maxAge, l.maxDropped}
+	return []any{store.MaxEntries(l.ret), store.MaxBytes(l.ret), maxAge, l.maxDropped}
 }
 
 // appendResult is what the append script answers.
@@ -104,7 +105,7 @@ func (l *Log) messageArgs(msgs []*ssehub.Message, tickets []ssehub.Ticket) (mask
 // arguments, under key (none when "").
 func (l *Log) runScript(ctx context.Context, key string, digest [32]byte, mask []byte, margs []any) (appendResult, error) {
 	keys := l.keys.scriptKeys()
-	window := max(1, l.ret.KeyWindowOrDefault().Milliseconds())
+	window := max(1, store.KeyWindow(l.ret).Milliseconds())
 	args := append(l.retentionArgs(), window, hex.EncodeToString(digest[:]), mask)
 	args = append(args, margs...)
 	if key != "" {

@@ -37,7 +37,7 @@ local function fields(entry)
   return f
 end
 
--- forget_older_half is ssehub.DroppedIndex's rule: past max_keys target
+-- forget_older_half is store.DroppedIndex's rule: past max_keys target
 -- keys, forget those whose newest dropped entry is at or before the median
 -- one, and raise the floor to it.
 local function forget_older_half(max_keys)

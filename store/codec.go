@@ -1,9 +1,11 @@
-package ssehub
+package store
 
 import (
 	"encoding/binary"
 	"errors"
 	"time"
+
+	"github.com/ssehub/ssehub"
 )
 
 // Entries are stored by durable logs in a compact binary form:
@@ -18,8 +20,8 @@ const entryCodecVersion = 1
 
 var errCorruptEntry = errors.New("ssehub: corrupt entry encoding")
 
-// MarshalBinary encodes e for a durable log.
-func (e *Entry) MarshalBinary() ([]byte, error) {
+// MarshalEntry encodes e for a durable log.
+func MarshalEntry(e *ssehub.Entry) []byte {
 	n := 1 + 3*binary.MaxVarintLen64 + 1 + len(e.Type) + len(e.Data) + 4*binary.MaxVarintLen64
 	for _, s := range e.Clients {
 		n += binary.MaxVarintLen64 + len(s)
@@ -40,12 +42,12 @@ func (e *Entry) MarshalBinary() ([]byte, error) {
 	b = appendStrings(b, e.Topics)
 	b = appendBytes(b, []byte(e.Type))
 	b = appendBytes(b, e.Data)
-	return b, nil
+	return b
 }
 
-// UnmarshalBinary decodes an entry encoded by MarshalBinary. It copies what
-// it keeps, so b may be reused (as bbolt requires).
-func (e *Entry) UnmarshalBinary(b []byte) error {
+// UnmarshalEntry decodes into e an entry encoded by MarshalEntry. It
+// copies what it keeps, so b may be reused (as bbolt requires).
+func UnmarshalEntry(b []byte, e *ssehub.Entry) error {
 	d := decoder{b: b}
 	if d.byte() != entryCodecVersion {
 		return errCorruptEntry
@@ -77,7 +79,7 @@ func appendStrings(b []byte, ss []string) []byte {
 	return b
 }
 
-// decoder reads the fields MarshalBinary writes; the first short read sets
+// decoder reads the fields MarshalEntry writes; the first short read sets
 // err and every later read returns zero values.
 type decoder struct {
 	b   []byte

@@ -1,14 +1,15 @@
-package ssehub_test
+package store_test
 
 import (
 	"fmt"
 	"testing"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/store"
 )
 
 func TestDroppedIndex(t *testing.T) {
-	var d ssehub.DroppedIndex
+	var d store.DroppedIndex
 	d.MaxKeys = 4
 	drop := func(seq uint64, m ssehub.Message) { d.Drop(&ssehub.Entry{Seq: seq, Message: m}) }
 	alice := &ssehub.Subscription{Client: "alice", Topics: []string{"news"}}
