@@ -3,8 +3,11 @@ package ssehub_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
+	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/ssehub/ssehub"
@@ -102,4 +105,24 @@ func TestKickEveryMode(t *testing.T) {
 		e.publish(t, ssehub.Message{Clients: []string{"bob"}, Data: []byte("bob stays")})
 		b.Expect(t, "bob stays")
 	})
+}
+
+// A stream asking for more topics than MaxTopics is told that limit, even
+// when it asks for more than MaxTargets too: the error names the limit the
+// caller can act on, not the hard one above it.
+func TestMaxTopicsErrorNamesTheLimit(t *testing.T) {
+	e := start(t, ssehub.Config{Limits: ssehub.Limits{MaxTopics: 2}}, modes[0])
+	q := url.Values{"id": {"alice"}}
+	for i := range ssehub.MaxTargets + 1 {
+		q.Add("topic", fmt.Sprint("t", i))
+	}
+	resp, err := e.client.Get(e.srv.URL + "/?" + q.Encode())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "at most 2") {
+		t.Errorf("%d topics with MaxTopics 2: %d %q, want 400 saying at most 2", ssehub.MaxTargets+1, resp.StatusCode, b)
+	}
 }

@@ -170,19 +170,17 @@ func (l Limits) checkOnce(key string, msgs []Message) error {
 	return l.checkMessages(msgs)
 }
 
-// checkSubscription checks sub as Subscription.Validate does, then against
-// MaxNameLen and MaxTopics.
+// checkSubscription checks sub against MaxTopics (first, so that a stream
+// over both it and MaxTargets is told the limit it can act on), as
+// Subscription.Validate does, then against MaxNameLen.
 func (l Limits) checkSubscription(sub *Subscription) error {
-	if err := sub.Validate(); err != nil {
-		return err
-	}
-	if err := l.checkNameLens([]string{sub.Client}, sub.Topics); err != nil {
-		return err
-	}
 	if l.MaxTopics > 0 && len(sub.Topics) > l.MaxTopics {
 		return invalid("too many topics: %d, at most %d", len(sub.Topics), l.MaxTopics)
 	}
-	return nil
+	if err := sub.Validate(); err != nil {
+		return err
+	}
+	return l.checkNameLens([]string{sub.Client}, sub.Topics)
 }
 
 // checkNameLens checks the lengths of client ids and topics against

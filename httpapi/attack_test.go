@@ -136,14 +136,17 @@ func newProtoServer(t *testing.T, proto string, api httpapi.Config) (ts *testSer
 }
 
 // A client that sends the headers and one byte of a 1000-byte body over
-// HTTP/1.1 is cut off within the body timeout, on every route but /sse and
-// with or without publish keys (where the hub answers 401 without reading
+// HTTP/1.1 is cut off within the body timeout, on every route (a refused
+// stream request included: only an opened stream reads no body) and with
+// or without publish keys (where the hub answers 401 without reading
 // the body, and net/http used to wait for the rest of it): a 408, or the
 // refusal, then the connection closes and its goroutine ends.
 func TestSlowBodyHTTP1(t *testing.T) {
 	for _, keyed := range []bool{false, true} {
 		api := httpapi.Config{BodyTimeout: bodyTimeout}
-		want := map[string]int{"POST /publish": http.StatusRequestTimeout, "POST /ping/alice": 0, "GET /healthz": 0, "POST /nowhere": 0}
+		want := map[string]int{"POST /publish": http.StatusRequestTimeout, "POST /ping/alice": 0, "GET /healthz": 0, "POST /nowhere": 0,
+			// A refused stream request never reads its body either.
+			"POST /sse?id=alice": http.StatusMethodNotAllowed, "GET /sse?topics=a": http.StatusBadRequest}
 		if keyed {
 			api.PublishKeys = []string{key1}
 			want["POST /publish"] = http.StatusUnauthorized
@@ -231,4 +234,23 @@ func TestStreamOutlivesBodyTimeout(t *testing.T) {
 			}
 		})
 	}
+}
+
+// An HTTP/1.1 stream request that carries a body (no EventSource sends
+// one) is refused at once with a JSON 400, before the body timeout, and
+// opens no stream; a bodiless one on the same server still streams.
+func TestStreamRequestWithBody(t *testing.T) {
+	ts, _ := newProtoServer(t, "http1", httpapi.Config{BodyTimeout: time.Minute})
+	start := time.Now()
+	code, h, b := ts.send(t, "GET", "/sse?id=alice", "{}")
+	checkError(t, code, h, b, http.StatusBadRequest, "no body")
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("refused after %v, want at once (body timeout 1m)", took)
+	}
+	if n := ts.hub.Stats().Connections; n != 0 {
+		t.Errorf("%d streams open after the refusal, want 0", n)
+	}
+	s := ts.openStream(t, "id=alice", nil)
+	ts.publishJSON(t, `{"clients": ["alice"], "data": "still streams"}`)
+	s.Expect(t, "still streams")
 }

@@ -121,6 +121,9 @@ var errMediaType = errors.New("Content-Type must be application/json or applicat
 // decodePublish reads a publish request's messages, and whether it is a
 // batch (a JSON array).
 func decodePublish(r *http.Request) (msgs []ssehub.Message, batch bool, err error) {
+	if err := noQuery(r); err != nil {
+		return nil, false, err
+	}
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
 		return nil, false, errMediaType
