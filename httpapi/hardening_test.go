@@ -201,7 +201,7 @@ func TestPublishRejectsBadInput(t *testing.T) {
 		// Form fields.
 		{"broadcast=yes", "", ctForm, `broadcast=yes&data=x`, 400, []string{"broadcast", `"yes"`}},
 		{"broadcast=on", "", ctForm, `broadcast=on&data=x`, 400, []string{"broadcast", `"on"`}},
-		{"unknown form field", "", ctForm, `client=alice&data=x&clients=bob`, 400, []string{"unknown form field", `"clients"`}},
+		{"unknown form field", "", ctForm, `client=alice&data=x&clients=bob`, 400, []string{"unknown form field", `"clients"`, `did you mean "client"?`}},
 		{"form id field", "", ctForm, `broadcast=true&data=x&id=999`, 400, []string{"unknown form field", `"id"`}},
 		{"malformed form", "", ctForm, `broadcast=true&data=%zz`, 400, []string{"malformed form"}},
 		// Single-valued fields given twice are ambiguous: the hub must not

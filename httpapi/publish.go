@@ -6,9 +6,12 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/suggest"
 )
 
 type publishResponse struct {
@@ -172,14 +175,23 @@ func decodeForm(r *http.Request) (ssehub.Message, error) {
 		}
 	}
 	for name := range f {
-		switch name {
-		case "client", "topic", "event", "data", "broadcast", "ephemeral":
-		default:
-			return ssehub.Message{}, fmt.Errorf("unknown form field %q", name)
+		if !slices.Contains(formFields, name) {
+			return ssehub.Message{}, unknownFormField(name)
 		}
 	}
 	if len(m.Clients) == 0 && len(m.Topics) == 0 && !m.Broadcast { // named as the form names them
 		return ssehub.Message{}, errors.New("no target: give at least one client or topic field, or broadcast=true")
 	}
 	return m, nil
+}
+
+// formFields are the fields of a form publish: singular, where JSON's
+// members are plural (clients, topics), which is the usual slip.
+var formFields = []string{"client", "topic", "event", "data", "broadcast", "ephemeral"}
+
+func unknownFormField(name string) error {
+	if near := suggest.Closest(name, formFields); near != "" {
+		return fmt.Errorf("unknown form field %q: did you mean %q?", name, near)
+	}
+	return fmt.Errorf("unknown form field %q: a form takes %s", name, strings.Join(formFields, ", "))
 }

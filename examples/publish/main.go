@@ -27,14 +27,20 @@ import (
 
 func main() {
 	err := run(context.Background(), os.Args[1:], os.Getenv("SSEHUB_PUBLISH_KEY"), os.Stdout)
-	if errors.Is(err, flag.ErrHelp) {
+	var usage usageError
+	switch {
+	case errors.Is(err, flag.ErrHelp):
 		return
-	}
-	if err != nil {
+	case errors.As(err, &usage): // the flag package has said what is wrong, with the usage
+		os.Exit(2)
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "publish:", err)
 		os.Exit(1)
 	}
 }
+
+// usageError is a bad command line, already reported by the flag package.
+type usageError struct{ error }
 
 // multi is a repeatable string flag.
 type multi []string
@@ -55,7 +61,10 @@ func run(ctx context.Context, args []string, key string, out io.Writer) error {
 	fs.StringVar(&msg.Type, "event", "", "the event type (addEventListener's name); empty: message")
 	wait := fs.Duration("wait", 30*time.Second, "how long to keep retrying a hub that is unavailable")
 	if err := fs.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
 	}
 	if fs.NArg() != 1 {
 		return errors.New("give the event's data as the one argument")
