@@ -55,9 +55,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	}
 	logger := newLogger(stderr, cfg.logFormat, slog.Level(cfg.logLevel))
 	warnUnknownEnv(logger, cfg.unknownEnv)
-	origins, _ := cfg.origins()       // validated by parseConfig
-	authorizer, _ := cfg.authorizer() // likewise
+	return serve(ctx, cfg, logger, ready)
+}
 
+// serve opens the store and the listeners, serves until ctx ends, and
+// shuts down: the exit code of a valid configuration (0, or 1 for a
+// failure).
+func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- string) int {
 	st, err := openStore(ctx, cfg, logger)
 	if err != nil {
 		logger.Error("ssehub: cannot open the store", "err", err)
@@ -68,53 +72,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 			logger.Warn("ssehub: closing the store", "err", err)
 		}
 	}()
-
 	ln, mln, err := listen(cfg)
 	if err != nil {
 		logger.Error("ssehub: cannot listen", "err", err)
 		return 1
 	}
 	files := raiseFileLimit(logger)
-	if !cfg.set["max-streams"] {
-		cfg.limits.MaxStreams = defaultMaxStreams(files)
-	} else if files > 0 && uint64(cfg.limits.MaxStreams) > files {
-		logger.Warn("ssehub: -max-streams is above the open-files limit: streams past it fail to connect, and so do publishers", "max_streams", cfg.limits.MaxStreams, "open_files", files)
-	}
-	hub := ssehub.New(ssehub.Config{
-		Log:          st.log,
-		Cluster:      st.cluster,
-		Retry:        cfg.retry,
-		Heartbeat:    cfg.heartbeat,
-		QueueBytes:   int(cfg.queueBytes),
-		WriteTimeout: cfg.writeTimeout,
-		Logger:       logger,
-		Authorizer:   authorizer,
-		Limits:       cfg.limits,
-		KickMemory:   cfg.kickMemory,
-		KickLimit:    cfg.hubKickLimit(authorizer),
-		QueryParams:  cfg.sseParams,
-	})
+	cfg.limits.MaxStreams = maxStreams(cfg, files, logger)
+	hub := newHub(cfg, st, logger)
 	metricsHandler := metrics.Handler(hub, st.log)
-	apiMetrics := metricsHandler // on -addr, behind the publish keys
-	if cfg.metricsAddr != "" {
-		apiMetrics = nil
-	}
-	srv := &http.Server{
-		Handler: httpapi.New(hub, httpapi.Config{
-			AllowOrigins: origins,
-			PublishKeys:  cfg.publishKeys,
-			MaxBodyBytes: int64(cfg.maxBody),
-			MaxDataBytes: int(cfg.maxData),
-			BodyTimeout:  cfg.bodyTimeout,
-			AllowHosts:   cfg.allowHosts,
-			Metrics:      apiMetrics,
-		}),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       2 * time.Minute, // publishers' idle keep-alive connections
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-		Protocols:         protocols(cfg),
-		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: cfg.h2MaxStreams},
-	}
+	srv := newServer(cfg, hub, metricsHandler, logger)
 	if cfg.tlsPair != nil {
 		ln = ssehub.TLSListener(ln, &tls.Config{
 			Certificates: []tls.Certificate{*cfg.tlsPair},
@@ -133,7 +100,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
-
 	select {
 	case <-ctx.Done():
 	case err := <-served:
@@ -141,6 +107,70 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 		return 1
 	}
 	<-tickDone
+	shutdown(cfg, hub, srv, logger)
+	return 0
+}
+
+// maxStreams is the limit of streams in all: -max-streams when given, else
+// the default lowered to what the open-files limit allows.
+func maxStreams(cfg config, files uint64, logger *slog.Logger) int {
+	if !cfg.set["max-streams"] {
+		return defaultMaxStreams(files)
+	}
+	if files > 0 && uint64(cfg.limits.MaxStreams) > files {
+		logger.Warn("ssehub: -max-streams is above the open-files limit: streams past it fail to connect, and so do publishers", "max_streams", cfg.limits.MaxStreams, "open_files", files)
+	}
+	return cfg.limits.MaxStreams
+}
+
+// newHub makes the hub the flags describe, on the opened store.
+func newHub(cfg config, st *store, logger *slog.Logger) *ssehub.Hub {
+	authorizer, _ := cfg.authorizer() // validated by parseConfig
+	return ssehub.New(ssehub.Config{
+		Log:          st.log,
+		Cluster:      st.cluster,
+		Retry:        cfg.retry,
+		Heartbeat:    cfg.heartbeat,
+		QueueBytes:   int(cfg.queueBytes),
+		WriteTimeout: cfg.writeTimeout,
+		Logger:       logger,
+		Authorizer:   authorizer,
+		Limits:       cfg.limits,
+		KickMemory:   cfg.kickMemory,
+		KickLimit:    cfg.hubKickLimit(authorizer),
+		QueryParams:  cfg.sseParams,
+	})
+}
+
+// newServer makes the HTTP server of -addr: the API, and /metrics behind
+// the publish keys unless -metrics-addr serves it apart.
+func newServer(cfg config, hub *ssehub.Hub, metricsHandler http.Handler, logger *slog.Logger) *http.Server {
+	origins, _ := cfg.origins() // validated by parseConfig
+	apiMetrics := metricsHandler
+	if cfg.metricsAddr != "" {
+		apiMetrics = nil
+	}
+	return &http.Server{
+		Handler: httpapi.New(hub, httpapi.Config{
+			AllowOrigins: origins,
+			PublishKeys:  cfg.publishKeys,
+			MaxBodyBytes: int64(cfg.maxBody),
+			MaxDataBytes: int(cfg.maxData),
+			BodyTimeout:  cfg.bodyTimeout,
+			AllowHosts:   cfg.allowHosts,
+			Metrics:      apiMetrics,
+		}),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute, // publishers' idle keep-alive connections
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		Protocols:         protocols(cfg),
+		HTTP2:             &http.HTTP2Config{MaxConcurrentStreams: cfg.h2MaxStreams},
+	}
+}
+
+// shutdown ends the hub first (queues written, streams ended, publishes
+// refused), then the server, within -shutdown-timeout.
+func shutdown(cfg config, hub *ssehub.Hub, srv *http.Server, logger *slog.Logger) {
 	logger.Info("ssehub shutting down", "timeout", cfg.shutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), cfg.shutdownTimeout)
 	defer cancel()
@@ -155,7 +185,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stderr 
 	if err := srv.Shutdown(hctx); err != nil {
 		srv.Close()
 	}
-	return 0
 }
 
 // listen opens the listener of -addr and, when it is set, that of
