@@ -1,5 +1,7 @@
 package ssehub
 
+import "github.com/ssehub/ssehub/internal/engine"
+
 // The kinds Metrics counts by. Each is a small fixed set, so that a
 // monitoring system can use them as label values: none ever carries a
 // client id, a topic or another value of unbounded variety. String returns
@@ -11,20 +13,18 @@ type Protocol uint8
 const (
 	// ProtocolHTTP1 is HTTP/1.x taken over from net/http: no goroutine
 	// for an idle stream, written by the writer pool.
-	ProtocolHTTP1 Protocol = iota
+	ProtocolHTTP1 = Protocol(engine.ProtocolHTTP1)
 	// ProtocolHTTP1Handler is HTTP/1.x left on net/http's handler
 	// goroutine (Config.KeepHandler, or a connection that cannot be taken
 	// over).
-	ProtocolHTTP1Handler
+	ProtocolHTTP1Handler = Protocol(engine.ProtocolHTTP1Handler)
 	// ProtocolHTTP2 is HTTP/2 (or later), always on the handler goroutine.
-	ProtocolHTTP2
-	NumProtocols // how many Protocols there are
+	ProtocolHTTP2 = Protocol(engine.ProtocolHTTP2)
+	NumProtocols  = Protocol(engine.NumProtocols) // how many Protocols there are
 )
 
-var protocolNames = [NumProtocols]string{"http1_takeover", "http1_handler", "http2"}
-
 // String returns the name of p as a label value.
-func (p Protocol) String() string { return name(protocolNames[:], int(p)) }
+func (p Protocol) String() string { return engine.Protocol(p).String() }
 
 // A CloseReason is why a stream ended. The first reason decided is the
 // one counted: a stream asked to finish for Shutdown whose client then
@@ -32,23 +32,19 @@ func (p Protocol) String() string { return name(protocolNames[:], int(p)) }
 type CloseReason uint8
 
 const (
-	CloseClientGone   CloseReason = iota // the client hung up, or a write to it failed
-	CloseOverflow                        // too slow: its queue would have exceeded Config.QueueBytes
-	CloseWriteTimeout                    // too slow: a write took longer than Config.WriteTimeout
-	CloseShutdown                        // Hub.Shutdown
-	CloseKicked                          // Hub.Kick (here, or on another node of a Cluster)
-	CloseExpired                         // its Subscription expired (a subscriber token's exp)
-	CloseLogSkip                         // the log lost continuity (Listener.Skip): every stream resumes from it
-	CloseReplayFailed                    // reading the log for its replay failed
-	NumCloseReasons                      // how many CloseReasons there are
+	CloseClientGone   = CloseReason(engine.CloseClientGone)   // the client hung up, or a write to it failed
+	CloseOverflow     = CloseReason(engine.CloseOverflow)     // too slow: its queue would have exceeded Config.QueueBytes
+	CloseWriteTimeout = CloseReason(engine.CloseWriteTimeout) // too slow: a write took longer than Config.WriteTimeout
+	CloseShutdown     = CloseReason(engine.CloseShutdown)     // Hub.Shutdown
+	CloseKicked       = CloseReason(engine.CloseKicked)       // Hub.Kick (here, or on another node of a Cluster)
+	CloseExpired      = CloseReason(engine.CloseExpired)      // its Subscription expired (a subscriber token's exp)
+	CloseLogSkip      = CloseReason(engine.CloseLogSkip)      // the log lost continuity (Listener.Skip): every stream resumes from it
+	CloseReplayFailed = CloseReason(engine.CloseReplayFailed) // reading the log for its replay failed
+	NumCloseReasons   = CloseReason(engine.NumCloseReasons)   // how many CloseReasons there are
 )
 
-var closeReasonNames = [NumCloseReasons]string{
-	"client_gone", "overflow", "write_timeout", "shutdown", "kicked", "expired", "log_skip", "replay_failed",
-}
-
 // String returns the name of r as a label value.
-func (r CloseReason) String() string { return name(closeReasonNames[:], int(r)) }
+func (r CloseReason) String() string { return engine.CloseReason(r).String() }
 
 // A RefusalReason is why a stream was refused before it opened. Each
 // comment gives the status ServeHTTP and ServeStream answer with, which
