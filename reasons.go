@@ -13,18 +13,22 @@ type Protocol uint8
 const (
 	// ProtocolHTTP1 is HTTP/1.x taken over from net/http: no goroutine
 	// for an idle stream, written by the writer pool.
-	ProtocolHTTP1 = Protocol(engine.ProtocolHTTP1)
+	ProtocolHTTP1 Protocol = iota
 	// ProtocolHTTP1Handler is HTTP/1.x left on net/http's handler
 	// goroutine (Config.KeepHandler, or a connection that cannot be taken
 	// over).
-	ProtocolHTTP1Handler = Protocol(engine.ProtocolHTTP1Handler)
+	ProtocolHTTP1Handler
 	// ProtocolHTTP2 is HTTP/2 (or later), always on the handler goroutine.
-	ProtocolHTTP2 = Protocol(engine.ProtocolHTTP2)
-	NumProtocols  = Protocol(engine.NumProtocols) // how many Protocols there are
+	ProtocolHTTP2
+	NumProtocols // how many Protocols there are
 )
 
 // String returns the name of p as a label value.
-func (p Protocol) String() string { return engine.Protocol(p).String() }
+func (p Protocol) String() string {
+	// The values are the delivery engine's, which counts streams by them
+	// (TestReasonsAreTheEngines).
+	return engine.Protocol(p).String()
+}
 
 // A CloseReason is why a stream ended. The first reason decided is the
 // one counted: a stream asked to finish for Shutdown whose client then
@@ -32,19 +36,23 @@ func (p Protocol) String() string { return engine.Protocol(p).String() }
 type CloseReason uint8
 
 const (
-	CloseClientGone   = CloseReason(engine.CloseClientGone)   // the client hung up, or a write to it failed
-	CloseOverflow     = CloseReason(engine.CloseOverflow)     // too slow: its queue would have exceeded Config.QueueBytes
-	CloseWriteTimeout = CloseReason(engine.CloseWriteTimeout) // too slow: a write took longer than Config.WriteTimeout
-	CloseShutdown     = CloseReason(engine.CloseShutdown)     // Hub.Shutdown
-	CloseKicked       = CloseReason(engine.CloseKicked)       // Hub.Kick (here, or on another node of a Cluster)
-	CloseExpired      = CloseReason(engine.CloseExpired)      // its Subscription expired (a subscriber token's exp)
-	CloseLogSkip      = CloseReason(engine.CloseLogSkip)      // the log lost continuity (Listener.Skip): every stream resumes from it
-	CloseReplayFailed = CloseReason(engine.CloseReplayFailed) // reading the log for its replay failed
-	NumCloseReasons   = CloseReason(engine.NumCloseReasons)   // how many CloseReasons there are
+	CloseClientGone   CloseReason = iota // the client hung up, or a write to it failed
+	CloseOverflow                        // too slow: its queue would have exceeded Config.QueueBytes
+	CloseWriteTimeout                    // too slow: a write took longer than Config.WriteTimeout
+	CloseShutdown                        // Hub.Shutdown
+	CloseKicked                          // Hub.Kick (here, or on another node of a Cluster)
+	CloseExpired                         // its Subscription expired (a subscriber token's exp)
+	CloseLogSkip                         // the log lost continuity (Listener.Skip): every stream resumes from it
+	CloseReplayFailed                    // reading the log for its replay failed
+	NumCloseReasons                      // how many CloseReasons there are
 )
 
 // String returns the name of r as a label value.
-func (r CloseReason) String() string { return engine.CloseReason(r).String() }
+func (r CloseReason) String() string {
+	// The values are the delivery engine's, which decides and counts them
+	// (TestReasonsAreTheEngines).
+	return engine.CloseReason(r).String()
+}
 
 // A RefusalReason is why a stream was refused before it opened. Each
 // comment gives the status ServeHTTP and ServeStream answer with, which

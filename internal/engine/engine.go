@@ -10,7 +10,8 @@ import (
 	"github.com/ssehub/ssehub/internal/socket"
 )
 
-// Config is what an Engine needs. Every field but the callbacks must be set.
+// Config is what an Engine needs: QueueBytes, WriteTimeout and Logger must
+// be set.
 type Config struct {
 	// QueueBytes bounds each stream's queue: a stream whose queue would
 	// exceed it is closed (CloseOverflow). An empty queue takes any event.
