@@ -75,8 +75,8 @@ type Node interface {
 type localNode struct{ h *Hub }
 
 func (n localNode) Streams(client string) []StreamInfo { return n.h.localStreams(client) }
-func (n localNode) Clients() []string                  { return n.h.reg.clients() }
-func (n localNode) Count() int                         { return n.h.reg.len() }
+func (n localNode) Clients() []string                  { return n.h.engine.Clients() }
+func (n localNode) Count() int                         { return n.h.engine.Registered() }
 func (n localNode) Kicked(client string, at time.Time) { n.h.kickLocal(client, at) }
 func (n localNode) KickLimit() int                     { return n.h.kicks.limit }
 

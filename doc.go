@@ -68,9 +68,11 @@
 // # The source
 //
 // This package is the domain: messages and entries, the Log contract and
-// the memory log, the hub, the registry of open streams, and each stream's
-// queue with the writers that drain it (writers.go states the hand-off
-// between a queue and its writer). The socket machinery of taken-over
-// streams (the take-over itself, non-blocking writes, the hang-up watcher)
-// is in internal/socket. docs/ARCHITECTURE.md maps the files.
+// the memory log, the hub, publishing, serving streams (admission, replay,
+// reset) and presence. The delivery engine (the registry of open streams,
+// each stream's queue and state machine, the sinks, the writers that drain
+// the queues, heartbeats and the expiry sweep) is internal/engine; the
+// socket machinery of taken-over streams (the take-over itself,
+// non-blocking writes, the hang-up watcher) is internal/socket.
+// docs/ARCHITECTURE.md maps the files.
 package ssehub

@@ -7,22 +7,31 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/ssehub/ssehub/internal/engine"
 	"github.com/ssehub/ssehub/sse"
 )
 
-// sinkStream is a connection's stream without a socket: it counts the bytes
-// written, and is written by the hub's writer pool as a taken-over stream is.
-// It lets the fan-out benchmarks hold 100,000 connections in one process.
-type sinkStream struct {
-	hub     *Hub
-	written *atomic.Int64
-}
+// countingSink is a stream's sink without a socket: it counts the bytes
+// written, and is written by the hub's writer pool as a taken-over socket
+// is. It lets the fan-out benchmarks hold 100,000 streams in one process.
+type countingSink struct{ written *atomic.Int64 }
 
-func (s *sinkStream) write(p []byte) error           { s.written.Add(int64(len(p))); return nil }
-func (s *sinkStream) tryWrite(p []byte) (int, error) { return len(p), s.write(p) }
-func (s *sinkStream) wakeWriter(c *conn)             { s.hub.writers.push(c) }
-func (s *sinkStream) close()                         {}
-func (s *sinkStream) pending() bool                  { return false }
+func (s countingSink) Write(p []byte) error           { s.written.Add(int64(len(p))); return nil }
+func (s countingSink) TryWrite(p []byte) (int, error) { return len(p), s.Write(p) }
+func (s countingSink) Close()                         {}
+func (s countingSink) Pending() bool                  { return false }
+
+// addStream registers a stream of sub with h, on a countingSink adding to
+// written, replaying unless live: a replaying stream queues what it gets.
+func addStream(h *Hub, sub Subscription, written *atomic.Int64, live bool) *engine.Stream {
+	id := engine.Identity{Client: sub.Client, Topics: sub.Topics, Expires: sub.Expires}
+	s := h.engine.NewStream(id, countingSink{written}, engine.ProtocolHTTP1)
+	h.engine.Register(s)
+	if live {
+		s.GoLive(0)
+	}
+	return s
+}
 
 // hubWithSinks returns a hub with n live connections on sinks, client ids
 // c0..c<n-1>, and the counter of bytes written to them.
@@ -31,8 +40,7 @@ func hubWithSinks(b *testing.B, n int) (*Hub, *atomic.Int64) {
 	b.Cleanup(func() { h.Shutdown(context.Background()) })
 	written := new(atomic.Int64)
 	for i := range n {
-		s := &sinkStream{hub: h, written: written}
-		h.reg.add(&conn{hub: h, sub: Subscription{Client: fmt.Sprintf("c%d", i)}, out: s, slot: -1, state: live})
+		addStream(h, Subscription{Client: fmt.Sprintf("c%d", i)}, written, true)
 	}
 	return h, written
 }

@@ -4,11 +4,9 @@ import (
 	"context"
 	"log/slog"
 	"math"
-	"sync"
-	"sync/atomic"
 	"time"
 
-	"github.com/ssehub/ssehub/internal/socket"
+	"github.com/ssehub/ssehub/internal/engine"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -136,26 +134,13 @@ func (c *Config) setDefaults() {
 // ServeHTTP). All its methods are safe for concurrent use.
 type Hub struct {
 	cfg     Config
-	reg     registry
-	watch   *socket.Watcher // hang-ups of taken-over streams
-	writers writerPool
-	pending publications // Publish calls waiting for their entries' fan-out
-	gate    admission    // publishes in flight, and whether Shutdown has begun
-	kicks   kicks        // recent Kicks, by client id
-	counts  streamCounts // open streams, by client id and address, within cfg.Limits
+	engine  *engine.Engine // the open streams, their queues and writers
+	pending publications   // Publish calls waiting for their entries' fan-out
+	gate    admission      // publishes in flight, and whether Shutdown has begun
+	kicks   kicks          // recent Kicks, by client id
+	counts  streamCounts   // open streams, by client id and address, within cfg.Limits
 
-	// head is the newest sequence number whose delivery has begun (or was
-	// skipped): a stream that opens without Last-Event-ID starts after it.
-	// delivered is the newest whose fan-out has ended: every stream has
-	// queued what it gets up to there, so it is a safe position to tell a
-	// quiet stream (see heartbeat).
-	head      atomic.Uint64
-	delivered atomic.Uint64
-
-	stop chan struct{} // closed by Shutdown: background goroutines end
-	bg   sync.WaitGroup
-
-	tally counters // what Metrics and Stats report
+	tally counters // what Metrics and Stats report, besides the engine's own counts
 }
 
 // A Receipt tells a publisher what became of its message.
@@ -168,14 +153,18 @@ type Receipt struct {
 // New returns a running Hub. Call Shutdown to stop it.
 func New(cfg Config) *Hub {
 	cfg.setDefaults()
-	h := &Hub{cfg: cfg, stop: make(chan struct{})}
-	h.reg.init()
-	h.pending.init(h)
+	h := &Hub{cfg: cfg}
+	h.pending.init()
 	h.kicks.init(cfg.KickMemory, cfg.KickLimit, cfg.Logger)
 	h.counts.init(cfg.Limits)
-	h.writers.start()
-	h.watch = socket.NewWatcher(cfg.Logger)
-	h.bg.Go(h.watch.Run)
+	h.engine = engine.New(engine.Config{
+		QueueBytes:   cfg.QueueBytes,
+		WriteTimeout: cfg.WriteTimeout,
+		Heartbeat:    cfg.Heartbeat,
+		Logger:       cfg.Logger,
+		OnClosed:     h.streamClosed,
+		OnSweep:      h.kicks.sweep,
+	})
 	cfg.Log.Listen(listener{h})
 	if cfg.Cluster != nil {
 		cfg.Cluster.Join(localNode{h})
@@ -183,31 +172,34 @@ func New(cfg Config) *Hub {
 	// A log reports its head when asked for what follows an id newer than
 	// any it issued; deliveries that raced with this only move head forward.
 	head, _ := cfg.Log.ReadAfter(context.Background(), math.MaxUint64, nil, func(*Entry) error { return nil })
-	advance(&h.head, head)
-	advance(&h.delivered, head)
-	if cfg.Heartbeat > 0 {
-		h.bg.Go(h.heartbeat)
-	}
-	h.bg.Go(h.expire)
+	h.engine.Advance(head)
 	return h
+}
+
+// streamClosed is what the hub does when the engine closes a stream: the
+// stream no longer counts against the limits, the cluster hears of it, and
+// the debug line is written.
+func (h *Hub) streamClosed(s *engine.Stream, why engine.CloseReason) {
+	id := s.Identity()
+	h.counts.release(id.Client, id.Addr)
+	h.shareClosed(id.Client)
+	h.logClosed(s, CloseReason(why))
 }
 
 // listener is the hub as its Log's Listener.
 type listener struct{ h *Hub }
 
-// Deliver encodes e once and queues the bytes on every local connection e
+// Deliver encodes e once and queues the bytes on every local stream e
 // targets. Entries arrive in sequence order, one at a time.
 func (l listener) Deliver(e *Entry, ticket Ticket) {
 	h := l.h
 	frame := sse.AppendEvent(make([]byte, 0, 32+len(e.Type)+len(e.Data)), e.ID(), e.Type, e.Data)
-	// Advance head before fanning out: a stream registered too late for
-	// this fan-out then reads a head that already counts e, and starts after it.
-	advance(&h.head, e.Seq)
-	pub := h.pending.lookup(ticket)
-	n := h.reg.fanOut(&e.Message, item{seq: e.Seq, frame: frame}, pub)
-	pub.queued(n)
-	h.tally.delivered(n)
-	advance(&h.delivered, e.Seq)
+	h.engine.Deliver(e.Seq, frame, targetsOf(&e.Message), h.pending.lookup(ticket).share())
+}
+
+// targetsOf returns whom m is for, as the engine names it.
+func targetsOf(m *Message) *engine.Targets {
+	return &engine.Targets{Broadcast: m.Broadcast, Clients: m.Clients, Topics: m.Topics}
 }
 
 // Skip ends every stream: any of them may have missed an entry up to
@@ -216,30 +208,16 @@ func (l listener) Deliver(e *Entry, ticket Ticket) {
 // open from now on start after through.
 func (l listener) Skip(through uint64) {
 	h := l.h
-	advance(&h.head, through)
-	advance(&h.delivered, through)
+	h.engine.Advance(through)
 	h.tally.skips.Add(1)
-	conns := h.reg.snapshot()
+	n := h.engine.FinishAll(engine.CloseLogSkip)
 	h.cfg.Logger.Warn("ssehub: the log lost continuity; ending every stream so that clients resume from the log",
-		"through", through, "streams", len(conns))
-	for _, c := range conns {
-		c.finish(CloseLogSkip)
-	}
-}
-
-// advance moves v forward to seq; it never moves back.
-func advance(v *atomic.Uint64, seq uint64) {
-	for {
-		cur := v.Load()
-		if seq <= cur || v.CompareAndSwap(cur, seq) {
-			return
-		}
-	}
+		"through", through, "streams", n)
 }
 
 // Clients returns the ids of the clients with at least one open stream on
 // this node.
-func (h *Hub) Clients() []string { return h.reg.clients() }
+func (h *Hub) Clients() []string { return h.engine.Clients() }
 
 // Stats is a summary of a hub's state and counters; Metrics has them all.
 type Stats struct {
@@ -261,12 +239,12 @@ func (h *Hub) Stats() Stats {
 	return Stats{
 		Kicks:        kicks,
 		KicksEvicted: evicted,
-		Connections:  h.reg.len(),
-		Overflows:    t.closed[CloseOverflow].Load(),
+		Connections:  h.engine.Registered(),
+		Overflows:    h.engine.Closed(engine.CloseOverflow),
 		Skips:        t.skips.Load(),
-		Expiries:     t.closed[CloseExpired].Load(),
+		Expiries:     h.engine.Closed(engine.CloseExpired),
 		Refusals:     t.refused[RefusedHubFull].Load() + t.refused[RefusedClientLimit].Load() + t.refused[RefusedAddressLimit].Load(),
-		Head:         h.head.Load(),
+		Head:         h.engine.Head(),
 		Closing:      h.gate.isClosing(),
 	}
 }
@@ -287,33 +265,9 @@ func (h *Hub) Shutdown(ctx context.Context) error {
 	case <-ctx.Done():
 		err = ctx.Err()
 	}
-	close(h.stop)
-	for _, c := range h.reg.snapshot() {
-		c.finish(CloseShutdown)
+	// With ctx already over, the engine closes every stream at once.
+	if drained := h.engine.Shutdown(ctx); err == nil {
+		err = drained
 	}
-	if err == nil {
-		err = h.waitDrained(ctx)
-	}
-	if err != nil {
-		for _, c := range h.reg.snapshot() {
-			c.close(CloseShutdown)
-		}
-	}
-	h.writers.stop()
-	h.watch.Stop()
-	h.bg.Wait()
 	return err
-}
-
-func (h *Hub) waitDrained(ctx context.Context) error {
-	tick := time.NewTicker(5 * time.Millisecond)
-	defer tick.Stop()
-	for h.reg.len() > 0 {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-tick.C:
-		}
-	}
-	return nil
 }

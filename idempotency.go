@@ -49,7 +49,7 @@ func (h *Hub) PublishOnce(ctx context.Context, key string, msgs []Message) ([]Re
 	counts := make([]int, len(msgs))
 	for i, p := range pubs {
 		if p != nil {
-			counts[i], _ = h.pending.finish(p)
+			counts[i], _ = h.finishPublication(p)
 		}
 	}
 	switch {

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"sync"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/engine"
 )
 
 // Kick ends every stream of client and returns how many there were
@@ -33,9 +35,9 @@ func (h *Hub) Kick(ctx context.Context, client string) (int, error) {
 func (h *Hub) kickLocal(client string, at time.Time) int {
 	h.kicks.add(client, at, time.Now())
 	n := 0
-	for _, c := range h.reg.clientSnapshot(client) {
-		if c.born <= at.UnixNano() {
-			c.close(CloseKicked)
+	for _, s := range h.engine.StreamsOf(client) {
+		if s.Born() <= at.UnixNano() {
+			s.Close(engine.CloseKicked)
 			n++
 		}
 	}

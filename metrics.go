@@ -82,14 +82,8 @@ func (h *Hub) Metrics() Metrics {
 	if !c.timing.Load() {
 		c.timing.Store(true)
 	}
-	var m Metrics
-	for p := range NumProtocols {
-		m.Streams[p] = c.open[p].Load()
-		m.Opened[p] = c.opened[p].Load()
-	}
-	for r := range NumCloseReasons {
-		m.Closed[r] = c.closed[r].Load()
-	}
+	n := h.engine.Counts()
+	m := Metrics{Streams: n.Open, Opened: n.Opened, Closed: n.Closed, Deliveries: n.Deliveries}
 	for r := range NumRefusalReasons {
 		m.Refused[r] = c.refused[r].Load()
 	}
@@ -100,51 +94,29 @@ func (h *Hub) Metrics() Metrics {
 	for r := range NumResetReasons {
 		m.Resets[r] = c.resets[r].Load()
 	}
-	m.Deliveries = c.deliveries.Load()
 	m.Replayed = c.replayed.Load()
 	m.Skips = c.skips.Load()
 	m.PublishLatency = c.publishLatency.snapshot()
 	m.AppendLatency = c.appendLatency.snapshot()
 	m.AppendErrors = c.appendErrors.Load()
-	m.Clients, m.QueuedBytes = h.reg.occupancy()
+	m.Clients, m.QueuedBytes = h.engine.Occupancy()
 	return m
 }
 
-// counters is what a hub counts as it goes, for Metrics and Stats.
+// counters is what a hub counts as it goes, for Metrics and Stats; the
+// engine counts the streams and their deliveries (engine.Counts).
 type counters struct {
-	open       [NumProtocols]atomic.Int64
-	opened     [NumProtocols]atomic.Uint64
-	closed     [NumCloseReasons]atomic.Uint64
-	refused    [NumRefusalReasons]atomic.Uint64
-	published  [NumTargetKinds]atomic.Uint64
-	ephemeral  [NumTargetKinds]atomic.Uint64
-	deliveries atomic.Uint64
-	replayed   atomic.Uint64
-	resets     [NumResetReasons]atomic.Uint64
-	skips      atomic.Uint64
+	refused   [NumRefusalReasons]atomic.Uint64
+	published [NumTargetKinds]atomic.Uint64
+	ephemeral [NumTargetKinds]atomic.Uint64
+	replayed  atomic.Uint64
+	resets    [NumResetReasons]atomic.Uint64
+	skips     atomic.Uint64
 
 	timing         atomic.Bool // the latencies are kept: Metrics was called
 	publishLatency latencyHistogram
 	appendLatency  latencyHistogram
 	appendErrors   atomic.Uint64
-}
-
-func (c *counters) streamOpened(p Protocol) {
-	c.opened[p].Add(1)
-	c.open[p].Add(1)
-}
-
-func (c *counters) streamClosed(p Protocol, why CloseReason) {
-	c.closed[why].Add(1)
-	c.open[p].Add(-1)
-}
-
-// delivered counts one event's fan-out to n streams: one addition per
-// event, whatever n (and none for an event no stream here takes).
-func (c *counters) delivered(n int) {
-	if n > 0 {
-		c.deliveries.Add(uint64(n))
-	}
 }
 
 // publishedOne counts a message published.

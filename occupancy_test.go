@@ -5,6 +5,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/ssehub/ssehub/internal/engine"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -14,11 +15,9 @@ func TestMetricsQueuedBytes(t *testing.T) {
 	h := New(Config{Heartbeat: -1})
 	defer h.Shutdown(context.Background())
 	var written atomic.Int64
-	waiting := &conn{hub: h, sub: Subscription{Client: "a"}, out: &sinkStream{hub: h, written: &written}, slot: -1, state: replaying}
-	other := &conn{hub: h, sub: Subscription{Client: "b"}, out: &sinkStream{hub: h, written: &written}, slot: -1, state: replaying}
-	h.reg.add(waiting)
-	h.reg.add(other)
-	defer other.close(CloseClientGone) // a stream replaying forever would hold Shutdown
+	waiting := addStream(h, Subscription{Client: "a"}, &written, false)
+	other := addStream(h, Subscription{Client: "b"}, &written, false)
+	defer other.Close(engine.CloseClientGone) // a stream replaying forever would hold Shutdown
 
 	r, err := h.Publish(context.Background(), Message{Clients: []string{"a"}, Data: []byte("hello")})
 	if err != nil || r.Connections != 1 {
@@ -31,7 +30,7 @@ func TestMetricsQueuedBytes(t *testing.T) {
 	if m := h.Metrics(); m.Deliveries != 1 {
 		t.Errorf("Deliveries = %d, want 1", m.Deliveries)
 	}
-	waiting.close(CloseClientGone)
+	waiting.Close(engine.CloseClientGone)
 	if m := h.Metrics(); m.QueuedBytes != 0 || m.Clients != 1 {
 		t.Errorf("QueuedBytes %d, Clients %d once the stream closed; want 0 and 1", m.QueuedBytes, m.Clients)
 	}

@@ -6,6 +6,8 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/engine"
 )
 
 // ClientStreams is one client id and how many streams it has open.
@@ -23,16 +25,11 @@ type ClientStreams struct {
 // milliseconds at 100,000 clients.
 func (h *Hub) ClientPage(ctx context.Context, after string, limit int) (page []ClientStreams, more bool, err error) {
 	top := smallestIDs{max: limit + 1}
-	for i := range h.reg.shards {
-		s := &h.reg.shards[i]
-		s.mu.RLock()
-		for id, conns := range s.clients {
-			if id > after {
-				top.offer(id, len(conns))
-			}
+	h.engine.EachClient(func(id string, streams int) {
+		if id > after {
+			top.offer(id, streams)
 		}
-		s.mu.RUnlock()
-	}
+	})
 	page = top.items
 	if h.cfg.Cluster != nil {
 		var others []ClientStreams
@@ -111,11 +108,12 @@ func (h *Hub) Streams(ctx context.Context, client string) ([]StreamInfo, error) 
 
 // localStreams returns the open streams of client on this node, oldest first.
 func (h *Hub) localStreams(client string) []StreamInfo {
-	conns := h.reg.clientSnapshot(client)
-	slices.SortFunc(conns, func(a, b *conn) int { return cmp.Compare(a.born, b.born) })
-	infos := make([]StreamInfo, len(conns))
-	for i, c := range conns {
-		infos[i] = StreamInfo{Topics: slices.Clone(c.sub.Topics), Connected: time.Unix(0, c.born), Expires: c.sub.Expires}
+	streams := h.engine.StreamsOf(client)
+	slices.SortFunc(streams, func(a, b *engine.Stream) int { return cmp.Compare(a.Born(), b.Born()) })
+	infos := make([]StreamInfo, len(streams))
+	for i, s := range streams {
+		id := s.Identity()
+		infos[i] = StreamInfo{Topics: slices.Clone(id.Topics), Connected: time.Unix(0, s.Born()), Expires: id.Expires}
 		if infos[i].Topics == nil {
 			infos[i].Topics = []string{}
 		}
@@ -127,7 +125,7 @@ func (h *Hub) localStreams(client string) []StreamInfo {
 // every live node (err: the other nodes could not be asked, and only this
 // node's streams are counted).
 func (h *Hub) Connections(ctx context.Context, client string) (int, error) {
-	n := h.reg.clientConns(client)
+	n := h.engine.RegisteredOf(client)
 	if h.cfg.Cluster == nil {
 		return n, nil
 	}
@@ -139,7 +137,7 @@ func (h *Hub) Connections(ctx context.Context, client string) (int, error) {
 // or with a Cluster every live node (err: the other nodes could not be
 // asked, and only this node is counted).
 func (h *Hub) Total(ctx context.Context) (streams, nodes int, err error) {
-	streams, nodes = h.reg.len(), 1
+	streams, nodes = h.engine.Registered(), 1
 	if h.cfg.Cluster != nil {
 		var s, n int
 		s, n, err = h.cfg.Cluster.Total(ctx)

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+
+	"github.com/ssehub/ssehub/internal/engine"
 )
 
 // Paging through the clients in pages of any size lists each exactly once,
@@ -16,8 +18,7 @@ func TestClientPage(t *testing.T) {
 	want := map[string]int{}
 	for i := range 500 {
 		id := fmt.Sprintf("c%d", (i*7919)%263) // some ids twice or more
-		c := &conn{hub: h, sub: Subscription{Client: id}, out: &sinkStream{hub: h, written: new(atomic.Int64)}, slot: -1, state: live}
-		h.reg.add(c)
+		addStream(h, Subscription{Client: id}, new(atomic.Int64), true)
 		want[id]++
 	}
 	ids := make([]string, 0, len(want))
@@ -48,7 +49,9 @@ func TestClientPage(t *testing.T) {
 			t.Fatalf("limit %d: listed %d ids, want %d in order", limit, len(got), len(ids))
 		}
 	}
-	for _, c := range h.reg.snapshot() {
-		c.close(CloseClientGone)
+	for _, id := range h.Clients() {
+		for _, s := range h.engine.StreamsOf(id) {
+			s.Close(engine.CloseClientGone)
+		}
 	}
 }

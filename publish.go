@@ -5,6 +5,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/ssehub/ssehub/internal/engine"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -44,7 +45,7 @@ func (h *Hub) record(ctx context.Context, p *publication) (*Entry, int, error) {
 	w := h.tally.stopwatch()
 	e, err := h.cfg.Log.Append(ctx, &p.msg, p.ticket)
 	w.appendDone(err)
-	n, wrote := h.pending.finish(p)
+	n, wrote := h.finishPublication(p)
 	w.publishDone(wrote)
 	return e, n, err
 }
@@ -79,7 +80,7 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 	entries, err := h.appendAll(ctx, recorded, tickets)
 	counts := make([]int, len(pubs))
 	for i, p := range pubs {
-		counts[i], _ = h.pending.finish(p)
+		counts[i], _ = h.finishPublication(p)
 	}
 	receipts := make([]Receipt, 0, len(msgs))
 	next := 0 // the next recorded message's entry
@@ -126,36 +127,49 @@ func (h *Hub) appendAll(ctx context.Context, msgs []*Message, tickets []Ticket) 
 }
 
 // publishEphemeral queues m, outside the sequence of the log, on the
-// connections open now.
+// streams open now.
 func (h *Hub) publishEphemeral(m *Message) Receipt {
 	frame := sse.AppendEvent(make([]byte, 0, 16+len(m.Type)+len(m.Data)), "", m.Type, m.Data)
-	p := &publication{hub: h}
-	n := h.reg.fanOut(m, item{frame: frame}, p)
-	p.queued(n)
-	h.tally.delivered(n)
-	n, _ = p.finish()
+	p := new(engine.Publication)
+	h.engine.Deliver(0, frame, targetsOf(m), p)
+	n, _ := h.engine.FinishPublication(p)
 	return Receipt{Connections: n}
+}
+
+// A publication is one message the hub appends, with the ticket it hands
+// to Append, and the message's share of its fan-out (see
+// engine.Publication).
+type publication struct {
+	msg    Message // what the hub passes to Append: a copy, so the caller's value stays as it was
+	ticket Ticket  // handed to Append with msg; Deliver hands it back
+	fan    engine.Publication
+}
+
+// share returns p's share of the fan-out, or nil for no publication (an
+// entry published elsewhere, an unknown ticket): every writer then comes
+// from the pool.
+func (p *publication) share() *engine.Publication {
+	if p == nil {
+		return nil
+	}
+	return &p.fan
 }
 
 // publications finds, for the Log's listener, the publication of an entry
 // by the Ticket the hub handed to Append with its message: the Log hands the
 // listener that ticket back (Listener.Deliver), whatever entry value it made.
 type publications struct {
-	hub  *Hub
 	next atomic.Uint64 // the last ticket issued; the first is 1 (0 is no ticket)
 	mu   sync.Mutex
 	m    map[Ticket]*publication
 }
 
-func (ps *publications) init(h *Hub) {
-	ps.hub = h
-	ps.m = make(map[Ticket]*publication)
-}
+func (ps *publications) init() { ps.m = make(map[Ticket]*publication) }
 
 // add registers a publication of a copy of m, to be appended as p.msg with
 // p.ticket.
 func (ps *publications) add(m Message) *publication {
-	p := &publication{hub: ps.hub, msg: m, ticket: Ticket(ps.next.Add(1))}
+	p := &publication{msg: m, ticket: Ticket(ps.next.Add(1))}
 	ps.mu.Lock()
 	ps.m[p.ticket] = p
 	ps.mu.Unlock()
@@ -173,12 +187,12 @@ func (ps *publications) lookup(ticket Ticket) *publication {
 	return ps.m[ticket]
 }
 
-// finish unregisters p once its Append returned, writes what was left to
-// the publisher, and returns how many streams the message was queued for
-// and whether the publisher wrote to any.
-func (ps *publications) finish(p *publication) (n int, wrote bool) {
-	ps.mu.Lock()
-	delete(ps.m, p.ticket)
-	ps.mu.Unlock()
-	return p.finish()
+// finishPublication unregisters p once its Append returned, writes what
+// was left to the publisher, and returns how many streams the message was
+// queued for and whether the publisher wrote to any.
+func (h *Hub) finishPublication(p *publication) (n int, wrote bool) {
+	h.pending.mu.Lock()
+	delete(h.pending.m, p.ticket)
+	h.pending.mu.Unlock()
+	return h.engine.FinishPublication(&p.fan)
 }

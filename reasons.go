@@ -1,6 +1,9 @@
 package ssehub
 
-import "github.com/ssehub/ssehub/internal/storekit"
+import (
+	"github.com/ssehub/ssehub/internal/engine"
+	"github.com/ssehub/ssehub/internal/storekit"
+)
 
 // The kinds Metrics counts by. Each is a small fixed set, so that a
 // monitoring system can use them as label values: none ever carries a
@@ -23,10 +26,12 @@ const (
 	NumProtocols // how many Protocols there are
 )
 
-var protocolNames = [NumProtocols]string{"http1_takeover", "http1_handler", "http2"}
-
 // String returns the name of p as a label value.
-func (p Protocol) String() string { return name(protocolNames[:], int(p)) }
+func (p Protocol) String() string {
+	// The values are the delivery engine's, which counts streams by them
+	// (TestReasonsAreTheEngines).
+	return engine.Protocol(p).String()
+}
 
 // A CloseReason is why a stream ended. The first reason decided is the
 // one counted: a stream asked to finish for Shutdown whose client then
@@ -45,12 +50,12 @@ const (
 	NumCloseReasons                      // how many CloseReasons there are
 )
 
-var closeReasonNames = [NumCloseReasons]string{
-	"client_gone", "overflow", "write_timeout", "shutdown", "kicked", "expired", "log_skip", "replay_failed",
-}
-
 // String returns the name of r as a label value.
-func (r CloseReason) String() string { return name(closeReasonNames[:], int(r)) }
+func (r CloseReason) String() string {
+	// The values are the delivery engine's, which decides and counts them
+	// (TestReasonsAreTheEngines).
+	return engine.CloseReason(r).String()
+}
 
 // A RefusalReason is why a stream was refused before it opened. Each
 // comment gives the status ServeHTTP and ServeStream answer with, which

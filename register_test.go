@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/engine"
 )
 
 // A client that hangs up while its stream is being set up is never left
@@ -28,9 +30,9 @@ func TestHangUpBeforeRegistration(t *testing.T) {
 	}
 	defer nc.Close()
 
-	testHookOpened = func(c *conn) {
+	testHookOpened = func(s *engine.Stream) {
 		nc.Close()
-		for deadline := time.Now().Add(200 * time.Millisecond); !c.isDown() && time.Now().Before(deadline); {
+		for deadline := time.Now().Add(200 * time.Millisecond); !s.Closed() && time.Now().Before(deadline); {
 			time.Sleep(5 * time.Millisecond)
 		}
 	}

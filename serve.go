@@ -7,9 +7,8 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
-	"time"
 
-	"github.com/ssehub/ssehub/internal/socket"
+	"github.com/ssehub/ssehub/internal/engine"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -52,39 +51,35 @@ func (h *Hub) admitStream(ctx context.Context, sub Subscription, addr string) *r
 // serveAdmitted opens a stream admitStream let in, catches it up and
 // serves it (on the handler path, until it ends).
 func (h *Hub) serveAdmitted(w http.ResponseWriter, r *http.Request, sub Subscription, addr string) {
-	out, proto, first := h.open(w, r)
-	c := &conn{hub: h, sub: sub, out: out, slot: -1, born: time.Now().UnixNano(), addr: addr, proto: proto}
-	h.tally.streamOpened(proto)
-	h.logOpened(c)
+	sink, proto, first := h.open(w, r)
+	id := engine.Identity{Client: sub.Client, Topics: sub.Topics, Expires: sub.Expires, Addr: addr}
+	s := h.engine.NewStream(id, sink, engine.Protocol(proto))
+	h.logOpened(s)
 	if testHookOpened != nil {
-		testHookOpened(c)
+		testHookOpened(s)
 	}
 	// Registered before the client sees the response header: a publisher
 	// reacting to the stream's opening cannot publish before it. Registered
 	// before it is watched: a hang-up the watcher reports then always finds
-	// it in the registry, and registry.add refuses a conn already closed.
-	if !h.reg.add(c) {
-		return // closed already, stream and all
+	// it in the registry, and Register refuses a stream already closed.
+	if !h.engine.Register(s) {
+		return // closed already, sink and all
 	}
 	h.shareOpened(sub.Client)
-	if s, ok := out.(*takenStream); ok {
-		h.watch.Watch(s.sock, c)
-	}
-	if why, ok := h.catchUp(r, c, first); !ok {
-		c.close(why)
+	h.engine.Watch(s)
+	if why, ok := h.catchUp(r, s, &sub, first); !ok {
+		s.Close(why)
 		return
 	}
 	if h.gate.isClosing() {
-		c.finish(CloseShutdown) // registered too late for Shutdown's own round of finish
+		s.Finish(engine.CloseShutdown) // registered too late for Shutdown's own round of finish
 	}
-	if s, ok := out.(*handlerStream); ok {
-		s.serve(c, r.Context().Done())
-	}
+	s.Serve(r.Context().Done()) // on the handler path: until the stream ends
 }
 
 // testHookOpened, when set by a test, is called once a stream is prepared
 // and before it is registered.
-var testHookOpened func(*conn)
+var testHookOpened func(*engine.Stream)
 
 // hello is what every stream starts with: the reconnection delay. It ends
 // without a blank line, which would dispatch nothing but could reset the
@@ -96,68 +91,59 @@ func (h *Hub) hello() []byte {
 	return sse.AppendField(nil, "retry", strconv.FormatInt(h.cfg.Retry.Milliseconds(), 10))
 }
 
-// open prepares the stream, taking an HTTP/1.x connection over from
-// net/http when it can, and returns it and how it is served, with its first
-// bytes (the response header, if net/http will not write it, and hello), to
-// be written by catchUp.
-func (h *Hub) open(w http.ResponseWriter, r *http.Request) (stream, Protocol, []byte) {
+// open prepares the stream's sink, taking an HTTP/1.x connection over
+// from net/http when it can, and returns it and how it is served, with its
+// first bytes (the response header, if net/http will not write it, and
+// hello), to be written by catchUp.
+func (h *Hub) open(w http.ResponseWriter, r *http.Request) (engine.Sink, Protocol, []byte) {
 	if r.ProtoMajor == 1 && !h.cfg.KeepHandler {
-		sock, header, err := socket.TakeOver(w, r)
+		sink, header, err := h.engine.TakeOver(w, r)
 		if err == nil {
-			return &takenStream{hub: h, sock: sock}, ProtocolHTTP1, append(header, h.hello()...)
+			return sink, ProtocolHTTP1, append(header, h.hello()...)
 		}
 	}
 	proto := ProtocolHTTP2
 	if r.ProtoMajor == 1 {
 		proto = ProtocolHTTP1Handler
 	}
-	s := &handlerStream{
-		w:       w,
-		rc:      http.NewResponseController(w),
-		timeout: h.cfg.WriteTimeout,
-		wake:    make(chan struct{}, 1),
-		done:    make(chan struct{}),
-	}
-	streamHeader(w.Header())
-	w.WriteHeader(http.StatusOK) // sent with the first write
-	return s, proto, h.hello()
+	return h.engine.HandlerSink(w), proto, h.hello()
 }
 
-// catchUp brings a registered, replaying stream up to date: its first bytes,
-// the events the client missed (or a reset event), then an id line naming
-// where it now stands, then live. It reports false, with why the stream
-// must end, if the stream failed or was closed.
-func (h *Hub) catchUp(r *http.Request, c *conn, first []byte) (CloseReason, bool) {
-	bp := getBuf()
+// catchUp brings a registered, replaying stream of sub up to date: its
+// first bytes, the events the client missed (or a reset event), then an id
+// line naming where it now stands, then live. It reports false, with why
+// the stream must end, if the stream failed or was closed.
+func (h *Hub) catchUp(r *http.Request, s *engine.Stream, sub *Subscription, first []byte) (engine.CloseReason, bool) {
+	bp := engine.GetBuffer()
 	buf := append(*bp, first...)
-	defer func() { *bp = buf; putBuf(bp) }()
+	defer func() { *bp = buf; engine.PutBuffer(bp) }()
 
 	last, resume := lastEventID(r)
-	at := h.head.Load()
+	at := h.engine.Head()
 	if resume {
-		var why CloseReason
+		var why engine.CloseReason
 		var err error
-		at, buf, why, err = h.replay(r.Context(), c, last, buf)
+		at, buf, why, err = h.replay(r.Context(), s, sub, last, buf)
 		if err != nil {
 			return why, false
 		}
 	}
 	buf = sse.AppendField(buf, "id", FormatID(at))
 	buf = append(buf, '\n')
-	if err := c.out.write(buf); err != nil {
-		return writeFailure(err), false
+	if err := s.Write(buf); err != nil {
+		return engine.WriteFailure(err), false
 	}
-	return CloseClientGone, c.goLive(at) // if not, c is closed already, for its own reason
+	return engine.CloseClientGone, s.GoLive(at) // if not, s is closed already, for its own reason
 }
 
 // replay appends to buf the retained events after the client's last id that
-// c receives, writing buf out whenever it grows large, and returns the head
-// it read up to. An id that cannot be resumed gets a reset event instead.
-// If the replay fails, why says why the stream must end.
-func (h *Hub) replay(ctx context.Context, c *conn, last string, buf []byte) (head uint64, _ []byte, why CloseReason, err error) {
+// sub receives, writing buf to s whenever it grows large, and returns the
+// head it read up to. An id that cannot be resumed gets a reset event
+// instead. If the replay fails, why says why the stream must end.
+func (h *Hub) replay(ctx context.Context, s *engine.Stream, sub *Subscription, last string, buf []byte) (head uint64, _ []byte, why engine.CloseReason, err error) {
 	after, ok := ParseID(last)
 	if !ok {
-		head = h.head.Load()
+		head = h.engine.Head()
 		return head, h.appendReset(buf, head, ResetUnknown, last), 0, nil
 	}
 	// One variable for what the callback changes: one allocation.
@@ -166,13 +152,13 @@ func (h *Hub) replay(ctx context.Context, c *conn, last string, buf []byte) (hea
 		n     uint64 // events replayed
 		wrErr error  // the stream's write failed
 	}{buf: buf}
-	head, err = h.cfg.Log.ReadAfter(ctx, after, &c.sub, func(e *Entry) error {
+	head, err = h.cfg.Log.ReadAfter(ctx, after, sub, func(e *Entry) error {
 		rp.buf = sse.AppendEvent(rp.buf, e.ID(), e.Type, e.Data)
 		rp.n++
 		if len(rp.buf) < replayChunk {
 			return nil
 		}
-		rp.wrErr = c.out.write(rp.buf)
+		rp.wrErr = s.Write(rp.buf)
 		rp.buf = rp.buf[:0]
 		return rp.wrErr
 	})
@@ -183,12 +169,12 @@ func (h *Hub) replay(ctx context.Context, c *conn, last string, buf []byte) (hea
 	case errors.Is(err, ErrNotRetained):
 		return head, h.appendReset(rp.buf, head, ResetExpired, last), 0, nil
 	case rp.wrErr != nil:
-		return head, rp.buf, writeFailure(rp.wrErr), err
+		return head, rp.buf, engine.WriteFailure(rp.wrErr), err
 	case err != nil && ctx.Err() != nil:
-		return head, rp.buf, CloseClientGone, err
+		return head, rp.buf, engine.CloseClientGone, err
 	case err != nil:
-		h.cfg.Logger.Warn("ssehub: replay failed", "client", c.sub.Client, "after", after, "err", err)
-		return head, rp.buf, CloseReplayFailed, err
+		h.cfg.Logger.Warn("ssehub: replay failed", "client", sub.Client, "after", after, "err", err)
+		return head, rp.buf, engine.CloseReplayFailed, err
 	}
 	return head, rp.buf, 0, nil
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ssehub/ssehub/internal/engine"
 	"github.com/ssehub/ssehub/internal/suggest"
 )
 
@@ -65,7 +66,7 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 		return
 	}
 	if r.Method == http.MethodHead || h.gate.isClosing() {
-		streamHeader(w.Header())
+		engine.StreamHeader(w.Header())
 		w.WriteHeader(http.StatusOK)
 		w.Write(h.hello())
 		return

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"sync/atomic"
 	"testing"
+
+	"github.com/ssehub/ssehub/internal/engine"
 )
 
 // For random subscriptions and messages, the streams a live publish reaches
@@ -25,16 +27,15 @@ func TestLiveAndReplayReachTheSameStreams(t *testing.T) {
 		log := NewMemoryLog(Retention{})
 		h := New(Config{Heartbeat: -1, Log: log})
 		var subs []Subscription
-		var conns []*conn
+		var streams []*engine.Stream
 		for range 1 + rng.IntN(12) {
 			sub := Subscription{Client: fmt.Sprintf("c%d", rng.IntN(6)), Topics: names("t", 3)}
 			// Replaying: events are queued and not written, so the queue
 			// shows what the fan-out reached.
-			c := &conn{hub: h, sub: sub, out: &sinkStream{hub: h, written: new(atomic.Int64)}, slot: -1, state: replaying}
-			h.reg.add(c)
-			subs, conns = append(subs, sub), append(conns, c)
+			s := addStream(h, sub, new(atomic.Int64), false)
+			subs, streams = append(subs, sub), append(streams, s)
 		}
-		start := h.head.Load()
+		start := h.engine.Head()
 		m := Message{Clients: names("c", 3), Topics: names("t", 3), Broadcast: rng.IntN(8) == 0, Data: []byte("x")}
 		if m.Validate() != nil {
 			m.Broadcast = true
@@ -44,10 +45,8 @@ func TestLiveAndReplayReachTheSameStreams(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, c := range conns {
-			c.mu.Lock()
-			queued := len(c.queue)
-			c.mu.Unlock()
+		for i, s := range streams {
+			queued, _ := s.Queued()
 			want := subs[i].Receives(&m)
 			if live := queued > 0; live != want {
 				t.Fatalf("round %d: %+v reached live: %v (%d frames), Receives: %v, for %+v", round, subs[i], live, queued, want, m)
@@ -79,8 +78,8 @@ func TestLiveAndReplayReachTheSameStreams(t *testing.T) {
 		if r.Connections != n {
 			t.Fatalf("round %d: receipt says %d connections, Receives names %d", round, r.Connections, n)
 		}
-		for _, c := range conns {
-			c.close(CloseClientGone)
+		for _, s := range streams {
+			s.Close(engine.CloseClientGone)
 		}
 		h.Shutdown(context.Background())
 	}

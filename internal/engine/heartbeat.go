@@ -1,6 +1,7 @@
-package ssehub
+package engine
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/ssehub/ssehub/sse"
@@ -8,15 +9,15 @@ import (
 
 // heartbeatFrame is a comment line. It carries no blank line: a blank line
 // on a stream that has not yet named an id would reset the browser's last
-// event id (see hello). Every stream names its id before it is live, so a
-// named heartbeat may end with one.
+// event id. Every stream names its id before it is live, so a named
+// heartbeat may end with one.
 var heartbeatFrame = sse.AppendComment(nil, "ping")
 
 // namedHeartbeat is a heartbeat that also moves the client's last event id
 // to pos: an "id:" line and a blank line dispatch no event, but set the id a
 // browser sends back as Last-Event-ID.
 func namedHeartbeat(pos uint64) []byte {
-	b := sse.AppendField(append([]byte(nil), heartbeatFrame...), "id", FormatID(pos))
+	b := sse.AppendField(append([]byte(nil), heartbeatFrame...), "id", strconv.FormatUint(pos, 10))
 	return append(b, '\n')
 }
 
@@ -28,17 +29,22 @@ func namedHeartbeat(pos uint64) []byte {
 // that retention has long dropped. The registry's shards take turns over the
 // period, so that the writers of thousands of streams are not all started
 // at once.
-func (h *Hub) heartbeat() {
-	t := time.NewTicker(h.cfg.Heartbeat / shardCount)
+func (e *Engine) heartbeat() {
+	t := time.NewTicker(e.cfg.Heartbeat / shardCount)
 	defer t.Stop()
 	for i := 0; ; i = (i + 1) % shardCount {
 		select {
-		case <-h.stop:
+		case <-e.stop:
 			return
 		case <-t.C:
-			pos := h.delivered.Load()
-			named := namedHeartbeat(pos)
-			h.reg.eachIn(i, func(c *conn) { c.enqueueHeartbeat(pos, named, heartbeatFrame) })
+			e.heartbeatShard(i)
 		}
 	}
+}
+
+// heartbeatShard queues a heartbeat on the idle live streams of shard i.
+func (e *Engine) heartbeatShard(i int) {
+	pos := e.delivered.Load()
+	named := namedHeartbeat(pos)
+	e.reg.eachIn(i, func(s *Stream) { s.enqueueHeartbeat(pos, named, heartbeatFrame) })
 }
