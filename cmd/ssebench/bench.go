@@ -11,22 +11,23 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ssehub/ssehub/internal/loadconn"
 	"github.com/ssehub/ssehub/internal/loadresult"
 )
 
 // bench is the state shared by all streams of one run.
 type bench struct {
 	cfg     Config
-	targets []target        // the hub's nodes (nodes.go)
+	targets []loadconn.Node // the hub's nodes (nodes.go)
 	ctx     context.Context // the streams' context, canceled by stop
 	cancel  context.CancelFunc
 	dialers []*net.Dialer
-	tlsBase *tls.Config   // https: the client configuration, without a server name (tls.go); nil: http
-	h2      *h2Pool       // -proto h2: the streams' transports; nil: HTTP/1.1 streams
-	sem     chan struct{} // bounds dials in flight
-	resume  bool          // reopen a stream the server ended, with Last-Event-ID
-	httpBuf int           // bufio.Reader under the HTTP body
-	sseBuf  int           // sse.Reader buffer
+	tlsBase *tls.Config      // https: the client configuration, without a server name (tls.go); nil: http
+	h2      *loadconn.H2Pool // -proto h2: the streams' transports; nil: HTTP/1.1 streams
+	sem     chan struct{}    // bounds dials in flight
+	resume  bool             // reopen a stream the server ended, with Last-Event-ID
+	httpBuf int              // bufio.Reader under the HTTP body
+	sseBuf  int              // sse.Reader buffer
 
 	lat, latFirst, latLast loadresult.Histogram // all events; first and last quarter
 	firstQ, lastQ          uint64               // seq < firstQ: first quarter; seq >= lastQ: last
@@ -56,11 +57,11 @@ func newBench(ctx context.Context, cfg Config) (*bench, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, err := clientTLS(&cfg, ts[0].tls)
+	base, err := clientTLS(&cfg, ts[0].TLS)
 	if err != nil {
 		return nil, err
 	}
-	withTLS(ts, base)
+	loadconn.ConfigureTLS(ts, base)
 	sctx, cancel := context.WithCancel(ctx)
 	b := &bench{
 		cfg:         cfg,
@@ -68,7 +69,7 @@ func newBench(ctx context.Context, cfg Config) (*bench, error) {
 		split:       len(ts) > 1,
 		ctx:         sctx,
 		cancel:      cancel,
-		dialers:     newDialers(sourceAddrs(ts[0].ip, cfg.SourceFirst, cfg.Sources)),
+		dialers:     loadconn.NewDialers(loadconn.SourceAddrs(ts[0].IP, cfg.SourceFirst, cfg.Sources)),
 		tlsBase:     base,
 		sem:         make(chan struct{}, cfg.DialConcurrency),
 		resume:      cfg.Target == targetSSEHub,
@@ -79,7 +80,7 @@ func newBench(ctx context.Context, cfg Config) (*bench, error) {
 		reopenErrs:  map[string]int{},
 	}
 	if cfg.Proto == protoH2 {
-		b.h2 = newH2Pool(&cfg, ts, b.dialers, base)
+		b.h2 = loadconn.NewH2Pool(cfg.Conns, cfg.H2StreamsPerConn, ts, b.dialers, base)
 	}
 	if n := uint64(cfg.plannedEvents()); n >= 4 && cfg.Scenario != "fanout" {
 		b.quarters, b.firstQ, b.lastQ = true, n/4, n-n/4
@@ -169,7 +170,7 @@ func (b *bench) stop() error {
 			b.stopErr = fmt.Errorf("stop: stream goroutines still running after 15s")
 		}
 		if b.h2 != nil {
-			b.h2.close()
+			b.h2.Close()
 		}
 	})
 	return b.stopErr
@@ -216,7 +217,7 @@ func sleepCtx(ctx context.Context, d time.Duration) {
 
 func (b *bench) countErr(m map[string]int, err error) {
 	b.errMu.Lock()
-	m[errorKind(err)]++
+	m[loadconn.ErrorKind(err)]++
 	b.errMu.Unlock()
 }
 

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssehub/ssehub/internal/loadconn"
 	"github.com/ssehub/ssehub/internal/loadresult"
 )
 
@@ -72,7 +73,7 @@ func (c *testNodes) byClient() map[string][]int {
 }
 
 func TestNodePlacement(t *testing.T) {
-	b := &bench{cfg: Config{Batch: 2}, targets: make([]target, 3)}
+	b := &bench{cfg: Config{Batch: 2}, targets: make([]loadconn.Node, 3)}
 	for seq, want := range []int{0, 0, 1, 1, 2, 2, 0} {
 		if got := b.publishNode(uint64(seq)); got != want {
 			t.Errorf("publishNode(%d) = %d, want %d", seq, got, want)
@@ -81,12 +82,12 @@ func TestNodePlacement(t *testing.T) {
 	if b.firstNode(7) != 1 || b.nextNode(2) != 0 || b.nextNode(0) != 1 {
 		t.Errorf("firstNode(7) %d, nextNode(2) %d", b.firstNode(7), b.nextNode(2))
 	}
-	one := &bench{cfg: Config{Batch: 1}, targets: make([]target, 1)}
+	one := &bench{cfg: Config{Batch: 1}, targets: make([]loadconn.Node, 1)}
 	if one.publishNode(5) != 0 || one.nextNode(0) != 0 {
 		t.Error("one node: everything on node 0")
 	}
 	ts, err := parseTargets("http://127.0.0.1:1, http://localhost:2")
-	if err != nil || len(ts) != 2 || ts[1].addr != "127.0.0.1:2" {
+	if err != nil || len(ts) != 2 || ts[1].Addr != "127.0.0.1:2" {
 		t.Fatalf("targets %+v, %v", ts, err)
 	}
 	for in, want := range map[string][]int{"1,2, 3": {1, 2, 3}, "0": nil, "42": {42}} {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"cmp"
-	"crypto/tls"
 	"errors"
 	"fmt"
 	"io"
@@ -12,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/ssehub/ssehub/internal/loadconn"
 	"github.com/ssehub/ssehub/internal/loadresult"
 )
 
@@ -114,7 +114,7 @@ func (c *Config) normalize() error {
 	if err != nil {
 		return err
 	}
-	if err := c.normalizeProto(ts[0].tls); err != nil {
+	if err := c.normalizeProto(ts[0].TLS); err != nil {
 		return err
 	}
 	if c.Conns <= 0 {
@@ -242,26 +242,15 @@ func (c *Config) plannedEvents() int {
 	return int(math.Ceil(c.Rate * c.Duration.Seconds()))
 }
 
-// target is the parsed, checked hub address.
-type target struct {
-	base    string      // scheme://host:port, no trailing slash
-	host    string      // Host header value
-	name    string      // host name or IP address the hub's certificate must name
-	addr    string      // dial address host:port, with localhost resolved
-	ip      net.IP      // the hub's IP address
-	tls     bool        // https
-	tlsConf *tls.Config // https: the client configuration for this node (set by newBench)
-}
-
 // parseTarget accepts only http and https URLs whose host is a loopback
 // address (127.0.0.0/8, ::1) or "localhost".
-func parseTarget(raw string) (target, error) {
+func parseTarget(raw string) (loadconn.Node, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return target{}, fmt.Errorf("-url: %v", err)
+		return loadconn.Node{}, fmt.Errorf("-url: %v", err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return target{}, fmt.Errorf("-url %q: only http:// and https:// are supported", raw)
+		return loadconn.Node{}, fmt.Errorf("-url %q: only http:// and https:// are supported", raw)
 	}
 	host, port := u.Hostname(), u.Port()
 	if port == "" {
@@ -271,29 +260,16 @@ func parseTarget(raw string) (target, error) {
 	if strings.EqualFold(host, "localhost") {
 		ip = net.IPv4(127, 0, 0, 1)
 	} else if ip = net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-		return target{}, fmt.Errorf("-url %q: the host must be a loopback address (127.0.0.0/8, ::1, localhost)", raw)
+		return loadconn.Node{}, fmt.Errorf("-url %q: the host must be a loopback address (127.0.0.0/8, ::1, localhost)", raw)
 	}
-	return target{
-		base: u.Scheme + "://" + u.Host,
-		host: u.Host,
-		name: host,
-		addr: net.JoinHostPort(ip.String(), port),
-		ip:   ip,
-		tls:  u.Scheme == "https",
+	return loadconn.Node{
+		Base: u.Scheme + "://" + u.Host,
+		Host: u.Host,
+		Name: host,
+		Addr: net.JoinHostPort(ip.String(), port),
+		IP:   ip,
+		TLS:  u.Scheme == "https",
 	}, nil
-}
-
-// sourceAddrs returns the local addresses streams are dialed from in turn:
-// k of them from 127.0.0.first. An IPv6 hub (::1) is reached from ::1 only.
-func sourceAddrs(hub net.IP, first, k int) []net.IP {
-	if hub.To4() == nil {
-		return []net.IP{net.IPv6loopback}
-	}
-	out := make([]net.IP, k)
-	for i := range out {
-		out[i] = net.IPv4(127, 0, 0, byte(first+i))
-	}
-	return out
 }
 
 // normalizeLoad fills in the defaults of the load's sizes and rates and

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"strings"
+
+	"github.com/ssehub/ssehub/internal/loadconn"
 )
 
 // A cluster run: -url names one base URL per node, and the tool spreads
@@ -23,24 +25,24 @@ import (
 // run) and all IPv4 or all ::1, since the source addresses are chosen once
 // for all of them, and none may be named twice: the same-node latency
 // would then count a node as another.
-func parseTargets(raw string) ([]target, error) {
-	var ts []target
+func parseTargets(raw string) ([]loadconn.Node, error) {
+	var ts []loadconn.Node
 	seen := map[string]bool{}
 	for _, u := range strings.Split(raw, ",") {
 		t, err := parseTarget(strings.TrimSpace(u))
 		if err != nil {
 			return nil, err
 		}
-		if len(ts) > 0 && t.tls != ts[0].tls {
+		if len(ts) > 0 && t.TLS != ts[0].TLS {
 			return nil, fmt.Errorf("-url %q: the nodes must be all http:// or all https://", raw)
 		}
-		if len(ts) > 0 && (t.ip.To4() == nil) != (ts[0].ip.To4() == nil) {
+		if len(ts) > 0 && (t.IP.To4() == nil) != (ts[0].IP.To4() == nil) {
 			return nil, fmt.Errorf("-url %q: the nodes must be all IPv4 or all IPv6 (::1)", raw)
 		}
-		if seen[t.addr] {
-			return nil, fmt.Errorf("-url %q: node %s named twice", raw, t.addr)
+		if seen[t.Addr] {
+			return nil, fmt.Errorf("-url %q: node %s named twice", raw, t.Addr)
 		}
-		seen[t.addr] = true
+		seen[t.Addr] = true
 		ts = append(ts, t)
 	}
 	return ts, nil
@@ -65,7 +67,7 @@ func (b *bench) publishNode(seq uint64) int {
 func (b *bench) addrs() string {
 	out := make([]string, len(b.targets))
 	for i, t := range b.targets {
-		out[i] = t.addr
+		out[i] = t.Addr
 	}
 	return strings.Join(out, ", ")
 }

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/loadconn"
 )
 
 // publisher speaks one hub's publish API over keep-alive connections, to
@@ -37,8 +39,8 @@ import (
 // http://).
 type publisher struct {
 	kind   string
-	key    string   // the hub's publish key, sent as a bearer token; "" for none
-	nodes  []target // the hub's nodes, by index
+	key    string          // the hub's publish key, sent as a bearer token; "" for none
+	nodes  []loadconn.Node // the hub's nodes, by index
 	raw    bool
 	tr     *http.Transport
 	client *http.Client
@@ -50,7 +52,7 @@ const publishTimeout = 10 * time.Second
 // newPublisher returns a publisher of cfg's run for up to conns concurrent
 // requests to each of nodes; base is the run's TLS configuration (nil for
 // http://).
-func newPublisher(nodes []target, cfg *Config, base *tls.Config, conns int) *publisher {
+func newPublisher(nodes []loadconn.Node, cfg *Config, base *tls.Config, conns int) *publisher {
 	p := &publisher{kind: cfg.Target, key: cfg.PublishKey, nodes: nodes, raw: !cfg.NetHTTP}
 	if !p.raw {
 		p.tr = &http.Transport{
@@ -172,7 +174,7 @@ func (s *pubSession) send(ctx context.Context, node int, path, ctype string, bod
 		return nil, err
 	}
 	if status != http.StatusOK {
-		return nil, statusError{status}
+		return nil, loadconn.StatusError{Code: status}
 	}
 	return reply, nil
 }
@@ -182,8 +184,8 @@ func (s *pubSession) send(ctx context.Context, node int, path, ctype string, bod
 const maxReplyBytes = 256 << 10
 
 // post is one request to node t through net/http.
-func (p *publisher) post(ctx context.Context, t target, path, ctype string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.base+path, bytes.NewReader(body))
+func (p *publisher) post(ctx context.Context, t loadconn.Node, path, ctype string, body []byte) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.Base+path, bytes.NewReader(body))
 	if err != nil {
 		return 0, nil, err
 	}
@@ -223,7 +225,7 @@ func (s *pubSession) post(ctx context.Context, node int, path, ctype string, bod
 	r := append(s.req[:0], "POST "...)
 	r = append(r, path...)
 	r = append(r, " HTTP/1.1\r\nHost: "...)
-	r = append(r, t.host...)
+	r = append(r, t.Host...)
 	r = append(r, "\r\nUser-Agent: ssebench\r\nContent-Type: "...)
 	r = append(r, ctype...)
 	if s.p.key != "" {
@@ -254,14 +256,14 @@ func (s *pubSession) post(ctx context.Context, node int, path, ctype string, bod
 
 // dialPublish opens a raw session's connection to node t, over TLS for
 // https://.
-func dialPublish(ctx context.Context, t target) (net.Conn, error) {
+func dialPublish(ctx context.Context, t loadconn.Node) (net.Conn, error) {
 	d := net.Dialer{Timeout: 5 * time.Second}
-	nc, err := d.DialContext(ctx, "tcp", t.addr)
-	if err != nil || t.tlsConf == nil {
+	nc, err := d.DialContext(ctx, "tcp", t.Addr)
+	if err != nil || t.TLSConfig == nil {
 		return nc, err
 	}
 	_ = nc.SetDeadline(time.Now().Add(5 * time.Second))
-	tc, err := startTLS(ctx, nc, t.tlsConf)
+	tc, err := loadconn.StartTLS(ctx, nc, t.TLSConfig)
 	if err != nil {
 		nc.Close()
 		return nil, err

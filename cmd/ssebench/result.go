@@ -36,7 +36,7 @@ func newResult(cfg Config) *Result {
 	if len(ts) > 1 {
 		r.Nodes = len(ts)
 	}
-	r.TLS = len(ts) > 0 && ts[0].tls
+	r.TLS = len(ts) > 0 && ts[0].TLS
 	if cfg.Proto == protoH2 {
 		r.StreamsPerConn = cfg.H2StreamsPerConn
 	}

@@ -44,7 +44,7 @@ func (c *Config) filesNeeded() int {
 
 // streamConns is how many connections the streams hold at most: one each
 // over HTTP/1.1; over HTTP/2 one per -h2-streams-per-conn streams of a
-// node (h2.go), and one more per node for a connection being replaced.
+// node (loadconn.H2Pool), and one more per node for a connection being replaced.
 func (c *Config) streamConns(nodes int) int {
 	if c.Proto != protoH2 {
 		return c.Conns

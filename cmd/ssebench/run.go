@@ -65,7 +65,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		res.Notes = append(res.Notes, e.Error())
 	}
 	if b.h2 != nil {
-		res.H2Conns = b.h2.dials.Load()
+		res.H2Conns = b.h2.Dials()
 	}
 	res.TimedOut = errors.Is(ctx.Err(), context.DeadlineExceeded)
 	return res, err

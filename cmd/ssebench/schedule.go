@@ -7,6 +7,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/loadconn"
 )
 
 // pubPlan says what to publish: events with seq 0..events-1, paced at rate
@@ -198,7 +200,7 @@ func (s *schedule) publish() {
 		if err != nil {
 			t.reqFailed++
 			t.failed += j.n
-			t.errs[errorKind(err)] += j.n
+			t.errs[loadconn.ErrorKind(err)] += j.n
 			continue
 		}
 		t.ok += j.n

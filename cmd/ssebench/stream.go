@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/json"
 	"io"
 	"math/rand/v2"
@@ -11,6 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/ssehub/ssehub/internal/loadconn"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -24,7 +24,7 @@ type stream struct {
 
 	mu  sync.Mutex
 	nc  net.Conn // HTTP/1.1: the connection; nil while not connected
-	end func()   // HTTP/2: ends the stream's request (h2.go); nil while not connected
+	end func()   // HTTP/2: ends the stream's request (loadconn.H2Pool); nil while not connected
 
 	// Owned by the stream's current goroutine (one at a time: the dialer,
 	// then each reader in turn); read by others only after stop.
@@ -164,11 +164,11 @@ func (b *bench) connect(s *stream, lastID string) (io.Reader, bool, error) {
 func (b *bench) dial(s *stream, lastID string) (nc net.Conn, end func(), body io.Reader, direct bool, err error) {
 	t, client := b.targets[s.node], b.cfg.clientID(s.client)
 	if b.h2 != nil {
-		body, end, err = b.h2.open(b.ctx, s.idx, s.node, t, client, lastID)
+		body, end, err = b.h2.Open(b.ctx, s.idx, s.node, client, lastID)
 		return nil, end, body, false, err
 	}
 	d := b.dialers[s.idx%len(b.dialers)]
-	nc, body, direct, err = dialStream(b.ctx, d, t.addr, t.tlsConf, streamRequest(t, client, lastID), b.httpBuf)
+	nc, body, direct, err = loadconn.DialStream(b.ctx, d, t, loadconn.StreamRequest(t, client, lastID), b.httpBuf)
 	return nc, nil, body, direct, err
 }
 
@@ -183,29 +183,13 @@ func (s *stream) detach() {
 // any; call it with s.mu held.
 func (s *stream) hangUp() {
 	if s.nc != nil {
-		closeAbortively(s.nc)
+		loadconn.CloseAbortively(s.nc)
 		s.nc = nil
 	}
 	if s.end != nil {
 		s.end()
 		s.end = nil
 	}
-}
-
-// closeAbortively closes nc with a reset instead of a FIN. A graceful close
-// leaves the tool's port in TIME_WAIT for a minute; tens of thousands of
-// those make the kernel's search for a free port, and so every connect of
-// the next run, slow. A TLS connection is closed under its record layer,
-// without the close_notify alert, whose write could wait for a peer that
-// does not read.
-func closeAbortively(nc net.Conn) {
-	if tc, ok := nc.(*tls.Conn); ok {
-		nc = tc.NetConn()
-	}
-	if tc, ok := nc.(*net.TCPConn); ok {
-		tc.SetLinger(0)
-	}
-	nc.Close()
 }
 
 // churn cuts the stream's connection so that its goroutine reopens it; it
@@ -230,7 +214,7 @@ func (s *stream) churn() bool {
 		return true
 	}
 	if s.nc.SetReadDeadline(time.Now()) != nil {
-		closeAbortively(s.nc)
+		loadconn.CloseAbortively(s.nc)
 		s.nc = nil
 	}
 	return true

@@ -1,9 +1,8 @@
-package main
+package loadconn
 
 import (
 	"context"
 	"crypto/tls"
-	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -29,38 +28,40 @@ import (
 // reader goroutine and the transport's stream state and buffers; one
 // goroutine per connection reads its frames.
 
-// h2Pool holds the transports of an HTTP/2 run, by group and node.
-type h2Pool struct {
+// H2Pool holds the transports of an HTTP/2 run, by group and node.
+type H2Pool struct {
 	perConn int
-	nodes   int
-	trs     []*http.Transport // group*nodes + node
+	nodes   []Node
+	trs     []*http.Transport // group*len(nodes) + node
 	dials   atomic.Int64      // connections dialed, for the report
 }
 
-// newH2Pool makes the transports of cfg.Conns streams over ts. A group's
-// connections are dialed from the source address of its number, in turn.
-func newH2Pool(cfg *Config, ts []target, dialers []*net.Dialer, base *tls.Config) *h2Pool {
-	n := len(ts)
-	groups := ((cfg.Conns+n-1)/n + cfg.H2StreamsPerConn - 1) / cfg.H2StreamsPerConn
-	p := &h2Pool{perConn: cfg.H2StreamsPerConn, nodes: n, trs: make([]*http.Transport, groups*n)}
+// NewH2Pool makes the transports of streams streams over nodes, perConn of
+// a node's streams to a connection. A group's connections are dialed from
+// the source address of its number, in turn; base is the TLS client
+// configuration of https:// nodes (nil: h2c).
+func NewH2Pool(streams, perConn int, nodes []Node, dialers []*net.Dialer, base *tls.Config) *H2Pool {
+	n := len(nodes)
+	groups := ((streams+n-1)/n + perConn - 1) / perConn
+	p := &H2Pool{perConn: perConn, nodes: nodes, trs: make([]*http.Transport, groups*n)}
 	for g := range groups {
 		d := dialers[g%len(dialers)]
 		dial := func(ctx context.Context, network, addr string) (net.Conn, error) {
 			p.dials.Add(1)
 			return d.DialContext(ctx, network, addr)
 		}
-		for node, t := range ts {
-			p.trs[g*n+node] = newH2Transport(dial, t, base)
+		for i, node := range nodes {
+			p.trs[g*n+i] = newH2Transport(dial, node, base)
 		}
 	}
 	return p
 }
 
-// newH2Transport returns a transport that speaks only HTTP/2 to node t:
-// over TLS when base is not nil, h2c otherwise. Requests name the node by
-// its dial address and carry its Host (h2Request), so the certificate is
-// checked against the URL's host name here.
-func newH2Transport(dial func(ctx context.Context, network, addr string) (net.Conn, error), t target, base *tls.Config) *http.Transport {
+// newH2Transport returns a transport that speaks only HTTP/2 to node:
+// over TLS for https://, h2c otherwise. Requests name the node by its dial
+// address and carry its Host (h2Request), so the certificate is checked
+// against the URL's host name here.
+func newH2Transport(dial func(ctx context.Context, network, addr string) (net.Conn, error), node Node, base *tls.Config) *http.Transport {
 	var protos http.Protocols
 	tr := &http.Transport{
 		Proxy:              nil, // loopback only, whatever the environment says
@@ -69,10 +70,10 @@ func newH2Transport(dial func(ctx context.Context, network, addr string) (net.Co
 		MaxConnsPerHost:    1, // for HTTP/2: one dial at a time, the others wait and share it
 		Protocols:          &protos,
 	}
-	if t.tls {
+	if node.TLS {
 		protos.SetHTTP2(true)
 		tr.TLSClientConfig = base.Clone() // the transport sets its NextProtos
-		tr.TLSClientConfig.ServerName = t.name
+		tr.TLSClientConfig.ServerName = node.Name
 	} else {
 		protos.SetUnencryptedHTTP2(true)
 	}
@@ -80,31 +81,36 @@ func newH2Transport(dial func(ctx context.Context, network, addr string) (net.Co
 }
 
 // transport is the transport of stream idx while it is on node.
-func (p *h2Pool) transport(idx, node int) *http.Transport {
-	g := idx / p.nodes / p.perConn
-	return p.trs[g*p.nodes+node]
+func (p *H2Pool) transport(idx, node int) *http.Transport {
+	n := len(p.nodes)
+	g := idx / n / p.perConn
+	return p.trs[g*n+node]
 }
 
-// close closes the transports' connections once their streams ended.
-func (p *h2Pool) close() {
+// Dials is how many connections the pool dialed.
+func (p *H2Pool) Dials() int64 { return p.dials.Load() }
+
+// Close closes the transports' connections once their streams ended.
+func (p *H2Pool) Close() {
 	for _, tr := range p.trs {
 		tr.CloseIdleConnections()
 	}
 }
 
-// open opens stream idx for client on node t, resuming after lastID when
-// it is not empty, and waits at most connectTimeout for the response
-// headers. It returns the event stream and the function that ends it:
-// canceling the request fails a pending Read at once and resets the
-// HTTP/2 stream, while the connection stays for the group's other streams.
-func (p *h2Pool) open(ctx context.Context, idx, node int, t target, client, lastID string) (io.Reader, func(), error) {
+// Open opens stream idx for client on node (an index into the pool's
+// nodes), resuming after lastID when it is not empty, and waits at most
+// ConnectTimeout for the response headers. It returns the event stream and
+// the function that ends it: canceling the request fails a pending Read at
+// once and resets the HTTP/2 stream, while the connection stays for the
+// group's other streams.
+func (p *H2Pool) Open(ctx context.Context, idx, node int, client, lastID string) (io.Reader, func(), error) {
 	ctx, cancel := context.WithCancel(ctx)
-	req, err := h2Request(ctx, t, client, lastID)
+	req, err := h2Request(ctx, p.nodes[node], client, lastID)
 	if err != nil {
 		cancel()
 		return nil, nil, err
 	}
-	timer := time.AfterFunc(connectTimeout, cancel)
+	timer := time.AfterFunc(ConnectTimeout, cancel)
 	resp, err := p.transport(idx, node).RoundTrip(req)
 	if !timer.Stop() {
 		err = os.ErrDeadlineExceeded // the headers came too late, or never
@@ -124,16 +130,16 @@ func (p *h2Pool) open(ctx context.Context, idx, node int, t target, client, last
 
 // h2Request is the GET of a stream, sent to the node's dial address with
 // the URL's host as its :authority.
-func h2Request(ctx context.Context, t target, client, lastID string) (*http.Request, error) {
+func h2Request(ctx context.Context, node Node, client, lastID string) (*http.Request, error) {
 	scheme := "http"
-	if t.tls {
+	if node.TLS {
 		scheme = "https"
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+t.addr+"/sse?id="+url.QueryEscape(client), nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, scheme+"://"+node.Addr+"/sse?id="+url.QueryEscape(client), nil)
 	if err != nil {
 		return nil, err
 	}
-	req.Host = t.host
+	req.Host = node.Host
 	req.Header = http.Header{
 		"User-Agent":    {"ssebench"},
 		"Accept":        {"text/event-stream"},
@@ -143,16 +149,4 @@ func h2Request(ctx context.Context, t target, client, lastID string) (*http.Requ
 		req.Header.Set("Last-Event-ID", lastID)
 	}
 	return req, nil
-}
-
-// checkStreamResponse refuses a stream answered with another status than
-// 200 or another Content-Type than text/event-stream.
-func checkStreamResponse(status int, ctype string) error {
-	if status != http.StatusOK {
-		return statusError{status}
-	}
-	if !strings.HasPrefix(ctype, "text/event-stream") {
-		return fmt.Errorf("Content-Type %q", ctype)
-	}
-	return nil
 }
