@@ -206,8 +206,8 @@ func resetReason(t *testing.T, ev sse.Event) string {
 
 func mustSeq(t *testing.T, id string) uint64 {
 	t.Helper()
-	seq, ok := ssehub.ParseID(id)
-	if !ok {
+	seq, err := strconv.ParseUint(id, 10, 64)
+	if err != nil {
 		t.Fatalf("id %q is not a sequence number", id)
 	}
 	return seq

@@ -1,17 +1,18 @@
 package ssehub
 
 import (
+	"slices"
 	"sync/atomic"
 	"time"
 )
 
-// NumLatencyBounds is how many bucket bounds the latency histograms have.
-const NumLatencyBounds = 18
+// numLatencyBounds is how many bucket bounds the latency histograms have.
+const numLatencyBounds = 18
 
 // latencyBounds spans what a publish costs on every store: about a
 // microsecond in memory, a round trip to Redis, an fsync on a disk, and a
 // store that hangs.
-var latencyBounds = [NumLatencyBounds]time.Duration{
+var latencyBounds = [numLatencyBounds]time.Duration{
 	10 * time.Microsecond, 25 * time.Microsecond, 50 * time.Microsecond,
 	100 * time.Microsecond, 250 * time.Microsecond, 500 * time.Microsecond,
 	time.Millisecond, 2500 * time.Microsecond, 5 * time.Millisecond,
@@ -20,21 +21,22 @@ var latencyBounds = [NumLatencyBounds]time.Duration{
 	time.Second, 2500 * time.Millisecond, 5 * time.Second,
 }
 
-// LatencyBounds returns the upper bounds (inclusive) of the buckets of the
-// latency histograms in Metrics, in increasing order. The buckets are fixed
-// so that observing is a couple of atomic additions, with no lock and no
-// allocation, whatever the rate.
-func LatencyBounds() [NumLatencyBounds]time.Duration { return latencyBounds }
-
-// A Histogram is a snapshot of a latency histogram.
+// A Histogram is a snapshot of a latency histogram of Metrics. Its buckets
+// are fixed (see Bounds) so that observing is a couple of atomic additions,
+// with no lock and no allocation, whatever the rate.
 type Histogram struct {
 	// Counts holds the observations per bucket, not cumulative: Counts[i]
-	// those above LatencyBounds()[i-1] and up to LatencyBounds()[i], the
-	// last those above every bound.
-	Counts [NumLatencyBounds + 1]uint64
+	// those above Bounds()[i-1] and up to Bounds()[i], the last those
+	// above every bound.
+	Counts [numLatencyBounds + 1]uint64
 	// Sum is the total of the observations.
 	Sum time.Duration
 }
+
+// Bounds returns the upper bounds (inclusive) of the histogram's buckets
+// but the last, in increasing order: 10 µs to 5 s. Every Histogram has
+// the same.
+func (h Histogram) Bounds() []time.Duration { return slices.Clone(latencyBounds[:]) }
 
 // Count returns how many observations the histogram holds.
 func (h Histogram) Count() uint64 {
@@ -51,12 +53,12 @@ func (h Histogram) Count() uint64 {
 // is ever lost.
 type latencyHistogram struct {
 	sum    atomic.Int64 // nanoseconds; first, to share a cache line with the fast buckets
-	counts [NumLatencyBounds + 1]atomic.Uint64
+	counts [numLatencyBounds + 1]atomic.Uint64
 }
 
 func (h *latencyHistogram) observe(d time.Duration) {
 	i := 0
-	for i < NumLatencyBounds && d > latencyBounds[i] {
+	for i < numLatencyBounds && d > latencyBounds[i] {
 		i++
 	}
 	h.counts[i].Add(1)

@@ -14,7 +14,7 @@ func TestHistogramBuckets(t *testing.T) {
 		h.observe(d)
 	}
 	s := h.snapshot()
-	want := map[int]uint64{0: 2, 1: 1, 15: 1, NumLatencyBounds: 1}
+	want := map[int]uint64{0: 2, 1: 1, 15: 1, numLatencyBounds: 1}
 	for i, n := range s.Counts {
 		if n != want[i] {
 			t.Errorf("bucket %d (up to %v): %d observations, want %d", i, bound(i), n, want[i])
@@ -26,7 +26,7 @@ func TestHistogramBuckets(t *testing.T) {
 }
 
 func bound(i int) any {
-	if i < NumLatencyBounds {
+	if i < numLatencyBounds {
 		return latencyBounds[i]
 	}
 	return "+Inf"

@@ -77,7 +77,7 @@ func repeatedReceipts(seqs []uint64) []Receipt {
 	for i, seq := range seqs {
 		rs[i].Repeated = true
 		if seq != 0 {
-			rs[i].ID = FormatID(seq)
+			rs[i].ID = formatID(seq)
 		}
 	}
 	return rs

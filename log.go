@@ -139,13 +139,13 @@ var ErrUnknownPosition = errors.New("that id was never issued by this log")
 // after Close.
 var ErrClosed = errors.New("ssehub: closed")
 
-// FormatID returns the event id for sequence number seq.
-func FormatID(seq uint64) string { return strconv.FormatUint(seq, 10) }
+// formatID returns the event id for sequence number seq.
+func formatID(seq uint64) string { return strconv.FormatUint(seq, 10) }
 
-// ParseID returns the sequence number in an event id. Ids this hub did not
+// parseID returns the sequence number in an event id. Ids this hub did not
 // issue (not a decimal number) report ok == false; they are not an error for
 // a client, whose stream then starts with a reset event.
-func ParseID(id string) (seq uint64, ok bool) {
+func parseID(id string) (seq uint64, ok bool) {
 	seq, err := strconv.ParseUint(id, 10, 64)
 	return seq, err == nil
 }

@@ -14,10 +14,11 @@ const (
 	DefaultHistorySize  = 100_000
 	DefaultHistoryBytes = 64 << 20
 	DefaultKeyWindow    = time.Hour
-	// MaxKeys bounds the idempotency keys a MemoryLog remembers; past it
-	// the oldest are forgotten before their window ends.
-	MaxKeys = 1_000_000
 )
+
+// maxMemoryKeys bounds the idempotency keys a MemoryLog remembers; past it
+// the oldest are forgotten before their window ends.
+const maxMemoryKeys = 1_000_000
 
 // Retention bounds what a Log keeps: the newest entries, at most MaxEntries
 // of them (zero means DefaultHistorySize) and at most MaxBytes in all (the
@@ -42,7 +43,8 @@ type Retention struct {
 
 // A MemoryLog is a Log kept in memory: history does not survive the process.
 // It remembers the targets of the entries its retention dropped (see
-// store.DroppedIndex).
+// store.DroppedIndex), and at most a million idempotency keys: past that,
+// the oldest are forgotten before their Retention.KeyWindow ends.
 //
 // So that ids from an earlier process are not mistaken for ids of this one,
 // a MemoryLog numbers its first entry with the microseconds since the Unix
@@ -265,7 +267,7 @@ type keyRecord struct {
 func (k *keyMemory) get(key string, now time.Time, window time.Duration) (keyRecord, bool) {
 	for k.head < len(k.order) {
 		rec, ok := k.byKey[k.order[k.head]]
-		if ok && now.Sub(rec.at) <= window && len(k.byKey) <= MaxKeys {
+		if ok && now.Sub(rec.at) <= window && len(k.byKey) <= maxMemoryKeys {
 			break
 		}
 		delete(k.byKey, k.order[k.head])

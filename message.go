@@ -38,7 +38,7 @@ type Entry struct {
 }
 
 // ID returns the event id clients see for e.
-func (e *Entry) ID() string { return FormatID(e.Seq) }
+func (e *Entry) ID() string { return formatID(e.Seq) }
 
 // entryOverhead is about what an entry costs a log besides its bytes: the
 // struct, slice headers, pointers, an index slot.

@@ -19,23 +19,23 @@ import (
 type Metrics struct {
 	// Streams are the streams open now, by how they are served: from the
 	// moment a stream is admitted to the moment it is closed.
-	Streams [NumProtocols]int64
+	Streams [numProtocols]int64
 	// Clients is how many distinct client ids have a stream open.
 	Clients int
 	// Opened counts the streams opened, by protocol.
-	Opened [NumProtocols]uint64
+	Opened [numProtocols]uint64
 	// Closed counts the streams that ended, by the first reason decided.
-	Closed [NumCloseReasons]uint64
+	Closed [numCloseReasons]uint64
 	// Refused counts the streams refused before they opened.
-	Refused [NumRefusalReasons]uint64
+	Refused [numRefusalReasons]uint64
 
 	// Published counts the messages published through this hub (Publish,
 	// PublishBatch, PublishOnce; a repeated PublishOnce publishes nothing)
 	// and recorded in the log, by target kind; PublishedEphemeral the
 	// ephemeral ones. Events other nodes publish to a shared log are not
 	// counted here, but their deliveries are.
-	Published          [NumTargetKinds]uint64
-	PublishedEphemeral [NumTargetKinds]uint64
+	Published          [numTargetKinds]uint64
+	PublishedEphemeral [numTargetKinds]uint64
 	// Deliveries counts the events queued for a stream: one per stream an
 	// event reached, whoever published it.
 	Deliveries uint64
@@ -43,7 +43,7 @@ type Metrics struct {
 	Replayed uint64
 	// Resets counts the reset events sent to streams whose Last-Event-ID
 	// could not be resumed.
-	Resets [NumResetReasons]uint64
+	Resets [numResetReasons]uint64
 	// Skips counts the times the log lost continuity and every stream was
 	// ended (see Listener.Skip).
 	Skips uint64
@@ -84,14 +84,14 @@ func (h *Hub) Metrics() Metrics {
 	}
 	n := h.engine.Counts()
 	m := Metrics{Streams: n.Open, Opened: n.Opened, Closed: n.Closed, Deliveries: n.Deliveries}
-	for r := range NumRefusalReasons {
+	for r := range numRefusalReasons {
 		m.Refused[r] = c.refused[r].Load()
 	}
-	for k := range NumTargetKinds {
+	for k := range numTargetKinds {
 		m.Published[k] = c.published[k].Load()
 		m.PublishedEphemeral[k] = c.ephemeral[k].Load()
 	}
-	for r := range NumResetReasons {
+	for r := range numResetReasons {
 		m.Resets[r] = c.resets[r].Load()
 	}
 	m.Replayed = c.replayed.Load()
@@ -106,11 +106,11 @@ func (h *Hub) Metrics() Metrics {
 // counters is what a hub counts as it goes, for Metrics and Stats; the
 // engine counts the streams and their deliveries (engine.Counts).
 type counters struct {
-	refused   [NumRefusalReasons]atomic.Uint64
-	published [NumTargetKinds]atomic.Uint64
-	ephemeral [NumTargetKinds]atomic.Uint64
+	refused   [numRefusalReasons]atomic.Uint64
+	published [numTargetKinds]atomic.Uint64
+	ephemeral [numTargetKinds]atomic.Uint64
 	replayed  atomic.Uint64
-	resets    [NumResetReasons]atomic.Uint64
+	resets    [numResetReasons]atomic.Uint64
 	skips     atomic.Uint64
 
 	timing         atomic.Bool // the latencies are kept: Metrics was called
@@ -122,9 +122,9 @@ type counters struct {
 // publishedOne counts a message published.
 func (c *counters) publishedOne(m *Message) {
 	if m.Ephemeral {
-		c.ephemeral[KindOf(m)].Add(1)
+		c.ephemeral[kindOf(m)].Add(1)
 	} else {
-		c.published[KindOf(m)].Add(1)
+		c.published[kindOf(m)].Add(1)
 	}
 }
 

@@ -29,9 +29,9 @@ func protocolOf(t *testing.T, e *env) ssehub.Protocol {
 	var open ssehub.Protocol
 	ssetest.Eventually(t, "one stream open", func() bool {
 		m, n := e.hub.Metrics(), int64(0)
-		for p := range ssehub.NumProtocols {
+		for p := range m.Streams {
 			if m.Streams[p] > 0 {
-				open, n = p, n+m.Streams[p]
+				open, n = ssehub.Protocol(p), n+m.Streams[p]
 			}
 		}
 		return n == 1
@@ -136,11 +136,11 @@ func TestMetricsCloseAndRefusalReasons(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := e.hub.Metrics()
-		want := [ssehub.NumCloseReasons]uint64{ssehub.CloseShutdown: 3, ssehub.CloseExpired: 1, ssehub.CloseLogSkip: 1}
+		want := [len(m.Closed)]uint64{ssehub.CloseShutdown: 3, ssehub.CloseExpired: 1, ssehub.CloseLogSkip: 1}
 		if m.Closed != want {
 			t.Errorf("Closed = %v, want %v", m.Closed, want)
 		}
-		if m.Skips != 1 || m.Streams != [ssehub.NumProtocols]int64{} {
+		if m.Skips != 1 || m.Streams != [len(m.Streams)]int64{} {
 			t.Errorf("Skips = %d, Streams = %v after Shutdown; want 1 and none open", m.Skips, m.Streams)
 		}
 	})
@@ -158,7 +158,7 @@ func TestMetricsReplaysAndResets(t *testing.T) {
 	e.open(t, "id=c", "Last-Event-ID: garbage")
 	ssetest.Eventually(t, "the resets counted", func() bool {
 		m := e.hub.Metrics()
-		return m.Resets == [ssehub.NumResetReasons]uint64{ssehub.ResetExpired: 1, ssehub.ResetUnknown: 1}
+		return m.Resets == [len(m.Resets)]uint64{ssehub.ResetExpired: 1, ssehub.ResetUnknown: 1}
 	})
 	if m := e.hub.Metrics(); m.Replayed != 1 {
 		t.Errorf("Replayed = %d, want 1", m.Replayed)
@@ -187,8 +187,8 @@ func TestMetricsCountPublishes(t *testing.T) {
 		t.Fatal("a message without a target was published")
 	}
 	m := e.hub.Metrics()
-	wantRecorded := [ssehub.NumTargetKinds]uint64{ssehub.TargetBroadcast: 1, ssehub.TargetMixed: 1, ssehub.TargetClient: 1, ssehub.TargetTopic: 1}
-	wantEphemeral := [ssehub.NumTargetKinds]uint64{ssehub.TargetTopic: 1, ssehub.TargetClient: 1}
+	wantRecorded := [len(m.Published)]uint64{ssehub.TargetBroadcast: 1, ssehub.TargetMixed: 1, ssehub.TargetClient: 1, ssehub.TargetTopic: 1}
+	wantEphemeral := [len(m.Published)]uint64{ssehub.TargetTopic: 1, ssehub.TargetClient: 1}
 	if m.Published != wantRecorded || m.PublishedEphemeral != wantEphemeral {
 		t.Errorf("Published = %v and %v ephemeral, want %v and %v", m.Published, m.PublishedEphemeral, wantRecorded, wantEphemeral)
 	}

@@ -50,7 +50,7 @@ func TestUnknownQueryParameter(t *testing.T) {
 		}
 	}
 	m := e.hub.Metrics()
-	if m.Refused[ssehub.RefusedInvalid] != 6 || m.Opened != [ssehub.NumProtocols]uint64{} || e.hub.Stats().Connections != 0 {
+	if m.Refused[ssehub.RefusedInvalid] != 6 || m.Opened != [len(m.Opened)]uint64{} || e.hub.Stats().Connections != 0 {
 		t.Errorf("after the refusals: Refused[invalid] %d, Opened %v, Connections %d; want 6, none, 0",
 			m.Refused[ssehub.RefusedInvalid], m.Opened, e.hub.Stats().Connections)
 	}

@@ -23,7 +23,7 @@ const (
 	ProtocolHTTP1Handler
 	// ProtocolHTTP2 is HTTP/2 (or later), always on the handler goroutine.
 	ProtocolHTTP2
-	NumProtocols // how many Protocols there are
+	numProtocols // how many Protocols there are
 )
 
 // String returns the name of p as a label value.
@@ -47,7 +47,7 @@ const (
 	CloseExpired                         // its Subscription expired (a subscriber token's exp)
 	CloseLogSkip                         // the log lost continuity (Listener.Skip): every stream resumes from it
 	CloseReplayFailed                    // reading the log for its replay failed
-	NumCloseReasons                      // how many CloseReasons there are
+	numCloseReasons                      // how many CloseReasons there are
 )
 
 // String returns the name of r as a label value.
@@ -69,10 +69,10 @@ const (
 	RefusedUnauthorized                      // 401: the Authorizer found no valid credentials, or they predate a Kick
 	RefusedForbidden                         // 403: the Authorizer's credentials do not allow what was asked
 	RefusedInvalid                           // 400: a query or subscription that cannot be served (names, too many topics)
-	NumRefusalReasons                        // how many RefusalReasons there are
+	numRefusalReasons                        // how many RefusalReasons there are
 )
 
-var refusalReasonNames = [NumRefusalReasons]string{
+var refusalReasonNames = [numRefusalReasons]string{
 	"hub_full", "client_limit", "address_limit", "unauthorized", "forbidden", "invalid",
 }
 
@@ -80,7 +80,7 @@ var refusalReasonNames = [NumRefusalReasons]string{
 func (r RefusalReason) String() string { return name(refusalReasonNames[:], int(r)) }
 
 // A TargetKind is whom a published message is for: each message has one
-// (see KindOf), and Metrics counts published messages by it. Its String is
+// (see kindOf), and Metrics counts published messages by it. Its String is
 // the metric label.
 type TargetKind = storekit.TargetKind
 
@@ -91,11 +91,11 @@ const (
 	TargetClient    = storekit.TargetClient    // client ids only
 	TargetTopic     = storekit.TargetTopic     // topics only
 	TargetMixed     = storekit.TargetMixed     // client ids and topics
-	NumTargetKinds  = storekit.NumTargetKinds  // how many TargetKinds there are
+	numTargetKinds  = storekit.NumTargetKinds  // how many TargetKinds there are
 )
 
-// KindOf returns the TargetKind of m.
-func KindOf(m *Message) TargetKind {
+// kindOf returns the TargetKind of m.
+func kindOf(m *Message) TargetKind {
 	switch {
 	case m.Broadcast:
 		return TargetBroadcast
@@ -114,10 +114,10 @@ type ResetReason uint8
 const (
 	ResetExpired    ResetReason = iota // an event the stream would have received is no longer retained
 	ResetUnknown                       // the id was never issued by this hub's log
-	NumResetReasons                    // how many ResetReasons there are
+	numResetReasons                    // how many ResetReasons there are
 )
 
-var resetReasonNames = [NumResetReasons]string{resetExpired, resetUnknown}
+var resetReasonNames = [numResetReasons]string{resetExpired, resetUnknown}
 
 // String returns the name of r as a label value.
 func (r ResetReason) String() string { return name(resetReasonNames[:], int(r)) }

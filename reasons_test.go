@@ -14,7 +14,7 @@ func TestReasonsAreTheEngines(t *testing.T) {
 		ProtocolHTTP1:        engine.ProtocolHTTP1,
 		ProtocolHTTP1Handler: engine.ProtocolHTTP1Handler,
 		ProtocolHTTP2:        engine.ProtocolHTTP2,
-		NumProtocols:         engine.NumProtocols,
+		numProtocols:         engine.NumProtocols,
 	}
 	for p, e := range protocols {
 		if uint8(p) != uint8(e) || p.String() != e.String() {
@@ -30,14 +30,14 @@ func TestReasonsAreTheEngines(t *testing.T) {
 		CloseExpired:      engine.CloseExpired,
 		CloseLogSkip:      engine.CloseLogSkip,
 		CloseReplayFailed: engine.CloseReplayFailed,
-		NumCloseReasons:   engine.NumCloseReasons,
+		numCloseReasons:   engine.NumCloseReasons,
 	}
 	for r, e := range reasons {
 		if uint8(r) != uint8(e) || r.String() != e.String() {
 			t.Errorf("CloseReason %d (%s) is the engine's %d (%s)", r, r, e, e)
 		}
 	}
-	if len(protocols) != int(NumProtocols)+1 || len(reasons) != int(NumCloseReasons)+1 {
+	if len(protocols) != int(numProtocols)+1 || len(reasons) != int(numCloseReasons)+1 {
 		t.Errorf("a constant is missing from this test")
 	}
 }

@@ -28,8 +28,8 @@ import (
 // EventSource onmessage handler does not see it.
 const ResetEventType = "reset"
 
-// NewClientID returns a random client id, for streams opened without one.
-func NewClientID() string { return "anon-" + rand.Text() }
+// newClientID returns a random client id, for streams opened without one.
+func newClientID() string { return "anon-" + rand.Text() }
 
 // admitStream lets a valid stream in, counting it, or returns why not: its
 // credentials predate a kick of its client, or a limit is reached (here,
@@ -128,7 +128,7 @@ func (h *Hub) catchUp(r *http.Request, s *engine.Stream, sub *Subscription, firs
 			return why, false
 		}
 	}
-	buf = sse.AppendField(buf, "id", FormatID(at))
+	buf = sse.AppendField(buf, "id", formatID(at))
 	buf = append(buf, '\n')
 	if err := s.Write(buf); err != nil {
 		return engine.WriteFailure(err), false
@@ -141,7 +141,7 @@ func (h *Hub) catchUp(r *http.Request, s *engine.Stream, sub *Subscription, firs
 // head it read up to. An id that cannot be resumed gets a reset event
 // instead. If the replay fails, why says why the stream must end.
 func (h *Hub) replay(ctx context.Context, s *engine.Stream, sub *Subscription, last string, buf []byte) (head uint64, _ []byte, why engine.CloseReason, err error) {
-	after, ok := ParseID(last)
+	after, ok := parseID(last)
 	if !ok {
 		head = h.engine.Head()
 		return head, h.appendReset(buf, head, ResetUnknown, last), 0, nil
@@ -196,7 +196,7 @@ func (h *Hub) appendReset(buf []byte, head uint64, why ResetReason, last string)
 		Reason      string `json:"reason"`
 		LastEventID string `json:"lastEventId"`
 	}{why.String(), last})
-	return sse.AppendEvent(buf, FormatID(head), ResetEventType, data)
+	return sse.AppendEvent(buf, formatID(head), ResetEventType, data)
 }
 
 // lastEventID returns the id a reconnecting client last saw: the

@@ -47,7 +47,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if sub.Client == "" {
-		sub.Client = NewClientID()
+		sub.Client = newClientID()
 	}
 	h.ServeStream(w, r, sub)
 }
@@ -110,7 +110,7 @@ func (h *Hub) checkQuery(q url.Values) *refusal {
 }
 
 // refusalStatus is the HTTP status of a stream refused for each reason.
-var refusalStatus = [NumRefusalReasons]int{
+var refusalStatus = [numRefusalReasons]int{
 	RefusedHubFull:      http.StatusServiceUnavailable,
 	RefusedClientLimit:  http.StatusTooManyRequests,
 	RefusedAddressLimit: http.StatusTooManyRequests,

@@ -64,7 +64,7 @@ func TestLiveAndReplayReachTheSameStreams(t *testing.T) {
 			}); err != nil {
 				t.Fatal(err)
 			}
-			seq, _ := ParseID(r.ID)
+			seq, _ := parseID(r.ID)
 			if inReplay := slices.Contains(replayed, seq); inReplay != want {
 				t.Fatalf("round %d: %+v in replay: %v, Receives: %v, for %+v", round, subs[i], inReplay, want, m)
 			}
@@ -85,7 +85,7 @@ func TestLiveAndReplayReachTheSameStreams(t *testing.T) {
 	}
 }
 
-// KindOf names each message's kind with the labels Metrics counts by.
+// kindOf names each message's kind with the labels Metrics counts by.
 func TestKindOf(t *testing.T) {
 	for _, c := range []struct {
 		m    Message
@@ -96,8 +96,8 @@ func TestKindOf(t *testing.T) {
 		{Message{Topics: []string{"t"}}, "topic"},
 		{Message{Clients: []string{"a"}, Topics: []string{"t"}}, "mixed"},
 	} {
-		if got := KindOf(&c.m).String(); got != c.want {
-			t.Errorf("KindOf(%+v) = %q, want %q", c.m, got, c.want)
+		if got := kindOf(&c.m).String(); got != c.want {
+			t.Errorf("kindOf(%+v) = %q, want %q", c.m, got, c.want)
 		}
 	}
 }

@@ -62,7 +62,7 @@ func (m *Message) Validate() error {
 	if !utf8.Valid(m.Data) {
 		return invalid("data is not valid UTF-8: an event stream carries text")
 	}
-	return ValidateEventType(m.Type)
+	return validateEventType(m.Type)
 }
 
 // ValidateName checks a client id or topic: 1 to MaxNameLen bytes of UTF-8
@@ -96,10 +96,10 @@ func ValidateTopic(t string) error {
 	return nil
 }
 
-// ValidateEventType checks an SSE event type. The "event:" field ends at the
+// validateEventType checks an SSE event type. The "event:" field ends at the
 // first CR or LF, and a NUL makes browsers misbehave, so none may appear.
 // Empty is valid: it means the default "message" type.
-func ValidateEventType(s string) error {
+func validateEventType(s string) error {
 	if len(s) > MaxNameLen {
 		return invalid("event type longer than %d bytes", MaxNameLen)
 	}

@@ -109,7 +109,7 @@ func (ts *testServer) publishOK(t *testing.T, contentType, body string) publishR
 	if err := dec.Decode(&pr); err != nil {
 		t.Fatalf("POST /publish: response %q: %v", b, err)
 	}
-	if _, ok := ssehub.ParseID(pr.ID); !ok {
+	if _, err := strconv.ParseUint(pr.ID, 10, 64); err != nil {
 		t.Fatalf("POST /publish: response id %q is not a decimal sequence number", pr.ID)
 	}
 	return pr

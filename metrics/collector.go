@@ -84,25 +84,27 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	m := c.hub.Metrics()
-	for p := range ssehub.NumProtocols {
-		ch <- gauge(streamsOpen, float64(m.Streams[p]), p.String())
-		ch <- counter(streamsOpened, m.Opened[p], p.String())
+	for p := range m.Streams {
+		label := ssehub.Protocol(p).String()
+		ch <- gauge(streamsOpen, float64(m.Streams[p]), label)
+		ch <- counter(streamsOpened, m.Opened[p], label)
 	}
 	ch <- gauge(clients, float64(m.Clients))
-	for r := range ssehub.NumCloseReasons {
-		ch <- counter(streamsClosed, m.Closed[r], r.String())
+	for r := range m.Closed {
+		ch <- counter(streamsClosed, m.Closed[r], ssehub.CloseReason(r).String())
 	}
-	for r := range ssehub.NumRefusalReasons {
-		ch <- counter(streamsRefused, m.Refused[r], r.String())
+	for r := range m.Refused {
+		ch <- counter(streamsRefused, m.Refused[r], ssehub.RefusalReason(r).String())
 	}
-	for k := range ssehub.NumTargetKinds {
-		ch <- counter(eventsPublished, m.Published[k], k.String(), strconv.FormatBool(false))
-		ch <- counter(eventsPublished, m.PublishedEphemeral[k], k.String(), strconv.FormatBool(true))
+	for k := range m.Published {
+		label := ssehub.TargetKind(k).String()
+		ch <- counter(eventsPublished, m.Published[k], label, strconv.FormatBool(false))
+		ch <- counter(eventsPublished, m.PublishedEphemeral[k], label, strconv.FormatBool(true))
 	}
 	ch <- counter(deliveries, m.Deliveries)
 	ch <- counter(replayed, m.Replayed)
-	for r := range ssehub.NumResetReasons {
-		ch <- counter(resets, m.Resets[r], r.String())
+	for r := range m.Resets {
+		ch <- counter(resets, m.Resets[r], ssehub.ResetReason(r).String())
 	}
 	ch <- counter(logSkips, m.Skips)
 	ch <- gauge(queuedBytes, float64(m.QueuedBytes))
@@ -125,7 +127,7 @@ func counter(d *prometheus.Desc, v uint64, labels ...string) prometheus.Metric {
 // histogram turns a latency snapshot into a Prometheus histogram: its
 // buckets are cumulative, in seconds.
 func histogram(d *prometheus.Desc, h *ssehub.Histogram) prometheus.Metric {
-	bounds := ssehub.LatencyBounds()
+	bounds := h.Bounds()
 	buckets := make(map[float64]uint64, len(bounds))
 	var below uint64
 	for i, b := range bounds {

@@ -191,7 +191,7 @@ func TestLatencyHistogramsInSeconds(t *testing.T) {
 	m := f.metrics(t)
 	for _, name := range []string{"ssehub_publish_duration_seconds", "ssehub_log_append_duration_seconds"} {
 		h := m[name].GetMetric()[0].GetHistogram()
-		bounds := ssehub.LatencyBounds()
+		bounds := ssehub.Histogram{}.Bounds()
 		if got := len(h.GetBucket()); got != len(bounds)+1 {
 			t.Fatalf("%s: %d buckets, want %d and +Inf", name, got, len(bounds))
 		}

@@ -51,7 +51,7 @@
 //	                                        appended; about 0 when healthy, growing while Redis
 //	                                        cannot be read
 //
-// The histograms' buckets are ssehub.LatencyBounds: 10 µs to 5 s. They
+// The histograms' buckets are ssehub.Histogram.Bounds: 10 µs to 5 s. They
 // count the publishes from the Collector's creation on: the hub reads no
 // clock for its publishes until someone asks for its figures (see
 // ssehub.Hub.Metrics).

@@ -14,20 +14,21 @@ import (
 // kinds, nothing a client or publisher chooses.
 func allowedLabels() map[string][]string {
 	allowed := map[string][]string{"ephemeral": {"false", "true"}}
-	for p := range ssehub.NumProtocols {
-		allowed["protocol"] = append(allowed["protocol"], p.String())
+	var m ssehub.Metrics // its arrays have one element per value of each kind
+	for p := range m.Streams {
+		allowed["protocol"] = append(allowed["protocol"], ssehub.Protocol(p).String())
 	}
-	for k := range ssehub.NumTargetKinds {
-		allowed["target"] = append(allowed["target"], k.String())
+	for k := range m.Published {
+		allowed["target"] = append(allowed["target"], ssehub.TargetKind(k).String())
 	}
-	for r := range ssehub.NumCloseReasons {
-		allowed["reason"] = append(allowed["reason"], r.String())
+	for r := range m.Closed {
+		allowed["reason"] = append(allowed["reason"], ssehub.CloseReason(r).String())
 	}
-	for r := range ssehub.NumRefusalReasons {
-		allowed["reason"] = append(allowed["reason"], r.String())
+	for r := range m.Refused {
+		allowed["reason"] = append(allowed["reason"], ssehub.RefusalReason(r).String())
 	}
-	for r := range ssehub.NumResetReasons {
-		allowed["reason"] = append(allowed["reason"], r.String())
+	for r := range m.Resets {
+		allowed["reason"] = append(allowed["reason"], ssehub.ResetReason(r).String())
 	}
 	return allowed
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -93,7 +94,7 @@ func openLogCheck(db, id string) (bool, error) {
 			return
 		}
 		defer log.Close()
-		seq, _ := ssehub.ParseID(id)
+		seq, _ := strconv.ParseUint(id, 10, 64)
 		var found bool
 		_, err = log.ReadAfter(context.Background(), seq-1, nil, func(e *ssehub.Entry) error {
 			found = found || e.ID() == id
