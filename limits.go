@@ -1,6 +1,7 @@
 package ssehub
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -122,6 +123,23 @@ func limitRefusal(why RefusalReason, format string, args ...any) *refusal {
 // clientLimitRefusal refuses a stream over MaxStreamsPerClient.
 func clientLimitRefusal(client string, limit int) *refusal {
 	return limitRefusal(RefusedClientLimit, "client %q has %d streams open, the most one client may have", client, limit)
+}
+
+// errKickedCredentials refuses a stream whose credentials predate a kick of
+// its client.
+var errKickedCredentials = fmt.Errorf("%w: credentials issued before this client was signed out; get new ones", ErrUnauthorized)
+
+// authRefusal is the refusal of a stream whose credentials will not do (a
+// browser's EventSource gives up for good on it, which is right for them):
+// 403 for credentials that do not allow what was asked, 401 otherwise.
+func authRefusal(err error) *refusal {
+	switch {
+	case errors.Is(err, ErrForbidden):
+		return &refusal{why: RefusedForbidden, msg: err.Error()}
+	case errors.Is(err, ErrUnauthorized):
+		return &refusal{why: RefusedUnauthorized, msg: err.Error()}
+	}
+	return &refusal{why: RefusedUnauthorized, msg: fmt.Sprintf("unauthorized: %v", err)}
 }
 
 // invalidRefusal refuses a stream whose request cannot be served.

@@ -1,7 +1,10 @@
 package ssehub
 
 import (
+	"crypto/tls"
 	"encoding/json"
+	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -9,11 +12,13 @@ import (
 	"strings"
 
 	"github.com/ssehub/ssehub/internal/engine"
+	"github.com/ssehub/ssehub/internal/socket"
 	"github.com/ssehub/ssehub/internal/suggest"
 )
 
 // This file is the hub's HTTP face: the handlers an application mounts,
-// and how a refused stream is answered. What is refused, and why, is
+// the Authorizer they ask, the TLS listener to serve them with, and how a
+// refused stream is answered. What is refused, and why, is
 // decided elsewhere (admitStream, checkQuery, Limits); the status codes and
 // the JSON body are decided here.
 
@@ -77,6 +82,42 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 		return
 	}
 	h.serveAdmitted(w, r, sub, addr)
+}
+
+// An Authorizer decides whether a request may open an event stream, and
+// with what subscription. Set one in Config.Authorizer and ServeHTTP asks
+// it for every stream; an application that decides itself calls
+// ServeStream with the subscription instead. Package jwtauth is one, for
+// signed tokens. An Authorizer that reads query parameters of its own
+// needs them listed in Config.QueryParams (jwtauth's token is known).
+type Authorizer interface {
+	// Authorize checks r's credentials against what the stream asks for:
+	// the client id and topics of its query (Client is empty when the query
+	// names none). It returns the subscription to serve, with Expires set
+	// when the credentials expire. An error wrapping ErrUnauthorized (no
+	// valid credentials) makes the answer 401; one wrapping ErrForbidden
+	// (valid credentials that do not allow what was asked) makes it 403.
+	// The error's text is sent to the client: it must not echo a secret.
+	Authorize(r *http.Request, asked Subscription) (Subscription, error)
+}
+
+// Errors of an Authorizer: see Authorizer.Authorize.
+var (
+	ErrUnauthorized = errors.New("unauthorized")
+	ErrForbidden    = errors.New("forbidden")
+)
+
+// TLSListener returns a listener that serves TLS over inner with cfg, as
+// tls.NewListener does, for an http.Server serving a Hub. Through it, a
+// taken-over HTTP/1.1 stream over TLS costs what a plain one does: its
+// writes never wait for the client (the hub's few writers serve every
+// stream) and a client's hang-up is noticed at once. Over an application's
+// own TLS listener streams work all the same, but each write to a client
+// that is slow to take it waits on a goroutine of its own. Add "h2" to
+// cfg.NextProtos (and HTTP/2 to the server's Protocols) to offer HTTP/2,
+// whose streams stay on net/http's handlers.
+func TLSListener(inner net.Listener, cfg *tls.Config) net.Listener {
+	return socket.TLSListener(inner, cfg)
 }
 
 // streamParams are the query parameters of a stream that the hub reads:
