@@ -80,7 +80,8 @@ var refusalReasonNames = [numRefusalReasons]string{
 func (r RefusalReason) String() string { return name(refusalReasonNames[:], int(r)) }
 
 // A TargetKind is whom a published message is for: each message has one
-// (see kindOf), and Metrics counts published messages by it. Its String is
+// (everyone, client ids only, topics only, or both), and Metrics counts
+// published messages by it. Its String is
 // the metric label.
 type TargetKind = storekit.TargetKind
 
