@@ -7,7 +7,7 @@ import (
 )
 
 // A Cluster makes a hub one node of several that share one Log (see package
-// redis): presence (Hub.ClientPage, Hub.Streams, Hub.Connections), the
+// redis): presence (Hub.ClientPage, Hub.Streams, Hub.StreamCount), the
 // per-client stream limit and kicks then span every live node. Events need
 // no help from it: the shared Log delivers each one to every node.
 //

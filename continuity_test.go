@@ -24,8 +24,8 @@ func TestReceiptWithACopyingLog(t *testing.T) {
 	forEachMode(t, ssehub.Config{Log: log}, func(t *testing.T, e *env) {
 		a1, a2 := e.open(t, "id=alice"), e.open(t, "id=alice")
 		r := e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("hi")})
-		if r.Connections != 2 {
-			t.Errorf("receipt: %d connections, want 2", r.Connections)
+		if r.Streams != 2 {
+			t.Errorf("receipt: %d connections, want 2", r.Streams)
 		}
 		a1.Expect(t, "hi")
 		a2.Expect(t, "hi")

@@ -61,7 +61,7 @@
 // Several hubs behind a load balancer act as one when they share a Log that
 // delivers every entry to each of them (package redis has one) and a
 // [Cluster] through which each shares its own streams: presence
-// ([Hub.ClientPage], [Hub.Streams], [Hub.Connections]), the per-client
+// ([Hub.ClientPage], [Hub.Streams], [Hub.StreamCount]), the per-client
 // stream limit and [Hub.Kick] then span every live node. Each node still
 // writes only to its own connections.
 //
@@ -75,4 +75,9 @@
 // socket machinery of taken-over streams (the take-over itself,
 // non-blocking writes, the hang-up watcher) is internal/socket.
 // docs/ARCHITECTURE.md maps the files.
+//
+// Who imports it: an application that embeds the hub, and the adapters
+// around it, each over one dependency: httpapi (the standalone server's
+// routes), bolt and redis (stores, with package store), jwtauth
+// (subscriber tokens), metrics (Prometheus). It imports none of them.
 package ssehub

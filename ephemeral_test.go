@@ -21,7 +21,7 @@ func TestEphemeralEvents(t *testing.T) {
 			Clients: []string{"alice", "alice"}, Topics: []string{"x", "y"},
 			Type: "typing", Data: []byte("now"), Ephemeral: true,
 		})
-		if r.ID != "" || r.Connections != 1 {
+		if r.ID != "" || r.Streams != 1 {
 			t.Errorf("ephemeral receipt %+v, want no id and 1 connection", r)
 		}
 		ev := s.Next(t)
@@ -55,7 +55,7 @@ func TestEphemeralInBatch(t *testing.T) {
 	if err != nil || len(rs) != 3 {
 		t.Fatalf("PublishBatch = %v, %v; want 3 receipts", rs, err)
 	}
-	if rs[1].ID != "" || rs[1].Connections != 1 || mustSeq(t, rs[2].ID) != mustSeq(t, rs[0].ID)+1 {
+	if rs[1].ID != "" || rs[1].Streams != 1 || mustSeq(t, rs[2].ID) != mustSeq(t, rs[0].ID)+1 {
 		t.Errorf("receipts %+v: want the ephemeral one without an id, the others consecutive", rs)
 	}
 	got := map[string]bool{}

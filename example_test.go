@@ -76,7 +76,7 @@ func ExampleMessage_ephemeral() {
 	r, err := hub.Publish(context.Background(), ssehub.Message{
 		Topics: []string{"room-1"}, Type: "typing", Data: []byte("alice"), Ephemeral: true,
 	})
-	fmt.Printf("id %q, %d streams, %v\n", r.ID, r.Connections, err)
+	fmt.Printf("id %q, %d streams, %v\n", r.ID, r.Streams, err)
 	// Output: id "", 0 streams, <nil>
 }
 

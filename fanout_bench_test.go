@@ -58,8 +58,8 @@ func BenchmarkFanOut(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				r, err := h.Publish(context.Background(), Message{Broadcast: true, Data: data})
-				if err != nil || r.Connections != n {
-					b.Fatalf("publish: %v, %d connections", err, r.Connections)
+				if err != nil || r.Streams != n {
+					b.Fatalf("publish: %v, %d connections", err, r.Streams)
 				}
 				want += int64(n * len(sse.AppendEvent(nil, r.ID, "", data)))
 				for written.Load() < want {
@@ -80,8 +80,8 @@ func BenchmarkPublishToOneClient(b *testing.B) {
 	b.ResetTimer()
 	for i := range b.N {
 		r, err := h.Publish(context.Background(), Message{Clients: []string{fmt.Sprintf("c%d", i%100_000)}, Data: data})
-		if err != nil || r.Connections != 1 {
-			b.Fatalf("publish: %v, %d connections", err, r.Connections)
+		if err != nil || r.Streams != 1 {
+			b.Fatalf("publish: %v, %d connections", err, r.Streams)
 		}
 		want += int64(len(sse.AppendEvent(nil, r.ID, "", data)))
 		for written.Load() < want {

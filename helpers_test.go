@@ -112,6 +112,6 @@ func newServer(hub http.Handler, m mode) *httptest.Server {
 
 // localConns returns how many streams client has open on h.
 func localConns(h *ssehub.Hub, client string) int {
-	n, _ := h.Connections(context.Background(), client)
+	n, _ := h.StreamCount(context.Background(), client)
 	return n
 }

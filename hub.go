@@ -145,9 +145,9 @@ type Hub struct {
 
 // A Receipt tells a publisher what became of its message.
 type Receipt struct {
-	ID          string // the event id, as clients see it ("" for an ephemeral event)
-	Connections int    // local connections the event was queued for
-	Repeated    bool   // PublishOnce: published by an earlier call with the same key; nothing new
+	ID       string // the event id, as clients see it ("" for an ephemeral event)
+	Streams  int    // streams on this node the event was queued for
+	Repeated bool   // PublishOnce: published by an earlier call with the same key; nothing new
 }
 
 // New returns a running Hub. Call Shutdown to stop it.
@@ -221,7 +221,7 @@ func (h *Hub) Clients() []string { return h.engine.Clients() }
 
 // Stats is a summary of a hub's state and counters; Metrics has them all.
 type Stats struct {
-	Connections  int    // open streams
+	Streams      int    // open streams
 	Overflows    uint64 // streams closed because their queue overflowed
 	Skips        uint64 // times the log lost continuity and every stream was ended
 	Expiries     uint64 // streams ended because their Subscription expired
@@ -239,7 +239,7 @@ func (h *Hub) Stats() Stats {
 	return Stats{
 		Kicks:        kicks,
 		KicksEvicted: evicted,
-		Connections:  h.engine.Registered(),
+		Streams:      h.engine.Registered(),
 		Overflows:    h.engine.Closed(engine.CloseOverflow),
 		Skips:        t.skips.Load(),
 		Expiries:     h.engine.Closed(engine.CloseExpired),

@@ -25,21 +25,21 @@ func TestTargetsReachExactlyTheirStreams(t *testing.T) {
 		carol := e.open(t, "id=carol&topic=room&topic=lobby")
 		dave := e.open(t, "id=dave")
 
-		if r := e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("to alice")}); r.Connections != 2 {
-			t.Errorf("to alice: queued for %d connections, want 2", r.Connections)
+		if r := e.publish(t, ssehub.Message{Clients: []string{"alice"}, Data: []byte("to alice")}); r.Streams != 2 {
+			t.Errorf("to alice: queued for %d connections, want 2", r.Streams)
 		}
-		if r := e.publish(t, ssehub.Message{Topics: []string{"room"}, Data: []byte("to room")}); r.Connections != 2 {
-			t.Errorf("to room: queued for %d connections, want 2", r.Connections)
+		if r := e.publish(t, ssehub.Message{Topics: []string{"room"}, Data: []byte("to room")}); r.Streams != 2 {
+			t.Errorf("to room: queued for %d connections, want 2", r.Streams)
 		}
 		// carol matches by client and by both topics: she gets it once.
 		r := e.publish(t, ssehub.Message{
 			Clients: []string{"carol", "alice"}, Topics: []string{"room", "lobby"}, Data: []byte("mixed"),
 		})
-		if r.Connections != 4 {
-			t.Errorf("mixed: queued for %d connections, want 4", r.Connections)
+		if r.Streams != 4 {
+			t.Errorf("mixed: queued for %d connections, want 4", r.Streams)
 		}
-		if r := e.publish(t, ssehub.Message{Broadcast: true, Data: []byte("to all")}); r.Connections != 5 {
-			t.Errorf("broadcast: queued for %d connections, want 5", r.Connections)
+		if r := e.publish(t, ssehub.Message{Broadcast: true, Data: []byte("to all")}); r.Streams != 5 {
+			t.Errorf("broadcast: queued for %d connections, want 5", r.Streams)
 		}
 
 		alice1.Expect(t, "to alice", "mixed", "to all")
@@ -248,7 +248,7 @@ func TestShutdownDeliversQueuedAndEndsStreams(t *testing.T) {
 			if _, err := hub.Publish(context.Background(), ssehub.Message{Broadcast: true}); !errors.Is(err, ssehub.ErrClosed) {
 				t.Errorf("Publish after Shutdown: %v, want ErrClosed", err)
 			}
-			if n := hub.Stats().Connections; n != 0 {
+			if n := hub.Stats().Streams; n != 0 {
 				t.Errorf("%d connections left", n)
 			}
 		})
@@ -344,8 +344,8 @@ func TestPublishBatch(t *testing.T) {
 			t.Errorf("receipt %d: id %s, want %d", i, r.ID, prev+1)
 		}
 		prev++
-		if want := []int{1, 1, 0, 1}[i]; r.Connections != want {
-			t.Errorf("receipt %d: %d connections, want %d", i, r.Connections, want)
+		if want := []int{1, 1, 0, 1}[i]; r.Streams != want {
+			t.Errorf("receipt %d: %d connections, want %d", i, r.Streams, want)
 		}
 	}
 	s.Expect(t, "1", "2", "3")

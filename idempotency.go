@@ -66,7 +66,7 @@ func (h *Hub) PublishOnce(ctx context.Context, key string, msgs []Message) ([]Re
 			receipts[i] = h.publishEphemeral(&msgs[i])
 			continue
 		}
-		receipts[i] = Receipt{ID: entries[next].ID(), Connections: counts[i]}
+		receipts[i] = Receipt{ID: entries[next].ID(), Streams: counts[i]}
 		next++
 	}
 	return receipts, nil

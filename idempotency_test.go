@@ -20,7 +20,7 @@ func TestPublishOnce(t *testing.T) {
 			{Clients: []string{"alice"}, Data: []byte("two")},
 		}
 		first, err := e.hub.PublishOnce(t.Context(), "order-17", msgs)
-		if err != nil || len(first) != 3 || first[0].ID == "" || first[1].ID != "" || first[0].Connections != 1 || first[0].Repeated {
+		if err != nil || len(first) != 3 || first[0].ID == "" || first[1].ID != "" || first[0].Streams != 1 || first[0].Repeated {
 			t.Fatalf("first PublishOnce: %+v, %v", first, err)
 		}
 		s.Expect(t, "one")

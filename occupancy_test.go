@@ -20,8 +20,8 @@ func TestMetricsQueuedBytes(t *testing.T) {
 	defer other.Close(engine.CloseClientGone) // a stream replaying forever would hold Shutdown
 
 	r, err := h.Publish(context.Background(), Message{Clients: []string{"a"}, Data: []byte("hello")})
-	if err != nil || r.Connections != 1 {
-		t.Fatalf("Publish: %v, %d connections; want 1", err, r.Connections)
+	if err != nil || r.Streams != 1 {
+		t.Fatalf("Publish: %v, %d connections; want 1", err, r.Streams)
 	}
 	frame := len(sse.AppendEvent(nil, r.ID, "", []byte("hello")))
 	if m := h.Metrics(); m.QueuedBytes != int64(frame) || m.Clients != 2 {

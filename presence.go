@@ -12,8 +12,8 @@ import (
 
 // ClientStreams is one client id and how many streams it has open.
 type ClientStreams struct {
-	ID          string `json:"id"`
-	Connections int    `json:"connections"`
+	ID      string `json:"id"`
+	Streams int    `json:"connections"`
 }
 
 // ClientPage returns, in id order, up to limit of the clients with an open
@@ -53,7 +53,7 @@ func mergeCounts(a, b []ClientStreams) []ClientStreams {
 	}
 	for _, c := range b {
 		if i, ok := at[c.ID]; ok {
-			a[i].Connections += c.Connections
+			a[i].Streams += c.Streams
 		} else {
 			a = append(a, c)
 		}
@@ -70,11 +70,11 @@ type smallestIDs struct {
 
 func (s *smallestIDs) offer(id string, conns int) {
 	if len(s.items) < s.max {
-		heap.Push(s, ClientStreams{ID: id, Connections: conns})
+		heap.Push(s, ClientStreams{ID: id, Streams: conns})
 		return
 	}
 	if id < s.items[0].ID {
-		s.items[0] = ClientStreams{ID: id, Connections: conns}
+		s.items[0] = ClientStreams{ID: id, Streams: conns}
 		heap.Fix(s, 0)
 	}
 }
@@ -121,10 +121,10 @@ func (h *Hub) localStreams(client string) []StreamInfo {
 	return infos
 }
 
-// Connections returns how many streams client has open; with a Cluster, on
+// StreamCount returns how many streams client has open; with a Cluster, on
 // every live node (err: the other nodes could not be asked, and only this
 // node's streams are counted).
-func (h *Hub) Connections(ctx context.Context, client string) (int, error) {
+func (h *Hub) StreamCount(ctx context.Context, client string) (int, error) {
 	n := h.engine.RegisteredOf(client)
 	if h.cfg.Cluster == nil {
 		return n, nil

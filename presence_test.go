@@ -35,8 +35,8 @@ func TestClientPage(t *testing.T) {
 				t.Fatalf("limit %d: a page of %d, more %v", limit, len(page), more)
 			}
 			for _, c := range page {
-				if c.Connections != want[c.ID] {
-					t.Fatalf("limit %d: %s has %d connections, want %d", limit, c.ID, c.Connections, want[c.ID])
+				if c.Streams != want[c.ID] {
+					t.Fatalf("limit %d: %s has %d connections, want %d", limit, c.ID, c.Streams, want[c.ID])
 				}
 				got = append(got, c.ID)
 			}

@@ -35,7 +35,7 @@ func (h *Hub) Publish(ctx context.Context, m Message) (Receipt, error) {
 		return Receipt{}, err
 	}
 	h.tally.publishedOne(&m)
-	return Receipt{ID: e.ID(), Connections: n}, nil
+	return Receipt{ID: e.ID(), Streams: n}, nil
 }
 
 // record appends p's message to the log and finishes its fan-out, timing
@@ -91,7 +91,7 @@ func (h *Hub) PublishBatch(ctx context.Context, msgs []Message) ([]Receipt, erro
 			h.tally.publishedOne(&msgs[i])
 		case msgs[i].Ephemeral:
 		case next < len(entries):
-			receipts = append(receipts, Receipt{ID: entries[next].ID(), Connections: counts[next]})
+			receipts = append(receipts, Receipt{ID: entries[next].ID(), Streams: counts[next]})
 			h.tally.publishedOne(&msgs[i])
 			next++
 		default:
@@ -133,7 +133,7 @@ func (h *Hub) publishEphemeral(m *Message) Receipt {
 	p := new(engine.Publication)
 	h.engine.Deliver(0, frame, targetsOf(m), p)
 	n, _ := h.engine.FinishPublication(p)
-	return Receipt{Connections: n}
+	return Receipt{Streams: n}
 }
 
 // A publication is one message the hub appends, with the ticket it hands

@@ -45,7 +45,7 @@ func TestHangUpBeforeRegistration(t *testing.T) {
 	}
 
 	deadline := time.Now().Add(5 * time.Second)
-	for n, _ := h.Connections(context.Background(), "gone"); n != 0; n, _ = h.Connections(context.Background(), "gone") {
+	for n, _ := h.StreamCount(context.Background(), "gone"); n != 0; n, _ = h.StreamCount(context.Background(), "gone") {
 		if time.Now().After(deadline) {
 			t.Fatal("a stream whose client hung up before registration is still registered after 5s")
 		}

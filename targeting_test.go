@@ -75,8 +75,8 @@ func TestLiveAndReplayReachTheSameStreams(t *testing.T) {
 				n++
 			}
 		}
-		if r.Connections != n {
-			t.Fatalf("round %d: receipt says %d connections, Receives names %d", round, r.Connections, n)
+		if r.Streams != n {
+			t.Fatalf("round %d: receipt says %d connections, Receives names %d", round, r.Streams, n)
 		}
 		for _, s := range streams {
 			s.Close(engine.CloseClientGone)

@@ -63,4 +63,7 @@
 // fails) and answered first; every Append not yet taken returns
 // ssehub.ErrClosed. Close then closes the file and returns when no goroutine
 // of the Log is left.
+//
+// Who imports it: an application that wants a durable history (cmd/ssehub
+// with -store bolt:PATH). It imports ssehub and store.
 package bolt

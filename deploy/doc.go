@@ -8,4 +8,7 @@
 // The image tests need a Docker daemon. Without one they skip with a
 // message saying so, unless SSEHUB_REQUIRE_DOCKER is set (CI sets it), in
 // which case they fail: in CI a missing daemon must not pass as a green run.
+//
+// Nothing imports it: it holds the container image's and the systemd unit's
+// files, and their tests.
 package deploy

@@ -247,7 +247,7 @@ func TestStreamRequestWithBody(t *testing.T) {
 	if took := time.Since(start); took > 30*time.Second {
 		t.Errorf("refused after %v, want at once (body timeout 1m)", took)
 	}
-	if n := ts.hub.Stats().Connections; n != 0 {
+	if n := ts.hub.Stats().Streams; n != 0 {
 		t.Errorf("%d streams open after the refusal, want 0", n)
 	}
 	s := ts.openStream(t, "id=alice", nil)

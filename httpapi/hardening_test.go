@@ -315,7 +315,7 @@ func TestStreamRejectsBadSubscription(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			code, h, body := v.ts.do(t, http.MethodGet, "/sse?"+c.query, "", nil)
 			checkError(t, code, h, body, 400, c.words...)
-			ssetest.Eventually(t, "only the victim's stream is open", func() bool { return v.ts.hub.Stats().Connections == 1 })
+			ssetest.Eventually(t, "only the victim's stream is open", func() bool { return v.ts.hub.Stats().Streams == 1 })
 			v.good(t)
 		})
 	}

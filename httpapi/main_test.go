@@ -157,6 +157,6 @@ func seq(t *testing.T, id string) uint64 {
 
 // localConns returns how many streams client has open on h.
 func localConns(h *ssehub.Hub, client string) int {
-	n, _ := h.Connections(context.Background(), client)
+	n, _ := h.StreamCount(context.Background(), client)
 	return n
 }

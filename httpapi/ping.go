@@ -16,7 +16,7 @@ func (a *api) ping(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	n, err := a.hub.Connections(r.Context(), id)
+	n, err := a.hub.StreamCount(r.Context(), id)
 	if n == 0 && err != nil {
 		clusterError(w, err)
 		return
@@ -33,12 +33,12 @@ func (a *api) ping(w http.ResponseWriter, r *http.Request) {
 		publishError(w, err)
 		return
 	}
-	if rec.Connections == 0 { // its streams are on other nodes, or it left meanwhile
-		if rec.Connections, err = a.hub.Connections(r.Context(), id); rec.Connections == 0 && err == nil {
+	if rec.Streams == 0 { // its streams are on other nodes, or it left meanwhile
+		if rec.Streams, err = a.hub.StreamCount(r.Context(), id); rec.Streams == 0 && err == nil {
 			writeError(w, http.StatusNotFound, fmt.Sprintf("client %q has no open connection", id))
 			return
 		}
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "sent event %s to %d connection(s) of %q\n", rec.ID, rec.Connections, id)
+	fmt.Fprintf(w, "sent event %s to %d connection(s) of %q\n", rec.ID, rec.Streams, id)
 }

@@ -96,7 +96,7 @@ type partialBatch struct {
 }
 
 func receipt(r ssehub.Receipt) publishResponse {
-	return publishResponse{ID: r.ID, Connections: r.Connections, Repeated: r.Repeated}
+	return publishResponse{ID: r.ID, Connections: r.Streams, Repeated: r.Repeated}
 }
 
 func receipts(rs []ssehub.Receipt) []publishResponse {

@@ -37,4 +37,7 @@
 // public half the Verifier holds: RS256 (RSA), ES256 (ECDSA P-256) or EdDSA
 // (Ed25519). Any other algorithm, an unsigned token ("alg": "none") or a
 // token signed with a key of the wrong kind is refused.
+//
+// Who imports it: cmd/ssehub (-jwt-secret, -jwt-public-key), and any
+// application that wants subscriber tokens (it is an ssehub.Authorizer).
 package jwtauth

@@ -93,5 +93,5 @@ func TestClaimWildcardIsNoTopic(t *testing.T) {
 			t.Errorf("claim %q, topic %q: %d %q, want 400 naming the topic and its \"*\"", c.claim, c.topic, code, msg)
 		}
 	}
-	ssetest.Eventually(t, "the streams to close", func() bool { return hub.Stats().Connections == 0 })
+	ssetest.Eventually(t, "the streams to close", func() bool { return hub.Stats().Streams == 0 })
 }

@@ -142,7 +142,7 @@ func overflowASlowClient(t *testing.T, f *fixture) (publishes, deliveries int) {
 	defer nc.Close()
 	fmt.Fprintf(nc, "GET /sse?id=slow HTTP/1.1\r\nHost: hub\r\n\r\n")
 	ssetest.Eventually(t, "the slow client's stream open", func() bool {
-		n, _ := f.hub.Connections(context.Background(), "slow")
+		n, _ := f.hub.StreamCount(context.Background(), "slow")
 		return n == 1
 	})
 	big := []byte(strings.Repeat("x", 16<<10))
@@ -155,8 +155,8 @@ func overflowASlowClient(t *testing.T, f *fixture) (publishes, deliveries int) {
 			t.Fatal(err)
 		}
 		publishes++
-		deliveries += r.Connections
-		if r.Connections == 0 { // the overflow is counted as the stream closes
+		deliveries += r.Streams
+		if r.Streams == 0 { // the overflow is counted as the stream closes
 			ssetest.Eventually(t, "the overflow counted", func() bool {
 				return f.hub.Metrics().Closed[ssehub.CloseOverflow] == 1
 			})

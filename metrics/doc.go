@@ -55,4 +55,7 @@
 // count the publishes from the Collector's creation on: the hub reads no
 // clock for its publishes until someone asks for its figures (see
 // ssehub.Hub.Metrics).
+//
+// Who imports it: cmd/ssehub, and an application that serves the hub's
+// metrics in a Prometheus registry of its own.
 package metrics

@@ -41,11 +41,11 @@ func (c *Cluster) ClientPage(ctx context.Context, after string, limit int) ([]ss
 		id, _ := vals[i].(string)
 		n, _ := vals[i+1].(int64)
 		if j, ok := at[id]; ok {
-			page[j].Connections += int(n)
+			page[j].Streams += int(n)
 			continue
 		}
 		at[id] = len(page)
-		page = append(page, ssehub.ClientStreams{ID: id, Connections: int(n)})
+		page = append(page, ssehub.ClientStreams{ID: id, Streams: int(n)})
 	}
 	slices.SortFunc(page, func(a, b ssehub.ClientStreams) int { return cmp.Compare(a.ID, b.ID) })
 	if len(page) > limit {

@@ -133,7 +133,7 @@ func TestPresenceAcrossNodes(t *testing.T) {
 	// Each stream is visible from every node once it has opened.
 	for _, n := range []*node{a, b, c} {
 		p := n.clients(t, "")
-		want := []ssehub.ClientStreams{{ID: "alice", Connections: 2}, {ID: "bob", Connections: 1}, {ID: "carol", Connections: 1}}
+		want := []ssehub.ClientStreams{{ID: "alice", Streams: 2}, {ID: "bob", Streams: 1}, {ID: "carol", Streams: 1}}
 		if !equalPages(p.Clients, want) || p.Connections != 4 || p.Nodes != 3 {
 			t.Errorf("GET /clients on %s: %+v, want %v with 4 streams on 3 nodes", n.cluster.Node(), p, want)
 		}
@@ -141,8 +141,8 @@ func TestPresenceAcrossNodes(t *testing.T) {
 	// Paging merges the nodes' lists.
 	first := a.clients(t, "?limit=2")
 	second := a.clients(t, "?limit=2&after="+first.Next)
-	if !equalPages(first.Clients, []ssehub.ClientStreams{{ID: "alice", Connections: 2}, {ID: "bob", Connections: 1}}) || first.Next != "bob" ||
-		!equalPages(second.Clients, []ssehub.ClientStreams{{ID: "carol", Connections: 1}}) || second.Next != "" {
+	if !equalPages(first.Clients, []ssehub.ClientStreams{{ID: "alice", Streams: 2}, {ID: "bob", Streams: 1}}) || first.Next != "bob" ||
+		!equalPages(second.Clients, []ssehub.ClientStreams{{ID: "carol", Streams: 1}}) || second.Next != "" {
 		t.Errorf("pages of 2: %+v then %+v", first, second)
 	}
 	// GET /clients/alice on a node where alice has no stream lists both.
@@ -292,7 +292,7 @@ func TestPresenceRewrittenAfterRedisRestartsEmpty(t *testing.T) {
 		return code == http.StatusOK
 	})
 	s.ExpectNone(t, 50*time.Millisecond)
-	if n := b.hub.Stats().Connections; n != 1 {
+	if n := b.hub.Stats().Streams; n != 1 {
 		t.Errorf("B has %d streams open, want alice's 1: an outage of presence must not end streams", n)
 	}
 }

@@ -96,4 +96,7 @@
 // recorded: a kick only ends streams. When Redis
 // cannot be asked, streams still open on the node's own checks, and
 // presence requests answer ssehub.ErrUnavailable (503).
+//
+// Who imports it: cmd/ssehub (-redis), and an application that runs several
+// hubs on one Redis. It imports ssehub and store.
 package redis

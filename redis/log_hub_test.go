@@ -21,8 +21,8 @@ func TestHubsShareTheLog(t *testing.T) {
 
 	s := ssetest.OpenRegistered(t, b.client, b.url+"/?id=alice", nil)
 	first := publishTo(t, a.hub, ssehub.Message{Clients: []string{"alice"}, Data: []byte("hi")})
-	if first.Connections != 0 {
-		t.Errorf("receipt on A: %d connections, want 0 (alice's stream is on B)", first.Connections)
+	if first.Streams != 0 {
+		t.Errorf("receipt on A: %d connections, want 0 (alice's stream is on B)", first.Streams)
 	}
 	if ev := s.Next(t); ev.Data != "hi" || ev.ID != first.ID {
 		t.Fatalf("alice's stream on B got %+v, want %q with id %s", ev, "hi", first.ID)

@@ -41,4 +41,7 @@
 // tools that hold many streams open at once: its memory is one fixed buffer
 // plus the event being collected, and it allocates at most one string per
 // event in the common case.
+//
+// Who imports it: the root package and internal/engine (encoding), the load
+// tool and the tests (reading).
 package sse

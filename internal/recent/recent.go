@@ -4,6 +4,8 @@
 // from memory, each costs a lookup instead of a decode from the file or a
 // round trip to Redis. What the cache holds is also in the log's store: a
 // read it cannot serve goes there.
+//
+// Who imports it: bolt and redis.
 package recent
 
 import (

@@ -7,4 +7,7 @@
 // When redis-server is not on PATH, [Start] skips the test with a loud
 // message, unless SSEHUB_REQUIRE_REDIS is set (CI sets it), in which case the
 // test fails: a missing dependency must never pass as a green run.
+//
+// Who imports it: the tests of redis, client, cmd/ssehub, cmd/ssebench and
+// deploy.
 package redistest

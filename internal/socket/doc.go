@@ -17,4 +17,7 @@
 // read, and TryWrite writes nothing (every write takes the waiting path).
 //
 // The package knows nothing of the hub: not its queues, not its writers.
+//
+// Who imports it: internal/engine (the sinks) and, for its TLS writer, the
+// root package's TLSListener.
 package socket

@@ -3,4 +3,7 @@
 // parameter, so that the refusal can say "did you mean ...?".
 //
 // It depends on the standard library only.
+//
+// Who imports it: the root package (/sse's query parameters), httpapi (form
+// fields) and cmd/ssehub (flags and environment variables).
 package suggest

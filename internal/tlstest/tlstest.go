@@ -2,6 +2,8 @@
 // certificate for 127.0.0.1 and localhost, made afresh per test run, with
 // the configurations a server and its clients need, and PEM files for
 // programs that read them (ssehub's -tls-cert and -tls-key).
+//
+// Who imports it: the tests of internal/socket, cmd/ssehub and cmd/ssebench.
 package tlstest
 
 import (
