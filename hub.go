@@ -183,7 +183,7 @@ func (h *Hub) streamClosed(s *engine.Stream, why engine.CloseReason) {
 	id := s.Identity()
 	h.counts.release(id.Client, id.Addr)
 	h.shareClosed(id.Client)
-	h.logClosed(s, CloseReason(why))
+	h.logClosed(s, why)
 }
 
 // listener is the hub as its Log's Listener.
@@ -243,7 +243,7 @@ func (h *Hub) Stats() Stats {
 		Overflows:    h.engine.Closed(engine.CloseOverflow),
 		Skips:        t.skips.Load(),
 		Expiries:     h.engine.Closed(engine.CloseExpired),
-		Refusals:     t.refused[RefusedHubFull].Load() + t.refused[RefusedClientLimit].Load() + t.refused[RefusedAddressLimit].Load(),
+		Refusals:     t.refused[refusedHubFull].Load() + t.refused[refusedClientLimit].Load() + t.refused[refusedAddressLimit].Load(),
 		Head:         h.engine.Head(),
 		Closing:      h.gate.isClosing(),
 	}

@@ -61,11 +61,11 @@ func (s *streamCounts) admit(client, addr string) *refusal {
 	defer s.mu.Unlock()
 	switch l := s.lim; {
 	case l.MaxStreams > 0 && s.total >= l.MaxStreams:
-		return limitRefusal(RefusedHubFull, "the hub serves at most %d streams: try again later", l.MaxStreams)
+		return limitRefusal(refusedHubFull, "the hub serves at most %d streams: try again later", l.MaxStreams)
 	case l.MaxStreamsPerClient > 0 && s.byClient[client] >= l.MaxStreamsPerClient:
 		return clientLimitRefusal(client, l.MaxStreamsPerClient)
 	case l.MaxStreamsPerAddress > 0 && s.byAddress[addr] >= l.MaxStreamsPerAddress:
-		return limitRefusal(RefusedAddressLimit, "%d streams are open from this address, the most one address may have", l.MaxStreamsPerAddress)
+		return limitRefusal(refusedAddressLimit, "%d streams are open from this address, the most one address may have", l.MaxStreamsPerAddress)
 	}
 	s.total++
 	s.byClient[client]++
@@ -107,7 +107,7 @@ func remoteIP(r *http.Request) string {
 // by), what its client is told, and, for a limit, when to come back. How
 // it is answered is decided where requests are served (serve_http.go).
 type refusal struct {
-	why        RefusalReason
+	why        refusalReason
 	msg        string
 	retryAfter time.Duration // zero: coming back later will not help
 }
@@ -116,13 +116,13 @@ type refusal struct {
 const limitRetryAfter = 10 * time.Second
 
 // limitRefusal refuses a stream over a limit of Limits.
-func limitRefusal(why RefusalReason, format string, args ...any) *refusal {
+func limitRefusal(why refusalReason, format string, args ...any) *refusal {
 	return &refusal{why: why, msg: fmt.Sprintf(format, args...), retryAfter: limitRetryAfter}
 }
 
 // clientLimitRefusal refuses a stream over MaxStreamsPerClient.
 func clientLimitRefusal(client string, limit int) *refusal {
-	return limitRefusal(RefusedClientLimit, "client %q has %d streams open, the most one client may have", client, limit)
+	return limitRefusal(refusedClientLimit, "client %q has %d streams open, the most one client may have", client, limit)
 }
 
 // errKickedCredentials refuses a stream whose credentials predate a kick of
@@ -135,12 +135,12 @@ var errKickedCredentials = fmt.Errorf("%w: credentials issued before this client
 func authRefusal(err error) *refusal {
 	switch {
 	case errors.Is(err, ErrForbidden):
-		return &refusal{why: RefusedForbidden, msg: err.Error()}
+		return &refusal{why: refusedForbidden, msg: err.Error()}
 	case errors.Is(err, ErrUnauthorized):
-		return &refusal{why: RefusedUnauthorized, msg: err.Error()}
+		return &refusal{why: refusedUnauthorized, msg: err.Error()}
 	}
-	return &refusal{why: RefusedUnauthorized, msg: fmt.Sprintf("unauthorized: %v", err)}
+	return &refusal{why: refusedUnauthorized, msg: fmt.Sprintf("unauthorized: %v", err)}
 }
 
 // invalidRefusal refuses a stream whose request cannot be served.
-func invalidRefusal(msg string) *refusal { return &refusal{why: RefusedInvalid, msg: msg} }
+func invalidRefusal(msg string) *refusal { return &refusal{why: refusedInvalid, msg: msg} }

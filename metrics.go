@@ -4,6 +4,9 @@ import (
 	"slices"
 	"sync/atomic"
 	"time"
+
+	"github.com/ssehub/ssehub/internal/engine"
+	"github.com/ssehub/ssehub/internal/storekit"
 )
 
 // Metrics is a snapshot of what a hub has counted since it started, for a
@@ -18,38 +21,62 @@ import (
 // registry when Metrics is called, at a cost that grows with the open
 // streams (2-3 ms per 100,000).
 //
-// The arrays count by kind: each has one element per value of its kind
-// (Protocol, CloseReason, RefusalReason, TargetKind, ResetReason), indexed
-// by it. Range over an array for every value, and convert the index for
-// its label: for p := range m.Streams { ssehub.Protocol(p).String() }.
+// The maps count by kind, keyed by label: the label values of package
+// metrics' Prometheus metrics, each a small fixed set that never carries a
+// client id or a topic. Every label of its set is in the map, counted zero
+// or not, so ranging over a map gives the whole set; each field's comment
+// lists its labels.
 type Metrics struct {
 	// Streams are the streams open now, by how they are served: from the
-	// moment a stream is admitted to the moment it is closed.
-	Streams [numProtocols]int64
+	// moment a stream is admitted to the moment it is closed. Labels:
+	// "http1_takeover" (HTTP/1.x taken over from net/http, written by the
+	// writer pool), "http1_handler" (HTTP/1.x on net/http's handler
+	// goroutine: Config.KeepHandler, or a connection that cannot be taken
+	// over), "http2" (HTTP/2 or later).
+	Streams map[string]int64
 	// Clients is how many distinct client ids have a stream open.
 	Clients int
-	// Opened counts the streams opened, by protocol.
-	Opened [numProtocols]uint64
-	// Closed counts the streams that ended, by the first reason decided.
-	Closed [numCloseReasons]uint64
-	// Refused counts the streams refused before they opened.
-	Refused [numRefusalReasons]uint64
+	// Opened counts the streams opened, by protocol (the labels of
+	// Streams).
+	Opened map[string]uint64
+	// Closed counts the streams that ended, by the first reason decided (a
+	// stream asked to finish for Shutdown whose client then hangs up ended
+	// for Shutdown). Labels: "client_gone" (the client hung up, or a write
+	// to it failed), "overflow" (too slow: its queue would have exceeded
+	// Config.QueueBytes), "write_timeout" (too slow: a write took longer
+	// than Config.WriteTimeout), "shutdown" (Hub.Shutdown), "kicked"
+	// (Hub.Kick, here or on another node of a Cluster), "expired" (its
+	// Subscription expired), "log_skip" (the log lost continuity, see
+	// Listener.Skip), "replay_failed" (reading the log for its replay
+	// failed).
+	Closed map[string]uint64
+	// Refused counts the streams refused before they opened, by why, with
+	// the status ServeHTTP answers: "hub_full" (503, Limits.MaxStreams),
+	// "client_limit" (429, Limits.MaxStreamsPerClient, on every node with
+	// a Cluster), "address_limit" (429, Limits.MaxStreamsPerAddress),
+	// "unauthorized" (401: no valid credentials, or they predate a Kick),
+	// "forbidden" (403: the credentials do not allow what was asked),
+	// "invalid" (400: a query or subscription that cannot be served).
+	Refused map[string]uint64
 
 	// Published counts the messages published through this hub (Publish,
 	// PublishBatch, PublishOnce; a repeated PublishOnce publishes nothing)
 	// and recorded in the log, by target kind; PublishedEphemeral the
 	// ephemeral ones. Events other nodes publish to a shared log are not
-	// counted here, but their deliveries are.
-	Published          [numTargetKinds]uint64
-	PublishedEphemeral [numTargetKinds]uint64
+	// counted here, but their deliveries are. Labels: "broadcast"
+	// (everyone, whatever else the message names), "client" (client ids
+	// only), "topic" (topics only), "mixed" (client ids and topics).
+	Published          map[string]uint64
+	PublishedEphemeral map[string]uint64
 	// Deliveries counts the events queued for a stream: one per stream an
 	// event reached, whoever published it.
 	Deliveries uint64
 	// Replayed counts the events written to resuming streams from the log.
 	Replayed uint64
 	// Resets counts the reset events sent to streams whose Last-Event-ID
-	// could not be resumed.
-	Resets [numResetReasons]uint64
+	// could not be resumed, by the reason the event gives (see
+	// ResetEventType): "expired", "unknown".
+	Resets map[string]uint64
 	// Skips counts the times the log lost continuity and every stream was
 	// ended (see Listener.Skip).
 	Skips uint64
@@ -89,16 +116,15 @@ func (h *Hub) Metrics() Metrics {
 		c.timing.Store(true)
 	}
 	n := h.engine.Counts()
-	m := Metrics{Streams: n.Open, Opened: n.Opened, Closed: n.Closed, Deliveries: n.Deliveries}
-	for r := range numRefusalReasons {
-		m.Refused[r] = c.refused[r].Load()
-	}
-	for k := range numTargetKinds {
-		m.Published[k] = c.published[k].Load()
-		m.PublishedEphemeral[k] = c.ephemeral[k].Load()
-	}
-	for r := range numResetReasons {
-		m.Resets[r] = c.resets[r].Load()
+	m := Metrics{
+		Streams:            byLabel(n.Open[:], engine.Protocol.String),
+		Opened:             byLabel(n.Opened[:], engine.Protocol.String),
+		Closed:             byLabel(n.Closed[:], engine.CloseReason.String),
+		Refused:            byLabel(loadAll(c.refused[:]), refusalReason.String),
+		Published:          byLabel(loadAll(c.published[:]), storekit.TargetKind.String),
+		PublishedEphemeral: byLabel(loadAll(c.ephemeral[:]), storekit.TargetKind.String),
+		Resets:             byLabel(loadAll(c.resets[:]), resetReason.String),
+		Deliveries:         n.Deliveries,
 	}
 	m.Replayed = c.replayed.Load()
 	m.Skips = c.skips.Load()
@@ -107,6 +133,25 @@ func (h *Hub) Metrics() Metrics {
 	m.AppendErrors = c.appendErrors.Load()
 	m.Clients, m.QueuedBytes = h.engine.Occupancy()
 	return m
+}
+
+// byLabel returns the counts of a kind, indexed by its values, keyed by
+// their labels instead.
+func byLabel[K ~uint8, V int64 | uint64](counts []V, label func(K) string) map[string]V {
+	m := make(map[string]V, len(counts))
+	for i, v := range counts {
+		m[label(K(i))] = v
+	}
+	return m
+}
+
+// loadAll reads counters.
+func loadAll(counters []atomic.Uint64) []uint64 {
+	n := make([]uint64, len(counters))
+	for i := range counters {
+		n[i] = counters[i].Load()
+	}
+	return n
 }
 
 // numLatencyBounds is how many bucket bounds the latency histograms have.

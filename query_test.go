@@ -50,9 +50,9 @@ func TestUnknownQueryParameter(t *testing.T) {
 		}
 	}
 	m := e.hub.Metrics()
-	if m.Refused[ssehub.RefusedInvalid] != 6 || m.Opened != [len(m.Opened)]uint64{} || e.hub.Stats().Streams != 0 {
+	if m.Refused["invalid"] != 6 || len(counted(m.Opened)) != 0 || e.hub.Stats().Streams != 0 {
 		t.Errorf("after the refusals: Refused[invalid] %d, Opened %v, Connections %d; want 6, none, 0",
-			m.Refused[ssehub.RefusedInvalid], m.Opened, e.hub.Stats().Streams)
+			m.Refused["invalid"], m.Opened, e.hub.Stats().Streams)
 	}
 	// The one place MaxStreams allows is still free; every known parameter is accepted.
 	s := e.open(t, "id=a&topic=room-1&topic=news&lastEventId=x&token=ignored-without-an-authorizer")

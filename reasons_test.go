@@ -1,43 +1,48 @@
-package ssehub
+package ssehub_test
 
 import (
+	"maps"
 	"testing"
 
-	"github.com/ssehub/ssehub/internal/engine"
+	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
-// Protocol and CloseReason are the engine's own values, converted both
-// ways (the engine counts streams by them, the hub reports the counts):
-// each constant here has its engine twin's value, and there are as many.
-func TestReasonsAreTheEngines(t *testing.T) {
-	protocols := map[Protocol]engine.Protocol{
-		ProtocolHTTP1:        engine.ProtocolHTTP1,
-		ProtocolHTTP1Handler: engine.ProtocolHTTP1Handler,
-		ProtocolHTTP2:        engine.ProtocolHTTP2,
-		numProtocols:         engine.NumProtocols,
-	}
-	for p, e := range protocols {
-		if uint8(p) != uint8(e) || p.String() != e.String() {
-			t.Errorf("Protocol %d (%s) is the engine's %d (%s)", p, p, e, e)
+// A fresh hub's Metrics has every label of each set, counted zero, and no
+// other: a reader ranges over a map for the whole set, and the labels are
+// those the Prometheus metrics are exposed under (docs/METRICS.md).
+func TestMetricsReportEveryLabel(t *testing.T) {
+	hub := ssehub.New(ssehub.Config{})
+	ssetest.ShutdownAtEnd(t, hub)
+	m := hub.Metrics()
+	protocols := []string{"http1_takeover", "http1_handler", "http2"}
+	targets := []string{"broadcast", "client", "topic", "mixed"}
+	for _, c := range []struct {
+		field  string
+		got    map[string]uint64
+		labels []string
+	}{
+		{"Opened", m.Opened, protocols},
+		{"Closed", m.Closed, []string{"client_gone", "overflow", "write_timeout", "shutdown", "kicked", "expired", "log_skip", "replay_failed"}},
+		{"Refused", m.Refused, []string{"hub_full", "client_limit", "address_limit", "unauthorized", "forbidden", "invalid"}},
+		{"Published", m.Published, targets},
+		{"PublishedEphemeral", m.PublishedEphemeral, targets},
+		{"Resets", m.Resets, []string{"expired", "unknown"}},
+	} {
+		if want := zeros[uint64](c.labels); !maps.Equal(c.got, want) {
+			t.Errorf("%s = %v, want %v", c.field, c.got, want)
 		}
 	}
-	reasons := map[CloseReason]engine.CloseReason{
-		CloseClientGone:   engine.CloseClientGone,
-		CloseOverflow:     engine.CloseOverflow,
-		CloseWriteTimeout: engine.CloseWriteTimeout,
-		CloseShutdown:     engine.CloseShutdown,
-		CloseKicked:       engine.CloseKicked,
-		CloseExpired:      engine.CloseExpired,
-		CloseLogSkip:      engine.CloseLogSkip,
-		CloseReplayFailed: engine.CloseReplayFailed,
-		numCloseReasons:   engine.NumCloseReasons,
+	if want := zeros[int64](protocols); !maps.Equal(m.Streams, want) {
+		t.Errorf("Streams = %v, want %v", m.Streams, want)
 	}
-	for r, e := range reasons {
-		if uint8(r) != uint8(e) || r.String() != e.String() {
-			t.Errorf("CloseReason %d (%s) is the engine's %d (%s)", r, r, e, e)
-		}
+}
+
+// zeros returns a count of zero for each label.
+func zeros[V int64 | uint64](labels []string) map[string]V {
+	m := make(map[string]V, len(labels))
+	for _, l := range labels {
+		m[l] = 0
 	}
-	if len(protocols) != int(numProtocols)+1 || len(reasons) != int(numCloseReasons)+1 {
-		t.Errorf("a constant is missing from this test")
-	}
+	return m
 }

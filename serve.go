@@ -55,7 +55,7 @@ func (h *Hub) admitStream(ctx context.Context, sub Subscription, addr string) *r
 func (h *Hub) serveAdmitted(w http.ResponseWriter, r *http.Request, sub Subscription, addr string) {
 	sink, proto, first := h.open(w, r)
 	id := engine.Identity{Client: sub.Client, Topics: sub.Topics, Expires: sub.Expires, Addr: addr}
-	s := h.engine.NewStream(id, sink, engine.Protocol(proto))
+	s := h.engine.NewStream(id, sink, proto)
 	h.logOpened(s)
 	if testHookOpened != nil {
 		testHookOpened(s)
@@ -97,16 +97,16 @@ func (h *Hub) hello() []byte {
 // from net/http when it can, and returns it and how it is served, with its
 // first bytes (the response header, if net/http will not write it, and
 // hello), to be written by catchUp.
-func (h *Hub) open(w http.ResponseWriter, r *http.Request) (engine.Sink, Protocol, []byte) {
+func (h *Hub) open(w http.ResponseWriter, r *http.Request) (engine.Sink, engine.Protocol, []byte) {
 	if r.ProtoMajor == 1 && !h.cfg.KeepHandler {
 		sink, header, err := h.engine.TakeOver(w, r)
 		if err == nil {
-			return sink, ProtocolHTTP1, append(header, h.hello()...)
+			return sink, engine.ProtocolHTTP1, append(header, h.hello()...)
 		}
 	}
-	proto := ProtocolHTTP2
+	proto := engine.ProtocolHTTP2
 	if r.ProtoMajor == 1 {
-		proto = ProtocolHTTP1Handler
+		proto = engine.ProtocolHTTP1Handler
 	}
 	return h.engine.HandlerSink(w), proto, h.hello()
 }
@@ -146,7 +146,7 @@ func (h *Hub) replay(ctx context.Context, s *engine.Stream, sub *Subscription, l
 	after, ok := parseID(last)
 	if !ok {
 		head = h.engine.Head()
-		return head, h.appendReset(buf, head, ResetUnknown, last), 0, nil
+		return head, h.appendReset(buf, head, resetUnknown, last), 0, nil
 	}
 	// One variable for what the callback changes: one allocation.
 	rp := struct {
@@ -167,9 +167,9 @@ func (h *Hub) replay(ctx context.Context, s *engine.Stream, sub *Subscription, l
 	h.tally.replayed.Add(rp.n)
 	switch {
 	case errors.Is(err, ErrUnknownPosition):
-		return head, h.appendReset(rp.buf, head, ResetUnknown, last), 0, nil
+		return head, h.appendReset(rp.buf, head, resetUnknown, last), 0, nil
 	case errors.Is(err, ErrNotRetained):
-		return head, h.appendReset(rp.buf, head, ResetExpired, last), 0, nil
+		return head, h.appendReset(rp.buf, head, resetExpired, last), 0, nil
 	case rp.wrErr != nil:
 		return head, rp.buf, engine.WriteFailure(rp.wrErr), err
 	case err != nil && ctx.Err() != nil:
@@ -181,18 +181,12 @@ func (h *Hub) replay(ctx context.Context, s *engine.Stream, sub *Subscription, l
 	return head, rp.buf, 0, nil
 }
 
-// The reasons a reset event gives (see ResetEventType and ResetReason).
-const (
-	resetExpired = "expired" // an event the stream would have received is no longer retained
-	resetUnknown = "unknown" // the id was never issued by this hub's log
-)
-
 // replayChunk is how much replayed history is gathered per write.
 const replayChunk = 32 << 10
 
 // appendReset appends the reset event, and counts it: the client must
 // reload its state, and resumes from head.
-func (h *Hub) appendReset(buf []byte, head uint64, why ResetReason, last string) []byte {
+func (h *Hub) appendReset(buf []byte, head uint64, why resetReason, last string) []byte {
 	h.tally.resets[why].Add(1)
 	data, _ := json.Marshal(struct {
 		Reason      string `json:"reason"`
@@ -232,7 +226,7 @@ func (h *Hub) logOpened(s *engine.Stream) {
 		slog.String("addr", id.Addr))
 }
 
-func (h *Hub) logClosed(s *engine.Stream, why CloseReason) {
+func (h *Hub) logClosed(s *engine.Stream, why engine.CloseReason) {
 	l := h.cfg.Logger
 	if !l.Enabled(context.Background(), slog.LevelDebug) {
 		return

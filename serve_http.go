@@ -152,12 +152,12 @@ func (h *Hub) checkQuery(q url.Values) *refusal {
 
 // refusalStatus is the HTTP status of a stream refused for each reason.
 var refusalStatus = [numRefusalReasons]int{
-	RefusedHubFull:      http.StatusServiceUnavailable,
-	RefusedClientLimit:  http.StatusTooManyRequests,
-	RefusedAddressLimit: http.StatusTooManyRequests,
-	RefusedUnauthorized: http.StatusUnauthorized,
-	RefusedForbidden:    http.StatusForbidden,
-	RefusedInvalid:      http.StatusBadRequest,
+	refusedHubFull:      http.StatusServiceUnavailable,
+	refusedClientLimit:  http.StatusTooManyRequests,
+	refusedAddressLimit: http.StatusTooManyRequests,
+	refusedUnauthorized: http.StatusUnauthorized,
+	refusedForbidden:    http.StatusForbidden,
+	refusedInvalid:      http.StatusBadRequest,
 }
 
 // refuse counts and answers a stream refused before it opened: a limit's

@@ -68,7 +68,7 @@ func TestStreamLogLinesNeverCarryTheToken(t *testing.T) {
 			t.Fatal(err)
 		}
 		s := e.open(t, "topic=room&token="+token)
-		proto := "protocol=" + protocolOf(t, e).String()
+		proto := "protocol=" + protocolOf(t, e)
 		ssetest.Eventually(t, "the stream's open line", func() bool {
 			return out.line("stream opened", "client=alice", proto, "topics=1") != ""
 		})

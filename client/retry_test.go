@@ -164,8 +164,12 @@ func TestRetryConnectionRefused(t *testing.T) {
 	if err != nil || r.ID == "" || r.Repeated {
 		t.Fatalf("publish while the hub starts: %+v, %v; want a first publish", r, err)
 	}
-	if n := hub.Metrics().Published; n[0]+n[1]+n[2]+n[3] != 1 {
-		t.Errorf("the hub counts %v publishes, want 1", n)
+	var n uint64
+	for _, published := range hub.Metrics().Published {
+		n += published
+	}
+	if n != 1 {
+		t.Errorf("the hub counts %d publishes, want 1", n)
 	}
 }
 

@@ -1,6 +1,8 @@
 package metrics
 
 import (
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -46,9 +48,8 @@ func desc(name, help string, labels ...string) *prometheus.Desc {
 	return prometheus.NewDesc("ssehub_"+name, help, labels, nil)
 }
 
-// The metrics, documented in doc.go. Every label's values are a fixed set
-// of the core's kinds (ssehub.Protocol, CloseReason, RefusalReason,
-// TargetKind, ResetReason): never a client id or a topic.
+// The metrics, documented in doc.go. Every label's values are a fixed set,
+// the labels of ssehub.Metrics' maps: never a client id or a topic.
 var (
 	streamsOpen     = desc("streams_open", "Event streams open now, by how they are served.", "protocol")
 	clients         = desc("clients", "Distinct client ids with a stream open now.")
@@ -84,27 +85,25 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 // Collect implements prometheus.Collector.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	m := c.hub.Metrics()
-	for p := range m.Streams {
-		label := ssehub.Protocol(p).String()
-		ch <- gauge(streamsOpen, float64(m.Streams[p]), label)
-		ch <- counter(streamsOpened, m.Opened[p], label)
+	for _, p := range sortedLabels(m.Streams) {
+		ch <- gauge(streamsOpen, float64(m.Streams[p]), p)
+		ch <- counter(streamsOpened, m.Opened[p], p)
 	}
 	ch <- gauge(clients, float64(m.Clients))
-	for r := range m.Closed {
-		ch <- counter(streamsClosed, m.Closed[r], ssehub.CloseReason(r).String())
+	for _, r := range sortedLabels(m.Closed) {
+		ch <- counter(streamsClosed, m.Closed[r], r)
 	}
-	for r := range m.Refused {
-		ch <- counter(streamsRefused, m.Refused[r], ssehub.RefusalReason(r).String())
+	for _, r := range sortedLabels(m.Refused) {
+		ch <- counter(streamsRefused, m.Refused[r], r)
 	}
-	for k := range m.Published {
-		label := ssehub.TargetKind(k).String()
-		ch <- counter(eventsPublished, m.Published[k], label, strconv.FormatBool(false))
-		ch <- counter(eventsPublished, m.PublishedEphemeral[k], label, strconv.FormatBool(true))
+	for _, k := range sortedLabels(m.Published) {
+		ch <- counter(eventsPublished, m.Published[k], k, strconv.FormatBool(false))
+		ch <- counter(eventsPublished, m.PublishedEphemeral[k], k, strconv.FormatBool(true))
 	}
 	ch <- counter(deliveries, m.Deliveries)
 	ch <- counter(replayed, m.Replayed)
-	for r := range m.Resets {
-		ch <- counter(resets, m.Resets[r], ssehub.ResetReason(r).String())
+	for _, r := range sortedLabels(m.Resets) {
+		ch <- counter(resets, m.Resets[r], r)
 	}
 	ch <- counter(logSkips, m.Skips)
 	ch <- gauge(queuedBytes, float64(m.QueuedBytes))
@@ -114,6 +113,12 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if c.lag != nil {
 		ch <- gauge(feedLag, c.lag.FeedLag().Seconds())
 	}
+}
+
+// sortedLabels returns the labels of counts in order, so that every scrape
+// collects in the same order.
+func sortedLabels[V any](counts map[string]V) []string {
+	return slices.Sorted(maps.Keys(counts))
 }
 
 func gauge(d *prometheus.Desc, v float64, labels ...string) prometheus.Metric {

@@ -74,7 +74,7 @@ func TestMetricsAfterAKnownWorkload(t *testing.T) {
 	}
 	bob.Close()
 	ssetest.Eventually(t, "bob's hang-up counted", func() bool {
-		return f.hub.Metrics().Closed[ssehub.CloseClientGone] == 1
+		return f.hub.Metrics().Closed["client_gone"] == 1
 	})
 	slowPublishes, slowDeliveries := overflowASlowClient(t, f)
 
@@ -146,7 +146,7 @@ func overflowASlowClient(t *testing.T, f *fixture) (publishes, deliveries int) {
 		return n == 1
 	})
 	big := []byte(strings.Repeat("x", 16<<10))
-	for f.hub.Metrics().Closed[ssehub.CloseOverflow] == 0 {
+	for f.hub.Metrics().Closed["overflow"] == 0 {
 		if publishes == 2000 { // 32 MB: far more than any socket buffers
 			t.Fatal("the slow client's queue never overflowed")
 		}
@@ -158,7 +158,7 @@ func overflowASlowClient(t *testing.T, f *fixture) (publishes, deliveries int) {
 		deliveries += r.Streams
 		if r.Streams == 0 { // the overflow is counted as the stream closes
 			ssetest.Eventually(t, "the overflow counted", func() bool {
-				return f.hub.Metrics().Closed[ssehub.CloseOverflow] == 1
+				return f.hub.Metrics().Closed["overflow"] == 1
 			})
 		}
 	}

@@ -84,11 +84,11 @@ func decodeTargets(m *ssehub.Message, s string) error {
 			return fmt.Errorf("target key %q", line)
 		}
 		switch k.Kind {
-		case ssehub.TargetBroadcast:
+		case store.TargetBroadcast:
 			m.Broadcast = true
-		case ssehub.TargetClient:
+		case store.TargetClient:
 			m.Clients = append(m.Clients, k.Name)
-		case ssehub.TargetTopic:
+		case store.TargetTopic:
 			m.Topics = append(m.Topics, k.Name)
 		}
 	}

@@ -16,10 +16,20 @@ import (
 // everyone, "c" then a client id, "t" then a topic), ParseTargetKey reads
 // it back.
 //
-// Its Kind is ssehub.TargetBroadcast, ssehub.TargetClient or
-// ssehub.TargetTopic; Name is the client id or topic, empty for a
-// broadcast.
+// Its Kind is TargetBroadcast, TargetClient or TargetTopic; Name is the
+// client id or topic, empty for a broadcast.
 type TargetKey = storekit.TargetKey
+
+// A TargetKind is the kind of a TargetKey: whom the key reaches.
+type TargetKind = storekit.TargetKind
+
+// The kinds of TargetKey. A decoder compares a parsed key's Kind with them
+// to rebuild a message's targets.
+const (
+	TargetBroadcast = storekit.TargetBroadcast // everyone
+	TargetClient    = storekit.TargetClient    // one client id
+	TargetTopic     = storekit.TargetTopic     // one topic
+)
 
 // ParseTargetKey returns the TargetKey whose stored form (see
 // TargetKey.String) is s, or false if s is none.

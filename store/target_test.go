@@ -3,7 +3,6 @@ package store_test
 import (
 	"testing"
 
-	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/store"
 )
 
@@ -14,10 +13,10 @@ func TestTargetKeyStoredForm(t *testing.T) {
 		key    store.TargetKey
 		stored string
 	}{
-		{store.TargetKey{Kind: ssehub.TargetBroadcast}, "*"},
-		{store.TargetKey{Kind: ssehub.TargetClient, Name: "alice"}, "calice"},
-		{store.TargetKey{Kind: ssehub.TargetTopic, Name: "news"}, "tnews"},
-		{store.TargetKey{Kind: ssehub.TargetTopic, Name: "ünïcode topic"}, "tünïcode topic"},
+		{store.TargetKey{Kind: store.TargetBroadcast}, "*"},
+		{store.TargetKey{Kind: store.TargetClient, Name: "alice"}, "calice"},
+		{store.TargetKey{Kind: store.TargetTopic, Name: "news"}, "tnews"},
+		{store.TargetKey{Kind: store.TargetTopic, Name: "ünïcode topic"}, "tünïcode topic"},
 	} {
 		if got := c.key.String(); got != c.stored {
 			t.Errorf("%+v stored as %q, want %q", c.key, got, c.stored)

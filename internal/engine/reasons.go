@@ -1,9 +1,8 @@
 package engine
 
-// The kinds the engine counts streams by. The root package re-declares
-// them, with these values, as ssehub.Protocol and ssehub.CloseReason: a
-// monitoring system uses their names as label values, so each is a small
-// fixed set.
+// The kinds the engine counts streams by. The root package's Metrics
+// reports the counts under their names (String), which a monitoring
+// system uses as label values, so each is a small fixed set.
 
 // A Protocol is how a stream is served.
 type Protocol uint8

@@ -5,10 +5,11 @@ import "iter"
 // A TargetKind is whom a published message is for (each message has one,
 // counted by the hub's Metrics) and the kind of a TargetKey
 // (TargetBroadcast, TargetClient or TargetTopic; a key is never
-// TargetMixed). Package ssehub exports it as ssehub.TargetKind.
+// TargetMixed). Package store exports it, and the kinds of a key, for
+// store authors; the hub counts messages under String's labels.
 type TargetKind uint8
 
-// The TargetKinds. Their order is the order of Metrics.Published.
+// The TargetKinds.
 const (
 	TargetBroadcast TargetKind = iota // everyone (a message: whatever else it names)
 	TargetClient                      // client ids (a message: client ids only)
