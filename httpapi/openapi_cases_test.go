@@ -233,6 +233,7 @@ func TestOpenAPIDescribesTheServer(t *testing.T) {
 		{server: "keyed", method: "GET", path: "/metrics", header: []string{auth, "Bearer wrong-key"}, want: 403},
 		{server: "keyed", method: "GET", path: "/metrics", header: []string{auth, bearer}, want: 200},
 		{server: "open", method: "GET", path: "/?id=alice&topic=room-1&type=typing", want: 200},
+		{server: "open", method: "GET", path: "/ssehub.js", want: 200},
 
 		// Methods a path does not serve, paths that are not the API's
 		{server: "open", method: "POST", path: "/sse", want: 405},
@@ -244,6 +245,7 @@ func TestOpenAPIDescribesTheServer(t *testing.T) {
 		{server: "open", method: "DELETE", path: "/readyz", want: 405},
 		{server: "open", method: "POST", path: "/metrics", want: 405},
 		{server: "open", method: "POST", path: "/", want: 405},
+		{server: "open", method: "POST", path: "/ssehub.js", want: 405},
 		{server: "open", method: "GET", path: "/nope", want: 404},  // plain text until then
 		{server: "open", method: "GET", path: "/sse/x", want: 404}, // plain text until then
 		{server: "open", method: "POST", path: "/publish/x", want: 404},

@@ -38,8 +38,9 @@ func New(h *ssehub.Hub, cfg Config) http.Handler {
 	}
 	mux.Handle("/healthz", allow("GET", http.HandlerFunc(a.healthz)))
 	mux.Handle("/readyz", allow("GET", http.HandlerFunc(a.readyz)))
-	mux.Handle("/{$}", allow("GET", demo())) // the demo page
-	mux.HandleFunc("/", notFound)            // every other path
+	mux.Handle("/{$}", allow("GET", demo()))           // the demo page
+	mux.Handle("/ssehub.js", allow("GET", ssehubJS())) // SharedEventSource, for pages on any origin
+	mux.HandleFunc("/", notFound)                      // every other path
 	return slashRoot(withBodyDeadline(cfg.BodyTimeout, mux))
 }
 
