@@ -14,7 +14,8 @@ import (
 
 // The demo page's sources: plain HTML, CSS and JavaScript, no build step.
 // Served as one document (the stylesheet and the script inlined), so that
-// GET / is the page's only route.
+// GET / is the page's only route besides the module its script imports,
+// GET /ssehub.js.
 //
 //go:embed demo/index.html demo/demo.css demo/demo.js
 var demoFiles embed.FS
@@ -23,7 +24,7 @@ var demoFiles embed.FS
 // (/?id=alice&topic=room-1) and a form that publishes.
 type demoPage struct {
 	body []byte
-	csp  string // allows the inlined style and script by their digests, nothing else inline
+	csp  string // allows the inlined style and script by their digests (nothing else inline) and the hub's own ssehub.js
 	etag string
 }
 
@@ -39,7 +40,7 @@ var demo = sync.OnceValue(func() *demoPage {
 // The tags of index.html that the inlined sources replace.
 const (
 	demoStyleTag  = `<link rel="stylesheet" href="demo.css">`
-	demoScriptTag = `<script src="demo.js"></script>`
+	demoScriptTag = `<script type="module" src="demo.js"></script>`
 )
 
 func buildDemoPage() (*demoPage, error) {
@@ -70,7 +71,7 @@ func buildDemoPage() (*demoPage, error) {
 		}
 	}
 	html = strings.Replace(html, demoStyleTag, "<style>"+css+"</style>", 1)
-	html = strings.Replace(html, demoScriptTag, "<script>"+js+"</script>", 1)
+	html = strings.Replace(html, demoScriptTag, `<script type="module">`+js+"</script>", 1)
 	digest := func(s string) string {
 		sum := sha256.Sum256([]byte(s))
 		return "'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
@@ -78,8 +79,10 @@ func buildDemoPage() (*demoPage, error) {
 	sum := sha256.Sum256([]byte(html))
 	return &demoPage{
 		body: []byte(html),
-		// Same origin only: the page talks to the hub that served it.
-		csp: "default-src 'none'; script-src " + digest(js) + "; style-src " + digest(css) +
+		// Same origin only: the page talks to the hub that served it. Its
+		// inline module by its digest, and what that imports: ./ssehub.js,
+		// next to the page (under the API's prefix, if any).
+		csp: "default-src 'none'; script-src 'self' " + digest(js) + "; style-src " + digest(css) +
 			"; connect-src 'self'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 		etag: `"` + base64.RawURLEncoding.EncodeToString(sum[:12]) + `"`,
 	}, nil

@@ -69,9 +69,10 @@ func digest(s string) string {
 }
 
 // The demo page at /: one self-contained HTML document (its stylesheet and
-// script inlined, nothing loaded from elsewhere), whose Content Security
-// Policy allows exactly that script and that style, and connections to the
-// hub itself only.
+// script inlined, nothing loaded from elsewhere but the hub's own
+// ssehub.js, imported next to the page), whose Content Security Policy
+// allows exactly that script, the hub's own scripts and that style, and
+// connections to the hub itself only.
 func TestDemoPage(t *testing.T) {
 	ts := newTestServer(t, ssehub.Config{})
 	code, h, page := ts.getPage(t, http.MethodGet, "/?id=alice&topic=room-1", nil)
@@ -97,12 +98,12 @@ func TestDemoPage(t *testing.T) {
 		}
 	}
 
-	script := inline(t, page, "<script>", "</script>")
+	script := inline(t, page, `<script type="module">`, "</script>")
 	style := inline(t, page, "<style>", "</style>")
 	csp := h.Get("Content-Security-Policy")
 	for _, want := range []string{
 		"default-src 'none'",
-		"script-src " + digest(script) + ";",
+		"script-src 'self' " + digest(script) + ";",
 		"style-src " + digest(style) + ";",
 		"connect-src 'self'",
 		"frame-ancestors 'none'",
@@ -132,7 +133,7 @@ func TestDemoPage(t *testing.T) {
 	}
 	// The API the script speaks: the routes, relative to the page (the API
 	// may be under a prefix), the stream's query and the publish body.
-	for _, want := range []string{`route("sse")`, `route("publish")`, `new URL(name, location.href)`, `"id"`, `"topic"`, `"token"`, `"lastEventId"`,
+	for _, want := range []string{`import { SharedEventSource } from "./ssehub.js";`, `new SharedEventSource(url)`, `route("sse")`, `route("publish")`, `new URL(name, location.href)`, `"id"`, `"topic"`, `"token"`, `"lastEventId"`,
 		"msg.clients", "msg.topics", "msg.broadcast", "msg.event", "msg.data", "msg.ephemeral",
 		`Authorization = "Bearer "`, `addEventListener(type`, `"reset"`, "history.replaceState", "textContent"} {
 		if !strings.Contains(script, want) {

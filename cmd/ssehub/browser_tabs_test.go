@@ -241,3 +241,33 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// The demo page in three tabs of one profile, as alice: the page's
+// SharedEventSource makes them one stream on the hub, and each tab lists an
+// event published to alice once.
+func TestBrowserDemoPageTabs(t *testing.T) {
+	chromium := chromiumPath(t)
+	store := "bolt:" + filepath.Join(t.TempDir(), "events.db")
+	hub := startTimedHub(t, freeAddr(t), "-store", store, "-retry", "300ms")
+	b := newBrowser(t, chromium)
+	tabs := []*tab{b.tab(t, "tab 1"), b.tab(t, "tab 2"), b.tab(t, "tab 3")}
+	for _, tb := range tabs {
+		tb.navigate(t, hub.url+"/?id=alice")
+	}
+	for _, tb := range tabs {
+		tb.waitFor(t, "the stream open", func(v pageView) bool { return v.State == "open" && v.Opens == 1 })
+	}
+	hub.waitStreams(t, "alice", 1)
+	time.Sleep(300 * time.Millisecond) // time for a second stream, were there one
+	if n := hub.streams(t, "alice").Connections; n != 1 {
+		t.Fatalf("three demo tabs of alice: GET /clients/alice shows %d streams, want 1", n)
+	}
+	want := []shownEvent{{ID: hub.mustPublish(t, `{"clients":["alice"],"data":"to alice's tabs"}`), Type: "message", Data: "to alice's tabs"}}
+	for _, tb := range tabs {
+		tb.waitEvents(t, "the event, once", want)
+	}
+	time.Sleep(300 * time.Millisecond) // time for a second copy, were there one
+	for _, tb := range tabs {
+		tb.waitEvents(t, "the event, still once", want)
+	}
+}

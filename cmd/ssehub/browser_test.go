@@ -33,8 +33,9 @@ const screenshotEnv = "SSEHUB_SCREENSHOT"
 // hub's retry delay, and a browser on a loaded CI machine is slow.
 const browserWait = 15 * time.Second
 
-// The demo page in a real browser, two tabs as the same client, against the
-// real binary on the durable store: events published through the API show
+// The demo page in a real browser, two tabs as the same client (sharing one
+// stream: the page's SharedEventSource), against the real binary on the
+// durable store: events published through the API show
 // in both; when the hub ends the streams (a kick, then a kill -9 and a
 // restart on the same bolt file and address) the page reconnects by itself
 // with Last-Event-ID and shows exactly what was published meanwhile, none
@@ -58,7 +59,7 @@ func TestBrowserDemoPage(t *testing.T) {
 	for _, tb := range tabs {
 		tb.waitFor(t, "the stream open", func(v pageView) bool { return v.State == "open" && v.Opens == 1 })
 	}
-	hub.waitStreams(t, "alice", 2) // the hub has both: an event published now reaches them
+	hub.waitStreams(t, "alice", 1) // the tabs' one shared stream: an event published now reaches both
 
 	// Targeted and topic events; others' events are not shown.
 	var want []shownEvent
@@ -78,10 +79,10 @@ func TestBrowserDemoPage(t *testing.T) {
 		tb.waitEvents(t, "the targeted and the topic event", want)
 	}
 
-	// A kick ends both streams; what is published before the page is back
-	// arrives when it is.
-	if ended := hub.kick(t, "alice"); ended != 2 {
-		t.Errorf("DELETE /clients/alice ended %d streams, want the 2 tabs'", ended)
+	// A kick ends the stream; what is published before the page is back
+	// arrives when it is, in both tabs.
+	if ended := hub.kick(t, "alice"); ended != 1 {
+		t.Errorf("DELETE /clients/alice ended %d streams, want the 2 tabs' shared one", ended)
 	}
 	publish(hub, `{"clients":["alice"],"data":"after the kick"}`, "message", "after the kick")
 	publish(hub, `{"topics":["room-1"],"data":"line one\nline two"}`, "message", "line one\nline two")
@@ -111,7 +112,7 @@ func TestBrowserDemoPage(t *testing.T) {
 			t.Errorf("%s: the stream opened %d times, want 3 (once more after the restart)", tb.name, v.Opens)
 		}
 	}
-	hub.waitStreams(t, "alice", 2)
+	hub.waitStreams(t, "alice", 1)
 	publish(hub, `{"broadcast":true,"data":"live again"}`, "message", "live again")
 	for _, tb := range tabs {
 		tb.waitEvents(t, "a live event after the restart", want)
@@ -246,7 +247,9 @@ func setValue(id, value string) chromedp.Action[chromedp.Void] {
 
 // A stream refused for a passing reason (the client's share of streams, 429
 // with Retry-After) is explained on the page, which tries again by itself
-// later: an EventSource alone gives up on any status but 200.
+// later: an EventSource alone gives up on any status but 200. The second
+// tab asks for another stream of alice (a topic more: another URL, which
+// tabs do not share), over alice's share of one.
 func TestBrowserDemoPageRefused(t *testing.T) {
 	chromium := chromiumPath(t)
 	hub := startTimedHub(t, freeAddr(t), "-max-streams-per-client", "1")
@@ -255,7 +258,7 @@ func TestBrowserDemoPageRefused(t *testing.T) {
 	first.navigate(t, hub.url+"/?id=alice")
 	first.waitFor(t, "the stream open", func(v pageView) bool { return v.State == "open" })
 	hub.waitStreams(t, "alice", 1)
-	second.navigate(t, hub.url+"/?id=alice")
+	second.navigate(t, hub.url+"/?id=alice&topic=room-1")
 	second.waitFor(t, "the refusal explained, and a retry planned", func(v pageView) bool {
 		return v.State == "closed" && slices.ContainsFunc(v.Notes, func(n string) bool {
 			return strings.Contains(n, "429") && strings.Contains(n, "trying again in 10 s")

@@ -1,13 +1,20 @@
-// The ssehub demo page: one EventSource on this hub's /sse, as the page's
-// query string says (?id=alice&topic=room-1&type=typing), and a form that
+// The ssehub demo page: one stream on this hub's /sse, as the page's query
+// string says (?id=alice&topic=room-1&type=typing), and a form that
 // publishes through POST /publish. Event data only ever reaches the page as
 // text (textContent), never as markup.
 //
+// The stream is a SharedEventSource (the hub's ssehub.js): the tabs of one
+// browser showing the same stream share one connection to the hub, so that
+// opening the demo in several tabs shows one stream in GET /clients/{id}.
+// Where the browser cannot share (no Web Locks: not a secure context) it is
+// a plain EventSource per tab.
+//
 // The page is the API's root: every route it uses is relative to its own
-// address (see route), so that under a prefix (an application that mounts
-// the API at /hub/) it talks to /hub/sse and /hub/publish, not to routes of
-// the application's.
-"use strict";
+// address (see route, and the import below), so that under a prefix (an
+// application that mounts the API at /hub/) it talks to /hub/sse and
+// /hub/publish, not to routes of the application's.
+import { SharedEventSource } from "./ssehub.js";
+
 (function () {
   const $ = (id) => document.getElementById(id);
 
@@ -30,7 +37,7 @@
   if (!clientId && token) clientId = tokenSubject(token);
   if (!clientId) clientId = guestId();
 
-  let source = null; // the current EventSource
+  let source = null; // the current SharedEventSource
   let listening = new Set(); // the types it has a listener for
   let state = "";
   let opens = 0; // how many times a stream opened: each reconnection adds one
@@ -67,7 +74,7 @@
     clearTimeout(retryTimer);
     if (source) source.close();
     const url = streamURL(resume ? lastId : "");
-    const es = new EventSource(url);
+    const es = new SharedEventSource(url);
     source = es;
     listening = new Set();
     for (const t of types) listen(t);
@@ -87,7 +94,7 @@
     };
     es.onerror = () => {
       if (es !== source) return;
-      if (es.readyState === EventSource.CLOSED) {
+      if (es.readyState === EventSource.CLOSED) { // as a native EventSource: refused, given up
         setState("closed");
         explain(es, url);
         return;
