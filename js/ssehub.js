@@ -166,7 +166,10 @@ export function createShared({ locks, Channel, EventSource: Source, base } = {})
       if (lastId && !this.#lastId) this.#lastId = lastId;
       const was = this.#readyState;
       this.#readyState = readyState;
-      if (what === "error") this.dispatchEvent(new Event("error"));
+      // A tab that joins a stream the hub has refused learns it from the
+      // leader's answer to its hello: its onerror fires too, as a native
+      // EventSource's does when it gives up.
+      if (what === "error" || (readyState === CLOSED && was !== CLOSED)) this.dispatchEvent(new Event("error"));
       else if (readyState === OPEN && was !== OPEN) this.dispatchEvent(new Event("open"));
     }
 

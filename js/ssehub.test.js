@@ -238,6 +238,24 @@ test("a refused stream: every tab's onerror, readyState CLOSED", async () => {
   }
 });
 
+test("a tab opened after the refusal: its onerror too, once, readyState CLOSED", async () => {
+  const world = new World();
+  const [first] = await openTabs(world, 1);
+  const src = world.openSources()[0];
+  src.readyState = 2;
+  src.onerror({ type: "error" });
+  await until("the first tab's error", () => first.got.errors === 1);
+  const late = world.tab();
+  late.es = new late.SharedEventSource(URL_);
+  late.got = collect(late.es);
+  await until("the late tab's error", () => late.got.errors === 1);
+  await settle();
+  assert.equal(late.es.readyState, 2);
+  assert.equal(late.got.errors, 1);
+  assert.equal(first.got.errors, 1);
+  assert.equal(world.sources.size, 1, "the late tab opened no stream of its own");
+});
+
 test("without Web Locks or BroadcastChannel: a plain EventSource per tab", () => {
   class Plain { constructor(url, init) { this.url = url; this.init = init; } }
   const withoutLocks = createShared({ Channel: class {}, EventSource: Plain });

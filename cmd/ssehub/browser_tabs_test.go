@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -10,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/golang-jwt/jwt/v5"
 )
 
 // handOverWithin bounds a hand-over: from the leader's tab closed to one
@@ -161,28 +164,40 @@ func openSharedTab(t *testing.T, b *browser, name string) *sharedTab {
 func (st *sharedTab) closeTab() { st.cancel() }
 
 // sharedScript imports the module and opens url, recording what it
-// delivers in window.got and counting the real EventSources the page opens
-// (the browser's own, counted on the way).
-const sharedScript = `(async (url) => {
-  window.got = []; window.opens = 0; window.errors = 0; window.realOpens = 0;
-  const Native = window.EventSource;
-  window.EventSource = class extends Native {
-    constructor(u, init) { super(u, init); window.realOpens++; window.real = this; }
-  };
-  const { SharedEventSource } = await import("/ssehub.js");
+// delivers in window.got and the readyState at each onerror, and counting
+// the real EventSources the page opens (the browser's own, counted on the
+// way: installed once, before the module's first import binds it). A tab's
+// previous SharedEventSource is closed first.
+const sharedScript = `(async (url, module) => {
+  window.es?.close();
+  window.got = []; window.opens = 0; window.errors = 0; window.errorStates = []; window.realOpens = 0; window.real = null;
+  if (!window.NativeEventSource) {
+    const Native = window.NativeEventSource = window.EventSource;
+    window.EventSource = class extends Native {
+      constructor(u, init) { super(u, init); window.realOpens++; window.real = this; }
+    };
+  }
+  const { SharedEventSource } = await import(module);
   const es = new SharedEventSource(url);
   window.es = es;
   const push = (e) => window.got.push({ id: e.lastEventId, type: e.type, data: e.data });
   es.onopen = () => window.opens++;
-  es.onerror = () => window.errors++;
+  es.onerror = () => { window.errors++; window.errorStates.push(es.readyState); };
   es.onmessage = push;
   es.addEventListener("chat", push);
-})(%q)`
+})(%q, %q)`
 
+// start opens url with the module of the tab's origin.
 func (st *sharedTab) start(t *testing.T, url string) {
 	t.Helper()
-	st.do(t, "import /ssehub.js and open "+url,
-		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(sharedScript, url), chromedp.EvalAwaitPromise))
+	st.startWith(t, "/ssehub.js", url)
+}
+
+// startWith opens url with the module imported from module.
+func (st *sharedTab) startWith(t *testing.T, module, url string) {
+	t.Helper()
+	st.do(t, "import "+module+" and open "+url,
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(sharedScript, url, module), chromedp.EvalAwaitPromise))
 }
 
 // sharedState is what a tab's SharedEventSource did.
@@ -190,6 +205,7 @@ type sharedState struct {
 	ReadyState int          `json:"readyState"`
 	Opens      int          `json:"opens"`
 	Errors     int          `json:"errors"`
+	ErrorState []int        `json:"errorStates"` // readyState at each onerror
 	Got        []shownEvent `json:"got"`
 	RealOpens  int          `json:"realOpens"` // real EventSources this tab opened
 	RealState  int          `json:"realState"` // the last one's readyState (-1: none)
@@ -201,7 +217,7 @@ func (st *sharedTab) state(t *testing.T) sharedState {
 	ctx, cancel := context.WithTimeout(st.ctx, browserWait)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[sharedState](`({
-  readyState: window.es.readyState, opens: window.opens, errors: window.errors, got: window.got,
+  readyState: window.es.readyState, opens: window.opens, errors: window.errors, errorStates: window.errorStates, got: window.got,
   realOpens: window.realOpens, realState: window.real ? window.real.readyState : -1, realURL: window.real ? window.real.url : ""
 })`))
 	if err != nil {
@@ -269,5 +285,206 @@ func TestBrowserDemoPageTabs(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // time for a second copy, were there one
 	for _, tb := range tabs {
 		tb.waitEvents(t, "the event, still once", want)
+	}
+}
+
+// SharedEventSource's tabs through a kill -9 of the hub and a restart on the
+// same address and bolt file: the leader's EventSource reconnects by itself
+// with Last-Event-ID, there is one stream again, and every tab has every
+// event published before and after, once, in order.
+func TestBrowserSharedEventSourceRestart(t *testing.T) {
+	chromium := chromiumPath(t)
+	addr := freeAddr(t)
+	args := []string{"-store", "bolt:" + filepath.Join(t.TempDir(), "events.db"), "-retry", "300ms"}
+	hub := startTimedHub(t, addr, args...)
+	tabs := sharedTabs(t, newBrowser(t, chromium), hub.url+"/healthz", 3)
+	for _, st := range tabs {
+		st.start(t, "/sse?id=alice")
+	}
+	for _, st := range tabs {
+		st.waitState(t, "the shared stream open", func(s sharedState) bool { return s.ReadyState == 1 })
+	}
+	hub.onlyStreams(t, "alice", 1)
+
+	var want []shownEvent
+	publish := func(body, typ, data string) {
+		t.Helper()
+		want = append(want, shownEvent{ID: hub.mustPublish(t, body), Type: typ, Data: data})
+	}
+	publish(`{"clients":["alice"],"data":"before"}`, "message", "before")
+	publish(`{"broadcast":true,"event":"chat","data":"also before"}`, "chat", "also before")
+	for _, st := range tabs {
+		st.waitEvents(t, "the events before the kill", want)
+	}
+
+	hub.cmd.Process.Kill()
+	<-hub.exited
+	for _, st := range tabs {
+		st.waitState(t, "the hub gone: connecting again", func(s sharedState) bool { return s.ReadyState == 0 && s.Errors > 0 })
+	}
+	publishedWhileDown := hub.publishJSON(`{"clients":["alice"],"data":"lost"}`)
+	if publishedWhileDown != "" {
+		t.Fatalf("a publish to the killed hub was acknowledged as %s", publishedWhileDown)
+	}
+	hub = startTimedHub(t, addr, args...)
+	publish(`{"clients":["alice"],"data":"after the restart"}`, "message", "after the restart")
+	publish(`{"clients":["alice"],"event":"chat","data":"also after"}`, "chat", "also after")
+	for _, st := range tabs {
+		st.waitEvents(t, "the events published after the restart", want)
+		st.waitState(t, "the shared stream open again", func(s sharedState) bool { return s.ReadyState == 1 })
+	}
+	hub.onlyStreams(t, "alice", 1)
+	publish(`{"clients":["alice"],"data":"live again"}`, "message", "live again")
+	for _, st := range tabs {
+		st.waitEvents(t, "a live event after the restart", want)
+		if s := st.state(t); s.Opens != 2 {
+			t.Errorf("%s: onopen ran %d times, want 2 (once more after the restart)", st.name, s.Opens)
+		}
+	}
+}
+
+// Two client ids in one profile, two tabs each: two streams in all, and each
+// tab gets its own client's events (and broadcasts), nobody else's.
+func TestBrowserSharedEventSourceTwoClients(t *testing.T) {
+	chromium := chromiumPath(t)
+	hub := startTimedHub(t, freeAddr(t), "-store", "bolt:"+filepath.Join(t.TempDir(), "events.db"))
+	tabs := sharedTabs(t, newBrowser(t, chromium), hub.url+"/healthz", 4)
+	client := []string{"alice", "bob", "alice", "bob"}
+	for i, st := range tabs {
+		st.start(t, "/sse?id="+client[i])
+	}
+	for _, st := range tabs {
+		st.waitState(t, "the shared stream open", func(s sharedState) bool { return s.ReadyState == 1 })
+	}
+	hub.onlyStreams(t, "alice", 1)
+	hub.onlyStreams(t, "bob", 1)
+
+	want := map[string][]shownEvent{}
+	publish := func(body, typ, data string, to ...string) {
+		t.Helper()
+		id := hub.mustPublish(t, body)
+		for _, c := range to {
+			want[c] = append(want[c], shownEvent{ID: id, Type: typ, Data: data})
+		}
+	}
+	publish(`{"clients":["alice"],"data":"to alice"}`, "message", "to alice", "alice")
+	publish(`{"clients":["bob"],"data":"to bob"}`, "message", "to bob", "bob")
+	publish(`{"clients":["bob"],"event":"chat","data":"chat to bob"}`, "chat", "chat to bob", "bob")
+	publish(`{"broadcast":true,"data":"to both"}`, "message", "to both", "alice", "bob")
+	publish(`{"clients":["alice"],"event":"chat","data":"chat to alice"}`, "chat", "chat to alice", "alice")
+	for i, st := range tabs {
+		st.waitEvents(t, client[i]+"'s events only", want[client[i]])
+	}
+	time.Sleep(300 * time.Millisecond) // time for a wrong delivery
+	real := map[string]int{}
+	for i, st := range tabs {
+		s := st.state(t)
+		if !slices.Equal(s.Got, want[client[i]]) {
+			t.Errorf("%s (%s): got%s\nwant%s", st.name, client[i], fmtShown(s.Got), fmtShown(want[client[i]]))
+		}
+		real[client[i]] += s.RealOpens
+	}
+	if real["alice"] != 1 || real["bob"] != 1 {
+		t.Errorf("real EventSources opened: %v, want one for alice and one for bob", real)
+	}
+}
+
+// A page on another origin imports the module from the hub
+// (import("http://<hub>/ssehub.js"), the hub's Access-Control-Allow-Origin:
+// *) and streams from a hub that allows that origin (-allow-origin): its two
+// tabs share one stream and get the events.
+func TestBrowserSharedEventSourceOtherOrigin(t *testing.T) {
+	chromium := chromiumPath(t)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!doctype html><title>an application</title><p>an application on another origin</p>")
+	}))
+	t.Cleanup(app.Close)
+	hub := startTimedHub(t, freeAddr(t), "-store", "bolt:"+filepath.Join(t.TempDir(), "events.db"), "-allow-origin", app.URL)
+	tabs := sharedTabs(t, newBrowser(t, chromium), app.URL+"/", 2)
+	for _, st := range tabs {
+		st.startWith(t, hub.url+"/ssehub.js", hub.url+"/sse?id=carol")
+	}
+	for _, st := range tabs {
+		st.waitState(t, "the shared stream open, across origins", func(s sharedState) bool { return s.ReadyState == 1 })
+	}
+	hub.onlyStreams(t, "carol", 1)
+	want := []shownEvent{{ID: hub.mustPublish(t, `{"clients":["carol"],"data":"to another origin"}`), Type: "message", Data: "to another origin"}}
+	for _, st := range tabs {
+		st.waitEvents(t, "the event, on another origin", want)
+	}
+}
+
+// With subscriber tokens on, a stream the hub refuses (an invalid token, an
+// expired one: 401) reaches every tab's onerror once, with readyState CLOSED
+// (2), as a native EventSource's refusal does; with a valid token in the
+// URL the tabs share one stream.
+func TestBrowserSharedEventSourceRefused(t *testing.T) {
+	chromium := chromiumPath(t)
+	const secret = "a-subscriber-secret-of-32-bytes!"
+	hub := startTimedHub(t, freeAddr(t), "-store", "bolt:"+filepath.Join(t.TempDir(), "events.db"), "-jwt-secret", secret, "-retry", "300ms")
+	token := func(exp time.Time) string {
+		t.Helper()
+		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+			"sub": "alice", "iat": time.Now().Add(-2 * time.Hour).Unix(), "exp": exp.Unix(),
+		}).SignedString([]byte(secret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tok
+	}
+	tabs := sharedTabs(t, newBrowser(t, chromium), hub.url+"/healthz", 3)
+	for _, c := range []struct{ name, token string }{
+		{"an invalid token", "not-a-jwt"},
+		{"an expired token", token(time.Now().Add(-time.Hour))},
+	} {
+		for _, st := range tabs {
+			st.start(t, "/sse?token="+c.token)
+		}
+		for _, st := range tabs {
+			st.waitState(t, "onerror, refused for "+c.name, func(s sharedState) bool { return s.Errors > 0 })
+		}
+		time.Sleep(300 * time.Millisecond) // time for a retry, were there one
+		for _, st := range tabs {
+			if s := st.state(t); s.ReadyState != 2 || !slices.Equal(s.ErrorState, []int{2}) || s.Opens != 0 || len(s.Got) != 0 {
+				t.Errorf("%s, refused for %s: readyState %d, onerror with readyState %v, %d opens, %d events; want 2, [2] (once), none, none",
+					st.name, c.name, s.ReadyState, s.ErrorState, s.Opens, len(s.Got))
+			}
+		}
+	}
+
+	valid := token(time.Now().Add(time.Hour))
+	for _, st := range tabs {
+		st.start(t, "/sse?token="+valid)
+	}
+	for _, st := range tabs {
+		st.waitState(t, "the shared stream open with a valid token", func(s sharedState) bool { return s.ReadyState == 1 })
+	}
+	hub.onlyStreams(t, "alice", 1)
+	want := []shownEvent{{ID: hub.mustPublish(t, `{"clients":["alice"],"data":"with a token"}`), Type: "message", Data: "with a token"}}
+	for _, st := range tabs {
+		st.waitEvents(t, "the event, with a valid token", want)
+	}
+}
+
+// sharedTabs opens n tabs of b at page.
+func sharedTabs(t *testing.T, b *browser, page string, n int) []*sharedTab {
+	t.Helper()
+	tabs := make([]*sharedTab, n)
+	for i := range tabs {
+		tabs[i] = &sharedTab{tab: b.tab(t, fmt.Sprintf("tab %d", i+1))}
+		tabs[i].navigate(t, page)
+	}
+	return tabs
+}
+
+// onlyStreams waits until client has n streams, then checks there are no
+// more a moment later: time for another tab's stream, were there one.
+func (p *hubProcess) onlyStreams(t *testing.T, client string, n int) {
+	t.Helper()
+	p.waitStreams(t, client, n)
+	time.Sleep(300 * time.Millisecond)
+	if got := p.streams(t, client).Connections; got != n {
+		t.Fatalf("the hub has %d streams of %s, want %d", got, client, n)
 	}
 }
