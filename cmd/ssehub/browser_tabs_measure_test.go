@@ -43,7 +43,8 @@ func (p tabsProtocol) slug() string {
 // HTTP/2 (TLS); and the hand-over time, from the leader's tab closed to the
 // next leader's EventSource open, over 20 hand-overs. It is a measurement,
 // not a check, and runs only when asked
-// (SSEHUB_MEASURE_TABS=1 go test -run '^TestMeasureTabs$' -v ./cmd/ssehub);
+// (SSEHUB_MEASURE_TABS=1 go test -count=1 -run '^TestMeasureTabs$' -v ./cmd/ssehub,
+// -count=1 as go test would otherwise show a cached run's figures);
 // it still fails when what it measures is wrong: 4 streams where 1 is
 // expected, a tab without the event, a hand-over over 3 s.
 func TestMeasureTabs(t *testing.T) {
@@ -56,7 +57,7 @@ func TestMeasureTabs(t *testing.T) {
 		{name: "HTTP/1.1", hop: "http/1.1"},
 		{name: "HTTP/2", hop: "h2", args: []string{"-tls-cert", cert, "-tls-key", key}},
 	}
-	var rows []string
+	var rows, handRows []string
 	for _, p := range protocols {
 		for _, shared := range []bool{false, true} {
 			name := p.slug() + "-native"
@@ -70,10 +71,12 @@ func TestMeasureTabs(t *testing.T) {
 	}
 	for _, p := range protocols {
 		t.Run(p.slug()+"-hand-over", func(t *testing.T) {
-			rows = append(rows, measureHandOvers(t, chromium, p))
+			handRows = append(handRows, measureHandOvers(t, chromium, p))
 		})
 	}
-	t.Logf("results:\n%s", strings.Join(rows, "\n"))
+	t.Logf("results, four tabs:\n%s\n%s\n\nresults, hand-overs (close → next leader's EventSource open):\n%s",
+		"| protocol | the tabs use | streams open (ssehub_streams_open) | the browser's TCP connections to the hub | hub VmRSS before → after | Go heap in use before → after |\n|---|---|---|---|---|---|",
+		strings.Join(rows, "\n"), strings.Join(handRows, "\n"))
 }
 
 // measureStreams opens four tabs on a fresh hub and browser, each with a
