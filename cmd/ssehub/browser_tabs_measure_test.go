@@ -317,11 +317,16 @@ func measureHandOvers(t *testing.T, chromium string, p tabsProtocol) string {
 		tabs = slices.Delete(tabs, leader, leader+1)
 		deadline := closed.Add(browserWait)
 		for leader = -1; leader < 0; {
+			var leaders []string
 			for j, st := range tabs {
 				if at := ledAt(t, st); at != 0 {
+					leaders = append(leaders, st.name)
 					took = append(took, time.UnixMilli(at).Sub(closed))
 					leader = j
 				}
+			}
+			if len(leaders) > 1 {
+				t.Fatalf("hand-over %d: %d tabs lead: %v", i+1, len(leaders), leaders)
 			}
 			if leader < 0 && time.Now().After(deadline) {
 				t.Fatalf("hand-over %d: no tab leads %v after the leader's tab closed", i+1, browserWait)
