@@ -292,17 +292,17 @@ func chromiumPath(t *testing.T) string {
 }
 
 // browser is a headless Chromium with a fresh profile, closed when the test
-// ends.
+// ends; newBrowser's extra options are added to its command line.
 type browser struct {
 	ctx    context.Context // the first tab's chromedp context
 	output *lockedBuffer   // the browser's stdout and stderr
 	tabs   int
 }
 
-func newBrowser(t *testing.T, path string) *browser {
+func newBrowser(t *testing.T, path string, extra ...chromedp.ExecAllocatorOption) *browser {
 	t.Helper()
 	b := &browser{output: new(lockedBuffer)}
-	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(),
+	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(path),
 		chromedp.Headless,
 		chromedp.NoSandbox,
@@ -322,7 +322,8 @@ func newBrowser(t *testing.T, path string) *browser {
 		chromedp.UserDataDir(t.TempDir()),
 		chromedp.WindowSize(1000, 900),
 		chromedp.CombinedOutput(b.output),
-	)
+	}
+	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), append(opts, extra...)...)
 	ctx, cancel := chromedp.NewContext(allocCtx, chromedp.WithErrorf(func(format string, args ...any) {
 		fmt.Fprintf(b.output, "chromedp: "+format+"\n", args...)
 	}))
