@@ -163,12 +163,13 @@ func openSharedTab(t *testing.T, b *browser, name string) *sharedTab {
 // closeTab closes the tab, as a user does: the browser releases its locks.
 func (st *sharedTab) closeTab() { st.cancel() }
 
-// sharedScript imports the module and opens url, recording what it
+// sharedScript imports the module and opens url with init (a JS object
+// literal: the SharedEventSource's options), recording what it
 // delivers in window.got and the readyState at each onerror, and counting
 // the real EventSources the page opens (the browser's own, counted on the
 // way: installed once, before the module's first import binds it). A tab's
 // previous SharedEventSource is closed first.
-const sharedScript = `(async (url, module) => {
+const sharedScript = `(async (url, module, init) => {
   window.es?.close();
   window.got = []; window.opens = 0; window.errors = 0; window.errorStates = []; window.realOpens = 0; window.real = null;
   if (!window.NativeEventSource) {
@@ -178,14 +179,14 @@ const sharedScript = `(async (url, module) => {
     };
   }
   const { SharedEventSource } = await import(module);
-  const es = new SharedEventSource(url);
+  const es = new SharedEventSource(url, init);
   window.es = es;
   const push = (e) => window.got.push({ id: e.lastEventId, type: e.type, data: e.data });
   es.onopen = () => window.opens++;
   es.onerror = () => { window.errors++; window.errorStates.push(es.readyState); };
   es.onmessage = push;
   es.addEventListener("chat", push);
-})(%q, %q)`
+})(%q, %q, %s)`
 
 // start opens url with the module of the tab's origin.
 func (st *sharedTab) start(t *testing.T, url string) {
@@ -196,8 +197,15 @@ func (st *sharedTab) start(t *testing.T, url string) {
 // startWith opens url with the module imported from module.
 func (st *sharedTab) startWith(t *testing.T, module, url string) {
 	t.Helper()
-	st.do(t, "import "+module+" and open "+url,
-		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(sharedScript, url, module), chromedp.EvalAwaitPromise))
+	st.startInit(t, module, url, "{}")
+}
+
+// startInit opens url with the module imported from module and the options
+// init, a JS object literal such as {withCredentials: true}.
+func (st *sharedTab) startInit(t *testing.T, module, url, init string) {
+	t.Helper()
+	st.do(t, "import "+module+" and open "+url+" with "+init,
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(sharedScript, url, module, init), chromedp.EvalAwaitPromise))
 }
 
 // sharedState is what a tab's SharedEventSource did.
@@ -210,6 +218,7 @@ type sharedState struct {
 	RealOpens  int          `json:"realOpens"` // real EventSources this tab opened
 	RealState  int          `json:"realState"` // the last one's readyState (-1: none)
 	RealURL    string       `json:"realURL"`
+	RealCreds  bool         `json:"realCredentials"` // the last one's withCredentials
 }
 
 func (st *sharedTab) state(t *testing.T) sharedState {
@@ -218,7 +227,8 @@ func (st *sharedTab) state(t *testing.T) sharedState {
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Evaluate[sharedState](`({
   readyState: window.es.readyState, opens: window.opens, errors: window.errors, errorStates: window.errorStates, got: window.got,
-  realOpens: window.realOpens, realState: window.real ? window.real.readyState : -1, realURL: window.real ? window.real.url : ""
+  realOpens: window.realOpens, realState: window.real ? window.real.readyState : -1, realURL: window.real ? window.real.url : "",
+  realCredentials: window.real ? window.real.withCredentials : false
 })`))
 	if err != nil {
 		t.Fatalf("%s: reading the page: %v\n%s", st.name, err, st.b.log())
@@ -421,18 +431,8 @@ func TestBrowserSharedEventSourceOtherOrigin(t *testing.T) {
 // URL the tabs share one stream.
 func TestBrowserSharedEventSourceRefused(t *testing.T) {
 	chromium := chromiumPath(t)
-	const secret = "a-subscriber-secret-of-32-bytes!"
-	hub := startTimedHub(t, freeAddr(t), "-store", "bolt:"+filepath.Join(t.TempDir(), "events.db"), "-jwt-secret", secret, "-retry", "300ms")
-	token := func(exp time.Time) string {
-		t.Helper()
-		tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
-			"sub": "alice", "iat": time.Now().Add(-2 * time.Hour).Unix(), "exp": exp.Unix(),
-		}).SignedString([]byte(secret))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return tok
-	}
+	hub := startTimedHub(t, freeAddr(t), "-store", "bolt:"+filepath.Join(t.TempDir(), "events.db"), "-jwt-secret", subscriberSecret, "-retry", "300ms")
+	token := func(exp time.Time) string { return subscriberToken(t, "alice", exp) }
 	tabs := sharedTabs(t, newBrowser(t, chromium), hub.url+"/healthz", 3)
 	for _, c := range []struct{ name, token string }{
 		{"an invalid token", "not-a-jwt"},
@@ -464,6 +464,118 @@ func TestBrowserSharedEventSourceRefused(t *testing.T) {
 	want := []shownEvent{{ID: hub.mustPublish(t, `{"clients":["alice"],"data":"with a token"}`), Type: "message", Data: "with a token"}}
 	for _, st := range tabs {
 		st.waitEvents(t, "the event, with a valid token", want)
+	}
+}
+
+// subscriberSecret is the hub's -jwt-secret in the token tests.
+const subscriberSecret = "a-subscriber-secret-of-32-bytes!"
+
+// subscriberToken mints a subscriber token for client sub, signed with
+// subscriberSecret, issued two hours ago and expiring at exp.
+func subscriberToken(t *testing.T, sub string, exp time.Time) string {
+	t.Helper()
+	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{
+		"sub": sub, "iat": time.Now().Add(-2 * time.Hour).Unix(), "exp": exp.Unix(),
+	}).SignedString([]byte(subscriberSecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// With subscriber tokens on, the token in the ssehub_token cookie of the
+// hub's origin (set by a page of that origin, as a login would) and no token
+// in the URL: three tabs of one profile open
+// new SharedEventSource("/sse", {withCredentials: true}); the leader's real
+// EventSource is credentialed, the hub sees one stream of the cookie's
+// client, and every tab gets a published event once.
+func TestBrowserSharedEventSourceCookie(t *testing.T) {
+	chromium := chromiumPath(t)
+	hub := startTimedHub(t, freeAddr(t), "-store", "bolt:"+filepath.Join(t.TempDir(), "events.db"), "-jwt-secret", subscriberSecret)
+	tabs := sharedTabs(t, newBrowser(t, chromium), hub.url+"/healthz", 3)
+	setTokenCookie(t, tabs[0].tab, subscriberToken(t, "alice", time.Now().Add(time.Hour)))
+	for _, st := range tabs {
+		st.startInit(t, "/ssehub.js", "/sse", "{withCredentials: true}")
+	}
+	for _, st := range tabs {
+		st.waitState(t, "the shared stream open with the cookie", func(s sharedState) bool { return s.ReadyState == 1 })
+	}
+	hub.onlyStreams(t, "alice", 1)
+	checkCredentialedLeader(t, tabs, hub.url+"/sse")
+	want := []shownEvent{{ID: hub.mustPublish(t, `{"clients":["alice"],"data":"by cookie"}`), Type: "message", Data: "by cookie"}}
+	for _, st := range tabs {
+		st.waitEvents(t, "the event, by cookie", want)
+	}
+	time.Sleep(300 * time.Millisecond) // time for a second copy, were there one
+	for _, st := range tabs {
+		st.waitEvents(t, "the event, still once", want)
+	}
+}
+
+// The cookie case across origins: pages of an application on another port
+// of 127.0.0.1 (another origin, the same site: the hub's cookie goes along
+// without TLS or SameSite=None) and a hub with -allow-origin for it. Two
+// tabs with withCredentials share one stream of the cookie's client and get
+// the event; a tab without it shares nothing with them (another stream
+// name), sends no cookie and is refused: onerror once, readyState CLOSED.
+func TestBrowserSharedEventSourceCookieOtherOrigin(t *testing.T) {
+	chromium := chromiumPath(t)
+	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, "<!doctype html><title>an application</title><p>an application on another origin</p>")
+	}))
+	t.Cleanup(app.Close)
+	hub := startTimedHub(t, freeAddr(t), "-store", "bolt:"+filepath.Join(t.TempDir(), "events.db"),
+		"-jwt-secret", subscriberSecret, "-allow-origin", app.URL, "-retry", "300ms")
+	b := newBrowser(t, chromium)
+	login := b.tab(t, "the hub's page")
+	login.navigate(t, hub.url+"/healthz")
+	setTokenCookie(t, login, subscriberToken(t, "carol", time.Now().Add(time.Hour)))
+
+	tabs := sharedTabs(t, b, app.URL+"/", 3)
+	anonymous := tabs[0]
+	anonymous.startWith(t, hub.url+"/ssehub.js", hub.url+"/sse")
+	anonymous.waitState(t, "onerror, refused without the cookie", func(s sharedState) bool { return s.Errors > 0 })
+	credentialed := tabs[1:]
+	for _, st := range credentialed {
+		st.startInit(t, hub.url+"/ssehub.js", hub.url+"/sse", "{withCredentials: true}")
+	}
+	for _, st := range credentialed {
+		st.waitState(t, "the shared stream open with the cookie, across origins", func(s sharedState) bool { return s.ReadyState == 1 })
+	}
+	hub.onlyStreams(t, "carol", 1)
+	checkCredentialedLeader(t, credentialed, hub.url+"/sse")
+	want := []shownEvent{{ID: hub.mustPublish(t, `{"clients":["carol"],"data":"by cookie, across origins"}`), Type: "message", Data: "by cookie, across origins"}}
+	for _, st := range credentialed {
+		st.waitEvents(t, "the event, by cookie across origins", want)
+	}
+	time.Sleep(300 * time.Millisecond) // time for a wrong delivery
+	if s := anonymous.state(t); s.ReadyState != 2 || !slices.Equal(s.ErrorState, []int{2}) || s.Opens != 0 || len(s.Got) != 0 || s.RealOpens != 1 || s.RealCreds {
+		t.Errorf("%s, without withCredentials: readyState %d, onerror with readyState %v, %d opens, %d events, %d real EventSources (withCredentials %v); want 2, [2] (once), none, none, 1 (false)",
+			anonymous.name, s.ReadyState, s.ErrorState, s.Opens, len(s.Got), s.RealOpens, s.RealCreds)
+	}
+}
+
+// setTokenCookie sets the ssehub_token cookie from tb, a page of the hub's
+// origin, as the application's login would.
+func setTokenCookie(t *testing.T, tb *tab, token string) {
+	t.Helper()
+	tb.do(t, "set the ssehub_token cookie",
+		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.cookie = "ssehub_token=" + %q + "; path=/; SameSite=Lax"`, token)))
+}
+
+// checkCredentialedLeader checks that the first of tabs leads, with one real
+// EventSource at url, credentialed, and that the others opened none.
+func checkCredentialedLeader(t *testing.T, tabs []*sharedTab, url string) {
+	t.Helper()
+	for i, st := range tabs {
+		s := st.state(t)
+		if s.RealOpens != boolInt(i == 0) {
+			t.Errorf("%s: opened %d real EventSources, want %d (the first tab leads)", st.name, s.RealOpens, boolInt(i == 0))
+		}
+		if i == 0 && (s.RealURL != url || !s.RealCreds) {
+			t.Errorf("%s: the real EventSource is %s with withCredentials %v, want %s with true", st.name, s.RealURL, s.RealCreds, url)
+		}
 	}
 }
 
