@@ -150,6 +150,19 @@ func parseID(id string) (seq uint64, ok bool) {
 	return seq, err == nil
 }
 
+// An EventIDLog finds entries by the Message.EventID they were appended
+// with, so that a client resuming after such an id resumes exactly. The
+// Hub uses it, when its Log has it, to resolve a Last-Event-ID that is not
+// one of its sequence numbers.
+type EventIDLog interface {
+	Log
+	// SeqOf returns the sequence number of the newest retained entry
+	// appended with EventID id. found is false when no retained entry has
+	// it (never appended, or dropped by retention); the index of ids is
+	// bounded by the log's retention, as its entries are.
+	SeqOf(ctx context.Context, id string) (seq uint64, found bool, err error)
+}
+
 // An IdempotentLog remembers the idempotency keys appends were made under,
 // so that a publisher can retry without publishing twice. A Hub uses it for
 // PublishOnce.

@@ -29,6 +29,24 @@ type Message struct {
 	// Suits a clock, a typing indicator, a progress bar: what is stale once
 	// missed.
 	Ephemeral bool
+
+	// EventID, when set, is the id clients see in the event's "id:" field
+	// instead of its sequence number: the publisher's own id, as Mercure
+	// publishers may choose one. It must not hold CR, LF or NUL, nor be
+	// longer than MaxNameLen. A Log that is an EventIDLog finds the entry
+	// by it again, so that a client that resumes with it resumes exactly.
+	// Not with Ephemeral.
+	EventID string
+
+	// Private marks an event for authorized subscribers only: it reaches a
+	// stream only when one of its topics matches one of the stream's
+	// Subscription.Private selectors. It needs Topics; Clients and
+	// Broadcast do not widen it.
+	Private bool
+
+	// Retry, when positive, is sent with the event as its "retry:" field
+	// (whole milliseconds): how long a client waits before it reconnects.
+	Retry time.Duration
 }
 
 // A Subscription says what one stream receives: the events published to its
@@ -47,6 +65,20 @@ type Subscription struct {
 	// issued before the kick are refused (see Config.KickMemory), on a hub
 	// that remembers kicks (see Config.KickLimit).
 	Issued time.Time
+
+	// Selectors choose events by topic the way Mercure subscribers do:
+	// each is an exact topic, an RFC 6570 URI template that an event's
+	// topic may match (https://example.com/books/{id}), or "*" for every
+	// topic. A stream with Selectors receives only events that have a
+	// topic one of them matches (besides its Topics): no broadcasts, and
+	// no events sent to its client id alone. It is served as the Mercure
+	// hub serves a subscription (see Hub.ServeStream).
+	Selectors []string
+
+	// Private lists the selectors (same forms as Selectors) whose private
+	// events the stream may receive: a private event reaches it only when
+	// one of the event's topics matches one of them.
+	Private []string
 }
 
 // Receives reports whether a stream subscribed with s receives m. It is the
