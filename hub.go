@@ -183,6 +183,7 @@ func (h *Hub) streamClosed(s *engine.Stream, why engine.CloseReason) {
 	id := s.Identity()
 	h.counts.release(id.Client, id.Addr)
 	h.shareClosed(id.Client)
+	attachedTo(s).ended()
 	h.logClosed(s, why)
 }
 

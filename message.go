@@ -1,6 +1,7 @@
 package ssehub
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 )
@@ -79,6 +80,20 @@ type Subscription struct {
 	// events the stream may receive: a private event reaches it only when
 	// one of the event's topics matches one of them.
 	Private []string
+
+	// Payload, when set, is opaque JSON shown with the stream in presence
+	// (StreamInfo.Payload, Hub.Streams, cluster-wide): a Mercure
+	// subscriber's mercure.payload claim, which the subscriptions API
+	// shows. It must be valid JSON.
+	Payload json.RawMessage
+
+	// Watch, when set, hears of the stream's life: it is called with true
+	// once the stream is live (caught up, on the goroutine serving it),
+	// and with false once it has ended (on a goroutine of its own, after
+	// the call with true has returned). It is never called with false
+	// alone: a stream that ends before it is live is not announced. The
+	// Mercure adapter publishes its subscription events from it.
+	Watch func(live bool)
 }
 
 // Receives reports whether a stream subscribed with s receives m. It is the

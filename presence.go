@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
+	"encoding/json"
 	"slices"
 	"time"
 
@@ -90,6 +91,10 @@ type StreamInfo struct {
 	Topics    []string  `json:"topics"`
 	Connected time.Time `json:"connected"`
 	Expires   time.Time `json:"expires,omitzero"`
+	// Selectors and Payload are the stream's Subscription.Selectors and
+	// Payload: a Mercure stream's, which the subscriptions API lists.
+	Selectors []string        `json:"selectors,omitempty"`
+	Payload   json.RawMessage `json:"payload,omitempty"`
 }
 
 // Streams returns the open streams of client, oldest first; with a
@@ -116,6 +121,9 @@ func (h *Hub) localStreams(client string) []StreamInfo {
 		infos[i] = StreamInfo{Topics: slices.Clone(id.Topics), Connected: time.Unix(0, s.Born()), Expires: id.Expires}
 		if infos[i].Topics == nil {
 			infos[i].Topics = []string{}
+		}
+		if a := attachedTo(s); a != nil {
+			infos[i].Selectors, infos[i].Payload = slices.Clone(a.selectors), a.payload
 		}
 	}
 	return infos

@@ -54,7 +54,9 @@ func (h *Hub) admitStream(ctx context.Context, sub Subscription, addr string) *r
 // serves it (on the handler path, until it ends).
 func (h *Hub) serveAdmitted(w http.ResponseWriter, r *http.Request, sub Subscription, addr string) {
 	sink, proto, first := h.open(w, r)
-	id := engine.Identity{Client: sub.Client, Topics: sub.Topics, Expires: sub.Expires, Addr: addr}
+	at := attach(&sub)
+	defer at.settle()
+	id := engine.Identity{Client: sub.Client, Topics: sub.Topics, Expires: sub.Expires, Addr: addr, Extra: at}
 	s := h.engine.NewStream(id, sink, proto)
 	h.logOpened(s)
 	if testHookOpened != nil {
@@ -76,6 +78,7 @@ func (h *Hub) serveAdmitted(w http.ResponseWriter, r *http.Request, sub Subscrip
 	if h.gate.isClosing() {
 		s.Finish(engine.CloseShutdown) // registered too late for Shutdown's own round of finish
 	}
+	at.announce()
 	s.Serve(r.Context().Done()) // on the handler path: until the stream ends
 }
 

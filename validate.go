@@ -1,6 +1,7 @@
 package ssehub
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -126,6 +127,9 @@ func (s *Subscription) Validate() error {
 		if err := ValidateTopic(t); err != nil {
 			return err
 		}
+	}
+	if s.Payload != nil && !json.Valid(s.Payload) {
+		return invalid("the subscription's payload is not valid JSON")
 	}
 	return nil
 }

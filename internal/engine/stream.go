@@ -22,12 +22,14 @@ const (
 
 // Identity is what the engine knows of a stream's subscriber: whom it
 // delivers to (Client, Topics), when it ends (Expires), and where it comes
-// from (Addr, which the engine only hands back).
+// from (Addr, which the engine only hands back), and what the hub attaches
+// to it (Extra, which the engine only hands back too).
 type Identity struct {
 	Client  string
 	Topics  []string
 	Expires time.Time // zero: never
 	Addr    string    // the client's IP address
+	Extra   any       // the hub's own details of the stream; nil for most
 }
 
 // A Stream is one subscriber's open event stream: its queue, its state, and
