@@ -337,10 +337,11 @@ func seqKey(seq uint64) []byte {
 }
 
 // entryTime returns the time of an encoded entry without decoding the rest.
-// It reads the prefix of codec version 1 (version byte, uvarint seq, varint
-// Unix nanoseconds) and decodes the whole entry for any other version.
+// It reads the prefix codec versions 1 and 2 share (version byte, uvarint
+// seq, varint Unix nanoseconds) and decodes the whole entry for any other
+// version.
 func entryTime(v []byte) (time.Time, error) {
-	if len(v) > 0 && v[0] == 1 {
+	if len(v) > 0 && (v[0] == 1 || v[0] == 2) {
 		if _, n := binary.Uvarint(v[1:]); n > 0 {
 			if ns, m := binary.Varint(v[1+n:]); m > 0 {
 				return time.Unix(0, ns), nil
