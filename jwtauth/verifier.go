@@ -45,6 +45,11 @@ type Config struct {
 	// this after their iat. With the hub's KickMemory at least as long, a
 	// kicked client has no token left that outlives the kick's memory.
 	MaxLifetime time.Duration
+	// OptionalExpiration accepts tokens without exp (they never expire),
+	// as protocols whose issuers mint such tokens need (Mercure's
+	// publisher tokens often have none). An exp that is present is
+	// enforced all the same.
+	OptionalExpiration bool
 }
 
 // A Verifier checks subscriber tokens; it is an ssehub.Authorizer. It is
@@ -77,9 +82,11 @@ func New(cfg Config) (*Verifier, error) {
 	opts := []jwt.ParserOption{
 		jwt.WithValidMethods(v.methods),
 		jwt.WithStrictDecoding(), // one token, one spelling: no padding bits to vary
-		jwt.WithExpirationRequired(),
-		jwt.WithIssuedAt(), // not in the future
+		jwt.WithIssuedAt(),       // not in the future
 		jwt.WithLeeway(cfg.Leeway),
+	}
+	if !cfg.OptionalExpiration {
+		opts = append(opts, jwt.WithExpirationRequired())
 	}
 	if cfg.Audience != "" {
 		opts = append(opts, jwt.WithAudience(cfg.Audience))
@@ -110,6 +117,10 @@ func algorithmOf(k crypto.PublicKey) (string, error) {
 	return "", fmt.Errorf("jwtauth: unsupported public key type %T: want RSA, ECDSA P-256 or Ed25519", k)
 }
 
+// Algorithm returns the signing algorithm ("RS256", "ES256" or "EdDSA")
+// that a public key verifies, or an error for a key a Verifier does not take.
+func Algorithm(k crypto.PublicKey) (string, error) { return algorithmOf(k) }
+
 // ReadPublicKey reads a PEM file holding a public key ("PUBLIC KEY", PKIX)
 // or a certificate.
 func ReadPublicKey(path string) (crypto.PublicKey, error) {
@@ -117,6 +128,17 @@ func ReadPublicKey(path string) (crypto.PublicKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("jwtauth: %w", err)
 	}
+	return parsePublicKey(b, path)
+}
+
+// ParsePublicKey is ReadPublicKey for PEM text already read (a key passed
+// in an environment variable, as Mercure deployments do).
+func ParsePublicKey(pemText []byte) (crypto.PublicKey, error) {
+	return parsePublicKey(pemText, "the PEM text")
+}
+
+// parsePublicKey parses b, read from where (for messages).
+func parsePublicKey(b []byte, path string) (crypto.PublicKey, error) {
 	block, _ := pem.Decode(b)
 	if block == nil {
 		return nil, fmt.Errorf("jwtauth: %s holds no PEM block", path)
@@ -171,7 +193,24 @@ func (v *Verifier) Authorize(r *http.Request, asked ssehub.Subscription) (ssehub
 			return ssehub.Subscription{}, fmt.Errorf("%w: the token does not allow topic %q", ssehub.ErrForbidden, t)
 		}
 	}
-	return ssehub.Subscription{Client: c.Subject, Topics: asked.Topics, Expires: c.ExpiresAt.Time, Issued: c.IssuedAt.Time}, nil
+	// The token allowed each of the stream's topics: it may see their
+	// private events too (an open hub's streams, with no token, see none).
+	sub := ssehub.Subscription{Client: c.Subject, Topics: asked.Topics, Expires: c.ExpiresAt.Time, Issued: c.IssuedAt.Time}
+	sub.Private = slices.Clone(asked.Topics)
+	return sub, nil
+}
+
+// Verify checks raw, a signed token, as Authorize checks a subscriber's
+// (signature, algorithm, exp, nbf, iat, and aud and iss when configured),
+// and decodes its claims into c, for a protocol with claims of its own
+// (such as Mercure's). It checks nothing of sub, iat's presence or
+// MaxLifetime: those are Authorize's. Its error wraps ssehub.ErrUnauthorized
+// and never echoes the token.
+func (v *Verifier) Verify(raw string, c jwt.Claims) error {
+	if _, err := v.parser.ParseWithClaims(raw, c, v.key); err != nil {
+		return fmt.Errorf("%w: invalid token: %v", ssehub.ErrUnauthorized, reason(err))
+	}
+	return nil
 }
 
 // key returns the key that verifies t, by its algorithm (already one of
