@@ -55,3 +55,21 @@ func TestClientPage(t *testing.T) {
 		}
 	}
 }
+
+// LastEventID names the newest entry, and none in an empty log.
+func TestLastEventID(t *testing.T) {
+	h := New(Config{Heartbeat: -1})
+	defer h.Shutdown(t.Context())
+	if id, ok, err := h.LastEventID(t.Context()); ok || err != nil {
+		t.Fatalf("empty log: LastEventID %q, %v, %v; want none", id, ok, err)
+	}
+	for i := range 3 {
+		r, err := h.Publish(t.Context(), Message{Topics: []string{"t"}, Data: []byte("x")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id, ok, err := h.LastEventID(t.Context()); !ok || err != nil || id != r.ID {
+			t.Fatalf("after publish %d: LastEventID %q, %v, %v; want %q", i, id, ok, err, r.ID)
+		}
+	}
+}

@@ -1,0 +1,34 @@
+package ssehub
+
+import (
+	"context"
+	"errors"
+	"math"
+)
+
+// LastEventID returns the id clients see (Entry.ID) of the newest entry in
+// the log, and false when the log holds none. Mercure's subscriptions API
+// shows it, so that a client resuming from it misses no event that
+// followed the snapshot it read. With a shared log it is the newest entry
+// of any node's.
+func (h *Hub) LastEventID(ctx context.Context) (id string, ok bool, err error) {
+	// A log answers an id newer than any it issued with its head.
+	head, err := h.cfg.Log.ReadAfter(ctx, math.MaxUint64, nil, func(*Entry) error { return nil })
+	if err != nil && !errors.Is(err, ErrUnknownPosition) {
+		return "", false, err
+	}
+	if head == 0 {
+		return "", false, nil
+	}
+	_, err = h.cfg.Log.ReadAfter(ctx, head-1, nil, func(e *Entry) error {
+		id, ok = e.ID(), true // the newest one read wins: entries appended meanwhile come last
+		return nil
+	})
+	switch {
+	case errors.Is(err, ErrUnknownPosition): // the log's numbering begins after head-1: it is empty
+		return "", false, nil
+	case errors.Is(err, ErrNotRetained): // retention dropped the newest already
+		return formatID(head), true, nil
+	}
+	return id, ok, err
+}
