@@ -47,6 +47,7 @@ type Config struct {
 	NetHTTP     bool          // publish with net/http's client instead of the raw one
 	Batch       int           // events per publish request (ssehub only above 1); 0: 1
 	PublishKey  string        // sent as Authorization: Bearer, for a hub started with -publish-key
+	Mercure     bool          // streams subscribe Mercure's way, with URI templates (mercure.go)
 
 	Proto            string // protoH1 or protoH2: the streams' HTTP version; "": protoH1
 	H2StreamsPerConn int    // protoH2: streams sharing one connection; 0: 100
@@ -133,6 +134,9 @@ func (c *Config) normalize() error {
 		return err
 	}
 	if err := c.normalizeStorm(); err != nil {
+		return err
+	}
+	if err := c.normalizeMercure(); err != nil {
 		return err
 	}
 	if c.Settle < 0 {

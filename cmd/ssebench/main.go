@@ -128,6 +128,7 @@ func declareConfigFlags(cfg *Config) {
 	flag.DurationVar(&cfg.StormEvery, "storm-every", 5*time.Second, "storm: cut every open stream at once this often")
 	flag.DurationVar(&cfg.StormJitter, "storm-jitter", 0, "storm (and churn): reconnect a cut stream after a uniform random delay in [0, jitter); 0: at once")
 	flag.IntVar(&cfg.Size, "size", 64, "event data bytes")
+	flag.BoolVar(&cfg.Mercure, "mercure", false, "streams subscribe Mercure's way (GET /.well-known/mercure, URI templates) to a hub run with -mercure -mercure-anonymous; events go to topics they match (churn, storm, latency, fanout, targeted; HTTP/1.1 streams)")
 	flag.DurationVar(&cfg.Settle, "settle", 3*time.Second, "wait after opening before reading memory")
 	flag.DurationVar(&cfg.Drain, "drain", 30*time.Second, "wait for outstanding deliveries after the last publish")
 	flag.DurationVar(&cfg.Timeout, "timeout", 2*time.Minute, "bound of the whole run")

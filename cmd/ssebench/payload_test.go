@@ -73,11 +73,17 @@ func TestParseTargetLoopbackOnly(t *testing.T) {
 }
 
 func TestSSEHubBody(t *testing.T) {
-	if got := string(ssehubBody("c\"1", []byte("1 2 xx"))); got != `{"clients":["c\"1"],"data":"1 2 xx"}` {
+	if got := string(ssehubBody("c\"1", []byte("1 2 xx"), false)); got != `{"clients":["c\"1"],"data":"1 2 xx"}` {
 		t.Errorf("ssehub body %s", got)
 	}
-	if got := string(ssehubBody("", []byte("a\nb"))); got != `{"broadcast":true,"data":"a\nb"}` {
+	if got := string(ssehubBody("", []byte("a\nb"), false)); got != `{"broadcast":true,"data":"a\nb"}` {
 		t.Errorf("ssehub body %s", got)
+	}
+	if got := string(ssehubBody("c1", []byte("x"), true)); got != `{"topics":["https://ssebench.test/clients/c1/events"],"data":"x"}` {
+		t.Errorf("Mercure mode body %s", got)
+	}
+	if got := string(ssehubBody("", []byte("x"), true)); got != `{"topics":["https://ssebench.test/everyone/events"],"data":"x"}` {
+		t.Errorf("Mercure mode body %s", got)
 	}
 }
 

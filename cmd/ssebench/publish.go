@@ -38,12 +38,13 @@ import (
 // -proto says, net/http's the protocol of -proto (h2: HTTP/2, h2c over
 // http://).
 type publisher struct {
-	kind   string
-	key    string          // the hub's publish key, sent as a bearer token; "" for none
-	nodes  []loadconn.Node // the hub's nodes, by index
-	raw    bool
-	tr     *http.Transport
-	client *http.Client
+	kind    string
+	key     string          // the hub's publish key, sent as a bearer token; "" for none
+	mercure bool            // publish to Mercure mode's topics
+	nodes   []loadconn.Node // the hub's nodes, by index
+	raw     bool
+	tr      *http.Transport
+	client  *http.Client
 }
 
 // publishTimeout bounds one publish request.
@@ -53,7 +54,7 @@ const publishTimeout = 10 * time.Second
 // requests to each of nodes; base is the run's TLS configuration (nil for
 // http://).
 func newPublisher(nodes []loadconn.Node, cfg *Config, base *tls.Config, conns int) *publisher {
-	p := &publisher{kind: cfg.Target, key: cfg.PublishKey, nodes: nodes, raw: !cfg.NetHTTP}
+	p := &publisher{kind: cfg.Target, key: cfg.PublishKey, mercure: cfg.Mercure, nodes: nodes, raw: !cfg.NetHTTP}
 	if !p.raw {
 		p.tr = &http.Transport{
 			Proxy:               nil, // loopback only, whatever the environment says
@@ -133,7 +134,7 @@ func (s *pubSession) publish(ctx context.Context, node int, client string, data 
 	p := s.p
 	path, body, ctype := "/publish", data, "application/octet-stream"
 	if p.kind == targetSSEHub {
-		body, ctype = ssehubBody(client, data), "application/json"
+		body, ctype = ssehubBody(client, data, p.mercure), "application/json"
 	} else if client != "" {
 		path += "?to=" + url.QueryEscape(client)
 	}
@@ -308,16 +309,22 @@ func parseReceipts(reply []byte, n int, dst []receipt) ([]receipt, error) {
 }
 
 // ssehubBody is the JSON body of an ssehub publish.
-func ssehubBody(client string, data []byte) []byte {
-	return appendPublishObject(make([]byte, 0, len(data)+len(client)+48), client, data)
+func ssehubBody(client string, data []byte, mercure bool) []byte {
+	return appendPublishObject(make([]byte, 0, len(data)+len(client)+80), client, data, mercure)
 }
 
 // appendPublishObject appends the JSON publish object of data to client, or
-// to everyone when client is "".
-func appendPublishObject(b []byte, client string, data []byte) []byte {
-	if client == "" {
+// to everyone when client is ""; in Mercure mode, to the topic of client
+// or everyone's (mercureTopic).
+func appendPublishObject(b []byte, client string, data []byte, mercure bool) []byte {
+	switch {
+	case mercure:
+		b = append(b, `{"topics":[`...)
+		b = appendJSONString(b, mercureTopic(client))
+		b = append(b, `],"data":`...)
+	case client == "":
 		b = append(b, `{"broadcast":true,"data":`...)
-	} else {
+	default:
 		b = append(b, `{"clients":[`...)
 		b = appendJSONString(b, client)
 		b = append(b, `],"data":`...)
@@ -329,8 +336,9 @@ func appendPublishObject(b []byte, client string, data []byte) []byte {
 // batchBody builds the body of a batch publish, a JSON array of publish
 // objects, in a buffer reused from one request to the next.
 type batchBody struct {
-	b []byte
-	n int
+	b       []byte
+	n       int
+	mercure bool // publish to Mercure mode's topics
 }
 
 // reset starts an empty batch.
@@ -344,7 +352,7 @@ func (bb *batchBody) add(client string, data []byte) {
 	if bb.n > 0 {
 		bb.b = append(bb.b, ',')
 	}
-	bb.b = appendPublishObject(bb.b, client, data)
+	bb.b = appendPublishObject(bb.b, client, data, bb.mercure)
 	bb.n++
 }
 

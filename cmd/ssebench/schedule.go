@@ -231,6 +231,7 @@ func (s *schedule) send(r *pubRequest, j pubJob, now time.Time) (want uint64, re
 		return b.expectFor(to), append(r.one[:0], rec), err
 	}
 	r.body.reset()
+	r.body.mercure = b.cfg.Mercure
 	for seq := j.seq; seq < j.seq+uint64(j.n); seq++ {
 		to := s.plan.to(seq)
 		want += b.expectFor(to)

@@ -168,7 +168,7 @@ func (b *bench) dial(s *stream, lastID string) (nc net.Conn, end func(), body io
 		return nil, end, body, false, err
 	}
 	d := b.dialers[s.idx%len(b.dialers)]
-	nc, body, direct, err = loadconn.DialStream(b.ctx, d, t, loadconn.StreamRequest(t, client, lastID), b.httpBuf)
+	nc, body, direct, err = loadconn.DialStream(b.ctx, d, t, loadconn.StreamRequestFor(t, b.cfg.streamPath(client), lastID), b.httpBuf)
 	return nc, nil, body, direct, err
 }
 

@@ -27,9 +27,18 @@ var getRequest = &http.Request{Method: http.MethodGet}
 // StreamRequest is the request line and headers of a stream for client on
 // node, resuming after lastID when it is not empty.
 func StreamRequest(node Node, client, lastID string) []byte {
+	return StreamRequestFor(node, StreamPath(client), lastID)
+}
+
+// StreamPath is the path and query of ssehub's stream for client.
+func StreamPath(client string) string { return "/sse?id=" + url.QueryEscape(client) }
+
+// StreamRequestFor is StreamRequest for any path and query (a Mercure
+// subscription's, say).
+func StreamRequestFor(node Node, path, lastID string) []byte {
 	var b strings.Builder
-	b.WriteString("GET /sse?id=")
-	b.WriteString(url.QueryEscape(client))
+	b.WriteString("GET ")
+	b.WriteString(path)
 	b.WriteString(" HTTP/1.1\r\nHost: ")
 	b.WriteString(node.Host)
 	b.WriteString("\r\nUser-Agent: ssebench\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n")
