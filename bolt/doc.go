@@ -4,16 +4,27 @@
 //
 // # File layout
 //
-// The file holds two buckets:
+// The file holds these buckets:
 //
-//	"entries"  key: the sequence number, 8 bytes big-endian
-//	           value: the entry as encoded by store.MarshalEntry
-//	"meta"     "version": the format version, 8 bytes big-endian (now 1)
-//	           "head":    the newest sequence number ever committed, 8
-//	                      bytes big-endian
+//	"entries"   key: the sequence number, 8 bytes big-endian
+//	            value: the entry as encoded by store.MarshalEntry
+//	"meta"      "version": the format version, 8 bytes big-endian (now 3)
+//	            "head":    the newest sequence number ever committed, 8
+//	                       bytes big-endian
+//	            "bytes", "dropfloor", "dropany", "dropcount": the stored
+//	                       entries' size and the dropped index's counters
+//	"dropped"   target key → the newest entry dropped with it
+//	"eventids"  Message.EventID → the sequence number of the newest stored
+//	            entry appended with it, 8 bytes big-endian ([Log.SeqOf])
+//	"keys", "keytimes"  idempotency keys (made when first needed)
 //
 // The keys in "entries" are consecutive; retention deletes from the oldest
-// end. The head is kept apart from the entries so that numbering continues
+// end. An event id is indexed in the transaction that puts its entry, and
+// leaves the index in the one that deletes that entry (unless a newer entry
+// took the id over), so the index is bounded by retention as the entries
+// are. Version 1 had neither "dropped" nor "eventids", version 2 no
+// "eventids"; Open upgrades both (their entries carry no event ids), and a
+// program that knows only version 2 refuses a file of version 3. The head is kept apart from the entries so that numbering continues
 // even when retention has deleted every entry. A new file starts with head 0,
 // so its first entry is numbered 1.
 //

@@ -53,7 +53,14 @@ func prepare(db *bbolt.DB) (head uint64, err error) {
 	case version == 0:
 		err = db.Update(create) // Open holds the file's lock: still empty
 	case version == 1:
-		err = db.Update(upgradeFrom1)
+		err = db.Update(func(tx *bbolt.Tx) error {
+			if err := upgradeFrom1(tx); err != nil {
+				return err
+			}
+			return addVersion3(tx)
+		})
+	case version == 2:
+		err = db.Update(addVersion3)
 	}
 	return head, err
 }
@@ -90,7 +97,7 @@ func check(tx *bbolt.Tx) (version, head uint64, err error) {
 		return 0, 0, fmt.Errorf("corrupt ssehub log: format version is %d bytes, want 8", len(v))
 	}
 	version = binary.BigEndian.Uint64(v)
-	if version != 1 && version != formatVersion {
+	if version < 1 || version > formatVersion {
 		return 0, 0, fmt.Errorf("unknown ssehub log format version %d (this program reads versions 1 to %d)", version, formatVersion)
 	}
 	h := meta.Get(headKey)
@@ -106,6 +113,9 @@ func check(tx *bbolt.Tx) (version, head uint64, err error) {
 		if err := checkVersion2(tx, meta); err != nil {
 			return 0, 0, err
 		}
+	}
+	if version >= 3 && tx.Bucket(eventIDsBucket) == nil {
+		return 0, 0, fmt.Errorf("corrupt ssehub log: no %q bucket", eventIDsBucket)
 	}
 	if k, _ := entries.Cursor().Last(); k != nil {
 		if len(k) != 8 {
@@ -144,7 +154,10 @@ func create(tx *bbolt.Tx) error {
 	if err := meta.Put(headKey, seqKey(0)); err != nil {
 		return err
 	}
-	return addVersion2(tx, 0, 0)
+	if err := addVersion2(tx, 0, 0); err != nil {
+		return err
+	}
+	return addVersion3(tx)
 }
 
 // upgradeFrom1 adds to a log of version 1 the index of dropped entries and
@@ -174,10 +187,20 @@ func addVersion2(tx *bbolt.Tx, floor, total uint64) error {
 		return err
 	}
 	meta := tx.Bucket(metaBucket)
-	for k, v := range map[string]uint64{dropFloorKey: floor, dropAnyKey: floor, dropCountKey: 0, string(bytesKey): total, string(versionKey): formatVersion} {
+	for k, v := range map[string]uint64{dropFloorKey: floor, dropAnyKey: floor, dropCountKey: 0, string(bytesKey): total, string(versionKey): 2} {
 		if err := meta.Put([]byte(k), seqKey(v)); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// addVersion3 creates what version 3 adds, the index of event ids, and sets
+// the version. The index starts empty: the entries of versions 1 and 2
+// were written by programs that stored no event ids.
+func addVersion3(tx *bbolt.Tx) error {
+	if _, err := tx.CreateBucket(eventIDsBucket); err != nil {
+		return err
+	}
+	return tx.Bucket(metaBucket).Put(versionKey, seqKey(3))
 }

@@ -17,8 +17,10 @@ import (
 
 // formatVersion is the version of the file layout described in the package
 // documentation. Open upgrades a file of version 1 (which had no index of
-// dropped entries) and refuses any other version.
-const formatVersion = 2
+// dropped entries) or 2 (no index of event ids), and refuses any other
+// version: a program that knows only version 2 refuses a file of version 3
+// at Open, rather than failing on the first entry with an event id.
+const formatVersion = 3
 
 // maxBatch is the most Appends one transaction commits.
 const maxBatch = 1000
@@ -27,11 +29,12 @@ const maxBatch = 1000
 const lockTimeout = 1 * time.Second
 
 var (
-	entriesBucket = []byte("entries")
-	droppedBucket = []byte("dropped")
-	metaBucket    = []byte("meta")
-	versionKey    = []byte("version")
-	headKey       = []byte("head")
+	entriesBucket  = []byte("entries")
+	droppedBucket  = []byte("dropped")
+	eventIDsBucket = []byte("eventids")
+	metaBucket     = []byte("meta")
+	versionKey     = []byte("version")
+	headKey        = []byte("head")
 )
 
 // A Log is an ssehub.Log kept in a bbolt database file. See the package
@@ -71,7 +74,10 @@ type Log struct {
 	commitTx func(*bbolt.Tx) error
 }
 
-var _ ssehub.IdempotentLog = (*Log)(nil)
+var (
+	_ ssehub.IdempotentLog = (*Log)(nil)
+	_ ssehub.EventIDLog    = (*Log)(nil)
+)
 
 // Check implements ssehub.Checker: a Log whose commit failed accepts no
 // more appends (see Append), so the hub is not ready.
@@ -337,10 +343,11 @@ func seqKey(seq uint64) []byte {
 }
 
 // entryTime returns the time of an encoded entry without decoding the rest.
-// It reads the prefix of codec version 1 (version byte, uvarint seq, varint
-// Unix nanoseconds) and decodes the whole entry for any other version.
+// It reads the prefix codec versions 1 and 2 share (version byte, uvarint
+// seq, varint Unix nanoseconds) and decodes the whole entry for any other
+// version.
 func entryTime(v []byte) (time.Time, error) {
-	if len(v) > 0 && v[0] == 1 {
+	if len(v) > 0 && (v[0] == 1 || v[0] == 2) {
 		if _, n := binary.Uvarint(v[1:]); n > 0 {
 			if ns, m := binary.Varint(v[1+n:]); m > 0 {
 				return time.Unix(0, ns), nil

@@ -43,6 +43,7 @@ func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
+	ids := tx.Bucket(eventIDsBucket)
 	var entries []*ssehub.Entry
 	for _, r := range batch {
 		if r.once && keys.repeat(r) {
@@ -58,6 +59,9 @@ func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
 			e := &ssehub.Entry{Seq: seq, Time: now, Message: *m}
 			if err := b.Put(seqKey(seq), store.MarshalEntry(e)); err != nil {
 				return nil, fmt.Errorf("put entry %d: %w", seq, err)
+			}
+			if err := putEventID(ids, e); err != nil {
+				return nil, err
 			}
 			r.es, r.esTickets = append(r.es, e), append(r.esTickets, r.ticketOf(i))
 			entries = append(entries, e)
@@ -100,6 +104,9 @@ func (l *Log) expire(tx *bbolt.Tx, head uint64, now time.Time) error {
 			return err
 		}
 		if err := idx.drop(e); err != nil {
+			return err
+		}
+		if err := dropEventID(tx.Bucket(eventIDsBucket), e); err != nil {
 			return err
 		}
 		if err := b.Delete(seqKey(seq)); err != nil {

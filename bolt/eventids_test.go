@@ -1,0 +1,220 @@
+package bolt
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/recent"
+	bbolt "go.etcd.io/bbolt"
+)
+
+// appendID appends a message to topic "t" with EventID id.
+func appendID(t testing.TB, l *Log, id string) *ssehub.Entry {
+	t.Helper()
+	e, err := l.Append(context.Background(), &ssehub.Message{Topics: []string{"t"}, Data: []byte("data of " + id), EventID: id}, 0)
+	if err != nil {
+		t.Fatalf("Append %q: %v", id, err)
+	}
+	return e
+}
+
+// wantSeqOf checks what SeqOf(id) finds.
+func wantSeqOf(t testing.TB, l *Log, id string, seq uint64, found bool) {
+	t.Helper()
+	got, ok, err := l.SeqOf(context.Background(), id)
+	if err != nil || got != seq || ok != found {
+		t.Errorf("SeqOf(%q) = %d, %v, %v; want %d, %v, nil", id, got, ok, err, seq, found)
+	}
+}
+
+// The index finds every stored entry by its event id, the newest when an id
+// was used twice; it forgets an id when retention deletes its entry, but
+// not when a newer entry still holds it; and it survives a restart.
+func TestSeqOf(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	r := ssehub.Retention{MaxEntries: 3}
+	l := mustOpen(t, path, r)
+	a := appendID(t, l, "a")
+	b := appendID(t, l, "b")
+	mustAppend(t, l, "no id")
+	a2 := appendID(t, l, "a") // takes "a" over; entry a is dropped
+	wantSeqOf(t, l, "a", a2.Seq, true)
+	wantSeqOf(t, l, "b", b.Seq, true)
+	wantSeqOf(t, l, "never", 0, false)
+	wantSeqOf(t, l, "", 0, false)
+	if a.Seq >= b.Seq {
+		t.Fatalf("seqs %d, %d", a.Seq, b.Seq)
+	}
+	mustAppend(t, l, "drops b")
+	wantSeqOf(t, l, "b", 0, false)
+	if n := keyCount(t, l, eventIDsBucket); n != 1 {
+		t.Errorf("index holds %d ids, want 1 (only a's newest entry is stored)", n)
+	}
+	mustClose(t, l)
+
+	l = mustOpen(t, path, r)
+	defer mustClose(t, l)
+	wantSeqOf(t, l, "a", a2.Seq, true)
+	wantSeqOf(t, l, "b", 0, false)
+	mustAppend(t, l, "x")
+	mustAppend(t, l, "y")
+	mustAppend(t, l, "drops a2")
+	wantSeqOf(t, l, "a", 0, false)
+	if n := keyCount(t, l, eventIDsBucket); n != 0 {
+		t.Errorf("index holds %d ids after every entry with one was dropped, want 0", n)
+	}
+}
+
+// An entry that age retention no longer keeps is not found, even before a
+// commit deletes it.
+func TestSeqOfExpired(t *testing.T) {
+	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{MaxAge: time.Hour})
+	defer mustClose(t, l)
+	e := appendID(t, l, "old")
+	wantSeqOf(t, l, "old", e.Seq, true)
+	l.ret.MaxAge = time.Nanosecond // as a restart with a shorter MaxAge would
+	time.Sleep(time.Millisecond)
+	wantSeqOf(t, l, "old", 0, false)
+}
+
+// The fields Mercure adds come back from the file, after a restart, and
+// from memory alike.
+func TestMercureFieldsStored(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	l := mustOpen(t, path, ssehub.Retention{})
+	want := []ssehub.Message{
+		{Topics: []string{"https://example.com/books/1"}, Data: []byte("private"), EventID: "urn:uuid:6f3d1f2e-0000-4000-8000-000000000001", Private: true, Retry: 2500 * time.Millisecond},
+		{Topics: []string{"t"}, Data: []byte("retry only"), Retry: time.Second},
+		{Broadcast: true, Data: []byte("plain")},
+	}
+	msgs := make([]*ssehub.Message, len(want))
+	for i := range want {
+		m := want[i]
+		msgs[i] = &m
+	}
+	if _, err := l.AppendBatch(context.Background(), msgs, nil); err != nil {
+		t.Fatal(err)
+	}
+	check := func(how string, l *Log) {
+		t.Helper()
+		_, es := readAll(t, l, 0)
+		if len(es) != len(want) {
+			t.Fatalf("%s: %d entries, want %d", how, len(es), len(want))
+		}
+		for i, e := range es {
+			if !reflect.DeepEqual(e.Message, want[i]) {
+				t.Errorf("%s: entry %d = %+v, want %+v", how, i, e.Message, want[i])
+			}
+		}
+	}
+	check("from memory", l)
+	l.recent = recent.New(1)
+	check("from the file", l)
+	mustClose(t, l)
+	l = mustOpen(t, path, ssehub.Retention{})
+	defer mustClose(t, l)
+	check("after a restart", l)
+	wantSeqOf(t, l, want[0].EventID, 1, true)
+}
+
+// A transaction that fails leaves no event id behind: the id is written
+// with its entry or not at all.
+func TestSeqOfFailedTransaction(t *testing.T) {
+	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{})
+	defer mustClose(t, l)
+	boom := errors.New("boom")
+	l.failTx = func() error { return boom }
+	if _, err := l.Append(context.Background(), &ssehub.Message{Topics: []string{"t"}, EventID: "lost"}, 0); !errors.Is(err, boom) {
+		t.Fatalf("Append in a failing transaction: %v, want %v", err, boom)
+	}
+	l.failTx = nil
+	wantSeqOf(t, l, "lost", 0, false)
+	e := appendID(t, l, "kept")
+	wantSeqOf(t, l, "kept", e.Seq, true)
+}
+
+// A file written by the previous release (format 2, entries in codec
+// version 1: testdata/main-format2.db, written by main at 14edb08 with
+// MaxEntries 4 after six appends) opens, is upgraded to version 3, reads
+// back as it was written, and takes entries with event ids; a program of
+// the previous release would now refuse it at Open (version 3).
+func TestOpenFileOfFormat2(t *testing.T) {
+	fixture, err := os.ReadFile("testdata/main-format2.db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "log.db")
+	if err := os.WriteFile(path, fixture, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r := ssehub.Retention{MaxEntries: 4}
+	l := mustOpen(t, path, r)
+	want := []ssehub.Message{
+		{Clients: []string{"bob"}, Topics: []string{"news", "sport"}, Data: []byte("three")},
+		{Broadcast: true, Type: "tick", Data: []byte("four")},
+		{Topics: []string{"sport"}, Data: []byte("five")},
+	}
+	head, es := readAll(t, l, 3)
+	if head != 6 || len(es) != len(want) {
+		t.Fatalf("ReadAfter(3) of the old file: head %d, %d entries; want 6, %d", head, len(es), len(want))
+	}
+	for i, e := range es {
+		if e.Seq != uint64(4+i) || !reflect.DeepEqual(e.Message, want[i]) {
+			t.Errorf("entry %d = %+v, want seq %d, %+v", i, e, 4+i, want[i])
+		}
+	}
+	if err := readAs(l, "alice", 1); !errors.Is(err, ssehub.ErrNotRetained) {
+		t.Errorf("alice after 1 (her entry 2 was dropped): %v, want ErrNotRetained", err)
+	}
+	wantSeqOf(t, l, "4", 0, false) // a seq is not an event id
+	e := appendID(t, l, "new")
+	if e.Seq != 7 {
+		t.Errorf("first append to the old file: seq %d, want 7", e.Seq)
+	}
+	mustClose(t, l)
+
+	l = mustOpen(t, path, r)
+	defer mustClose(t, l)
+	wantSeqOf(t, l, "new", 7, true)
+	var version uint64
+	if err := l.db.View(func(tx *bbolt.Tx) error {
+		version = getUint(tx.Bucket(metaBucket), versionKey)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if version != 3 {
+		t.Errorf("format version after the upgrade: %d, want 3", version)
+	}
+}
+
+// A file of version 3 without its index is corrupt: Open says so.
+func TestOpenWithoutEventIDs(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	mustClose(t, mustOpen(t, path, ssehub.Retention{}))
+	db, err := bbolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bbolt.Tx) error { return tx.DeleteBucket(eventIDsBucket) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	wantOpenError(t, path, fmt.Sprintf("no %q bucket", eventIDsBucket))
+}
+
+// SeqOf after Close fails with ErrClosed.
+func TestSeqOfAfterClose(t *testing.T) {
+	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{})
+	mustClose(t, l)
+	if _, _, err := l.SeqOf(context.Background(), "x"); !errors.Is(err, ssehub.ErrClosed) {
+		t.Errorf("SeqOf after Close: %v, want ErrClosed", err)
+	}
+}
