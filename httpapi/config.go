@@ -49,4 +49,16 @@ type Config struct {
 	// it is open. Nil serves no /metrics (to serve it on a listener of its
 	// own, mount the handler there instead).
 	Metrics http.Handler
+
+	// Mercure, when set, is served at MercurePath and below it (package
+	// mercure's Handler): the Mercure protocol beside the hub's own API.
+	// Its routes answer their own 404 and 405, in plain text as Mercure's
+	// clients expect. CORS follows AllowOrigins; a browser page of an
+	// origin not listed by name may not POST to it (cross-site request
+	// forgery). The Host check of AllowHosts does not apply: a Mercure
+	// publish always needs a publisher token, which stands for a key.
+	Mercure http.Handler
 }
+
+// MercurePath is the Mercure protocol's well-known URL (see Config.Mercure).
+const MercurePath = "/.well-known/mercure"

@@ -12,6 +12,14 @@ func (c Config) cors(h http.Handler) http.Handler {
 	return c.corsFor(h, "GET", "Last-Event-ID, Cache-Control", true)
 }
 
+// corsMercure lets the allowed origins' pages subscribe with Mercure
+// (any origin when "*" is allowed), with a token in the Authorization
+// header or the cookie, and publish (their POST is then subject to the
+// cross-origin guard, which trusts only origins listed by name).
+func (c Config) corsMercure(h http.Handler) http.Handler {
+	return c.corsFor(h, "GET, POST", "Authorization, Content-Type, Last-Event-ID, Cache-Control", true)
+}
+
 // corsAPI lets the pages of the origins listed by name (never "*") call a
 // route that changes state or needs the publish key: methods, with the
 // headers a publisher sends.

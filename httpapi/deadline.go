@@ -28,7 +28,7 @@ const DefaultBodyTimeout = 10 * time.Second
 func withBodyDeadline(d time.Duration, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hasBody := r.Body != nil && r.Body != http.NoBody
-		stream := r.URL.Path == "/sse" && (r.Method == http.MethodGet || r.Method == http.MethodHead)
+		stream := (r.URL.Path == "/sse" || r.URL.Path == MercurePath) && (r.Method == http.MethodGet || r.Method == http.MethodHead)
 		if !hasBody || (stream && (r.ContentLength == 0 || r.ProtoMajor >= 2)) {
 			h.ServeHTTP(w, r)
 			return
@@ -38,7 +38,7 @@ func withBodyDeadline(d time.Duration, h http.Handler) http.Handler {
 			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
 		}
 		if stream {
-			writeError(w, http.StatusBadRequest, "a stream request has no body: GET /sse without one")
+			writeError(w, http.StatusBadRequest, "a stream request has no body: GET "+r.URL.Path+" without one")
 			return
 		}
 		h.ServeHTTP(w, r)

@@ -122,9 +122,10 @@ func TestOpenAPIDescribesTheServer(t *testing.T) {
 			MaxBodyBytes: 4096, MaxDataBytes: 64,
 			BodyTimeout: 300 * time.Millisecond, // for the 408 case
 		}),
-		"keyed":  newDocServer(t, ssehub.Config{Authorizer: v}, httpapi.Config{PublishKeys: []string{docKey}}),
-		"full":   newDocServer(t, ssehub.Config{Limits: ssehub.Limits{MaxStreams: 1}}, httpapi.Config{}),
-		"closed": newDocServer(t, ssehub.Config{}, httpapi.Config{}),
+		"keyed":   newDocServer(t, ssehub.Config{Authorizer: v}, httpapi.Config{PublishKeys: []string{docKey}}),
+		"full":    newDocServer(t, ssehub.Config{Limits: ssehub.Limits{MaxStreams: 1}}, httpapi.Config{}),
+		"closed":  newDocServer(t, ssehub.Config{}, httpapi.Config{}),
+		"mercure": newMercureDocServer(t),
 	}
 	for _, name := range []string{"open", "full"} { // alice's stream: she is connected; the full hub is full
 		s := servers[name]
@@ -253,6 +254,8 @@ func TestOpenAPIDescribesTheServer(t *testing.T) {
 		// Last, as it ends alice's stream.
 		{server: "open", method: "DELETE", path: "/clients/alice", want: 200},
 	}
+
+	cases = append(cases, mercureCases(t)...)
 
 	covered := map[string]bool{} // "GET /clients/{id}"
 	for i, c := range cases {

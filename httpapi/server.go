@@ -36,6 +36,13 @@ func New(h *ssehub.Hub, cfg Config) http.Handler {
 	if cfg.Metrics != nil {
 		route("/metrics", "GET", cfg.Metrics.ServeHTTP)
 	}
+	if cfg.Mercure != nil { // the Mercure protocol; see Config.Mercure
+		mercure := guard.csrf.Handler(cfg.Mercure)
+		mux.Handle("/.well-known/mercure", cfg.corsMercure(allow("GET, POST", mercure)))
+		mux.Handle("/.well-known/mercure/subscriptions", cfg.corsMercure(allow("GET", mercure)))
+		mux.Handle("/.well-known/mercure/subscriptions/{topic}", cfg.corsMercure(allow("GET", mercure)))
+		mux.Handle("/.well-known/mercure/subscriptions/{topic}/{subscriber}", cfg.corsMercure(allow("GET", mercure)))
+	}
 	mux.Handle("/healthz", allow("GET", http.HandlerFunc(a.healthz)))
 	mux.Handle("/readyz", allow("GET", http.HandlerFunc(a.readyz)))
 	mux.Handle("/{$}", allow("GET", demo()))           // the demo page

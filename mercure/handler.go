@@ -32,6 +32,13 @@ type Config struct {
 	// all the same.
 	Anonymous bool
 
+	// PublishOrigins lists the origins ("https://app.example.com", or "*")
+	// whose browser pages may publish with a token in the cookie; a
+	// publish by cookie from any other page, or without an Origin or
+	// Referer, is refused with 401. Tokens in a header or the query need
+	// no origin.
+	PublishOrigins []string
+
 	// Subscriptions serves the active subscriptions API at
 	// SubscriptionsPath and publishes subscription events.
 	Subscriptions bool

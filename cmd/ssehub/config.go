@@ -54,6 +54,7 @@ type config struct {
 	logFormat       string     // text or json
 	logLevel        levelValue // the least severe level written
 	sseParams       nameList   // the application's own query parameters of /sse (ssehub.Config.QueryParams)
+	mercure         mercureConfig
 
 	// Parsed and validated, not yet used by run: for the wiring of metrics,
 	// TLS and HTTP/2.
@@ -74,9 +75,10 @@ type config struct {
 
 	version bool // -version: print the build information and exit
 
-	set        map[string]bool // the flags given, on the command line or in the environment
-	fromEnv    map[string]bool // those given in the environment
-	unknownEnv []envWarning    // SSEHUB_ variables no flag reads, for run to log
+	set        map[string]bool   // the flags given, on the command line or in the environment
+	fromEnv    map[string]bool   // those given in the environment
+	envAlias   map[string]string // of those, the ones read from another variable than envName's (MERCURE_...)
+	unknownEnv []envWarning      // SSEHUB_ variables no flag reads, for run to log
 }
 
 var (
@@ -90,7 +92,7 @@ var (
 // errVersion. Both come before the environment is read, so that they work
 // whatever it holds.
 func parseConfig(args []string, env environment, stderr io.Writer) (config, error) {
-	c := config{set: make(map[string]bool), fromEnv: make(map[string]bool)}
+	c := config{set: make(map[string]bool), fromEnv: make(map[string]bool), envAlias: make(map[string]string)}
 	fs, bad := c.flagSet()
 	if err := fs.Parse(args); err != nil {
 		return c, parseError(fs, err, *bad, stderr)
@@ -103,6 +105,9 @@ func parseConfig(args []string, env environment, stderr io.Writer) (config, erro
 	}
 	fs.Visit(func(f *flag.Flag) { c.set[f.Name] = true })
 	if err := c.readEnv(fs, env.get); err != nil {
+		return c, err
+	}
+	if err := c.readMercureEnv(fs, env.get); err != nil {
 		return c, err
 	}
 	c.unknownEnv = unknownEnv(env.names, fs)
@@ -120,6 +125,7 @@ func (c *config) flagSet() (*flag.FlagSet, *error) {
 	c.securityFlags(fs)
 	c.limitFlags(fs)
 	c.clusterFlags(fs)
+	c.mercureFlags(fs)
 	bad := new(error)
 	fs.VisitAll(func(f *flag.Flag) { f.Value = checked{Value: f.Value, name: f.Name, first: bad} })
 	return fs, bad
@@ -206,7 +212,8 @@ func parseError(fs *flag.FlagSet, err, bad error, stderr io.Writer) error {
 }
 
 // secretFlags are the flags whose values no message may show.
-var secretFlags = map[string]bool{"publish-key": true, "jwt-secret": true}
+var secretFlags = map[string]bool{"publish-key": true, "jwt-secret": true,
+	"mercure-publisher-jwt-key": true, "mercure-subscriber-jwt-key": true}
 
 // badValue is the message of a flag's bad value: the flag, or the
 // environment variable env it came from, the value (quoted; left out for
@@ -239,7 +246,7 @@ func badValue(name, env, value string, problem error) error {
 func (c *config) bad(name, value, want string) error {
 	env := ""
 	if c.fromEnv[name] {
-		env = envName(name)
+		env = c.envOf(name)
 	}
 	return badValue(name, env, value, errors.New(want))
 }
@@ -248,9 +255,17 @@ func (c *config) bad(name, value, want string) error {
 // "SSEHUB_JWT_SECRET (-jwt-secret)" when it came from the environment.
 func (c *config) where(name string) string {
 	if c.fromEnv[name] {
-		return envName(name) + " (-" + name + ")"
+		return c.envOf(name) + " (-" + name + ")"
 	}
 	return "-" + name
+}
+
+// envOf is the variable a flag given in the environment was read from.
+func (c *config) envOf(name string) string {
+	if alias := c.envAlias[name]; alias != "" {
+		return alias
+	}
+	return envName(name)
 }
 
 func (c *config) validate() error {
@@ -260,7 +275,7 @@ func (c *config) validate() error {
 	if c.heartbeat == 0 {
 		c.heartbeat = -1 // ssehub.Config: negative disables
 	}
-	for _, check := range []func() error{c.checkOrigins, c.checkAuth, c.checkStore, c.checkMetrics, c.checkTLS} {
+	for _, check := range []func() error{c.checkOrigins, c.checkAuth, c.checkStore, c.checkMetrics, c.checkTLS, c.checkMercure} {
 		if err := check(); err != nil {
 			return err
 		}

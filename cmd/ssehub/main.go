@@ -97,6 +97,7 @@ func serve(ctx context.Context, cfg config, logger *slog.Logger, ready chan<- st
 	tickDone := startTick(ctx, hub, cfg.tick)
 	logger.Info("ssehub listening", "addr", ln.Addr().String(), "tls", cfg.tlsPair != nil, "store", st.name, "max_streams", cfg.limits.MaxStreams, "open_files", files)
 	warnOpen(logger, cfg)
+	warnMercure(logger, cfg)
 	if ready != nil {
 		ready <- ln.Addr().String()
 	}
@@ -159,6 +160,7 @@ func newServer(cfg config, hub *ssehub.Hub, metricsHandler http.Handler, logger 
 			BodyTimeout:  cfg.bodyTimeout,
 			AllowHosts:   cfg.allowHosts,
 			Metrics:      apiMetrics,
+			Mercure:      cfg.mercureHandler(hub, origins),
 		}),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute, // publishers' idle keep-alive connections
