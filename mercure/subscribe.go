@@ -41,7 +41,9 @@ func (m *Handler) subscribe(w http.ResponseWriter, r *http.Request) {
 		if c.ExpiresAt != nil {
 			sub.Expires = c.ExpiresAt.Time
 		}
+		sub.Payload = payloadOf(c)
 	}
+	sub.Watch = m.watcher(sub.Client, topics, sub.Payload)
 	if id := q.Get("lastEventID"); id != "" && r.Header.Get("Last-Event-ID") == "" {
 		r.Header.Set("Last-Event-ID", id)
 	}
