@@ -199,3 +199,31 @@ func (r *recorder) Write(b []byte) (int, error) {
 	return r.body.Write(b)
 }
 func (r *recorder) WriteHeader(code int) { r.status = code }
+
+// A publish claim's selectors are matched as subscriptions are: exact
+// topics, URI templates, "*".
+func TestPublishClaimSelectors(t *testing.T) {
+	h := newTestHub(t, mercure.Config{})
+	claim := "Bearer " + token(t, pubKey, map[string]any{"publish": []string{"https://example.com/books/{id}", "urn:exact"}})
+	for _, c := range []struct {
+		topics []string
+		want   int
+	}{
+		{[]string{"https://example.com/books/1"}, 200},
+		{[]string{"urn:exact", "https://example.com/books/2"}, 200},
+		{[]string{"https://example.com/books/1/reviews"}, 401},
+		{[]string{"urn:exact:not"}, 401},
+		{[]string{"https://example.com/books/1", "https://example.com/authors/1"}, 401},
+	} {
+		var kv []string
+		for _, topic := range c.topics {
+			kv = append(kv, "topic", topic)
+		}
+		if a := h.post(t, form(kv...), "Authorization", claim); a.status != c.want {
+			t.Errorf("topics %q: answer %+v, want %d", c.topics, a, c.want)
+		}
+	}
+	if n := len(h.entries(t)); n != 2 {
+		t.Errorf("%d entries, want the 2 allowed", n)
+	}
+}
