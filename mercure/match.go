@@ -1,11 +1,6 @@
 package mercure
 
-// matches reports whether selector matches topic: "*" every topic, an
-// exact selector the topic itself.
-// TODO(m1): URI templates, with package selector once it lands.
-func matches(selector, topic string) bool {
-	return selector == "*" || selector == topic
-}
+import "github.com/ssehub/ssehub/selector"
 
 // mayPublish reports whether the selectors of a publisher's claim cover
 // every topic of an update, as the Mercure hub checks it.
@@ -13,7 +8,7 @@ func mayPublish(topics, claim []string) bool {
 	for _, t := range topics {
 		ok := false
 		for _, s := range claim {
-			if matches(s, t) {
+			if selector.Match(s, t) {
 				ok = true
 				break
 			}

@@ -40,15 +40,16 @@ type logKeys struct {
 	stream  string // the entries, with ids <seq>-0
 	meta    string // base, head, floor, any, bytes
 	dropped string // ZSET: target key → newest dropped seq with it
+	ids     string // HASH: event id → seq of the newest entry with it
 	key     string // prefix of the idempotency keys
 }
 
 func newLogKeys(prefix string) logKeys {
 	p := prefix + ":{log}:"
-	return logKeys{stream: p + "stream", meta: p + "meta", dropped: p + "dropped", key: p + "key:"}
+	return logKeys{stream: p + "stream", meta: p + "meta", dropped: p + "dropped", ids: p + "ids", key: p + "key:"}
 }
 
-func (k logKeys) scriptKeys() []string { return []string{k.stream, k.meta, k.dropped} }
+func (k logKeys) scriptKeys() []string { return []string{k.stream, k.meta, k.dropped, k.ids} }
 
 // retentionArgs are the first arguments of every script: the limits trim
 // applies.
@@ -97,6 +98,7 @@ func (l *Log) messageArgs(msgs []*ssehub.Message, tickets []ssehub.Ticket) (mask
 		}
 		size := (&ssehub.Entry{Message: *m}).Size()
 		args = append(args, size, l.origin.mark(ticket), targets, m.Type, m.Data)
+		args = append(args, mercureArgs(m)...)
 	}
 	return mask, args, nil
 }
