@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"testing"
 	"time"
 
@@ -70,17 +69,17 @@ func TestBrowserMercureCookie(t *testing.T) {
 	hub := startTimedHub(t, freeAddr(t), "-mercure", "-mercure-subscriber-jwt-key", mercureSubKey, "-mercure-publisher-jwt-key", mercurePubKey)
 	tb := newBrowser(t, chromium).tab(t, "the Mercure page")
 	tb.navigate(t, hub.url+"/healthz")
-	token := mercureToken(t, mercureSubKey, map[string]any{"subscribe": []any{"https://example.com/books/1"}})
+	token := mercureToken(t, mercureSubKey, nil, []string{"https://example.com/books/1"})
 	tb.do(t, "set the mercureAuthorization cookie",
 		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`document.cookie = "mercureAuthorization=" + %q + "; path=/.well-known/mercure; SameSite=Strict"`, token)))
 	tb.do(t, "subscribe", chromedp.Evaluate[chromedp.Void](fmt.Sprintf(mercurePage, booksTemplate)))
 	tb.waitMercure(t, "the EventSource open", func(s mercurePageState) bool { return s.ReadyState == 1 })
 
-	hub.mercurePublish(t, url.Values{"topic": {"https://example.com/books/2"}, "data": {"private, not allowed"}, "private": {"on"}})
-	hub.mercurePublish(t, url.Values{"topic": {"https://example.com/authors/1"}, "data": {"another topic"}})
+	hub.mercurePublish(t, "topic", "https://example.com/books/2", "data", "private, not allowed", "private", "on")
+	hub.mercurePublish(t, "topic", "https://example.com/authors/1", "data", "another topic")
 	want := []shownEvent{
-		{ID: hub.mercurePublish(t, url.Values{"topic": {"https://example.com/books/1"}, "data": {"private, allowed"}, "private": {"on"}, "id": {"book-1-private"}}), Type: "message", Data: "private, allowed"},
-		{ID: hub.mercurePublish(t, url.Values{"topic": {"https://example.com/books/2"}, "data": {"public"}}), Type: "message", Data: "public"},
+		{ID: hub.mercurePublish(t, "topic", "https://example.com/books/1", "data", "private, allowed", "private", "on", "id", "book-1-private"), Type: "message", Data: "private, allowed"},
+		{ID: hub.mercurePublish(t, "topic", "https://example.com/books/2", "data", "public"), Type: "message", Data: "public"},
 	}
 	s := tb.waitMercure(t, "the allowed updates", func(s mercurePageState) bool { return len(s.Got) >= len(want) })
 	time.Sleep(300 * time.Millisecond) // time for a copy or a refused update, were there one

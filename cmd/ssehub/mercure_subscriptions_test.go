@@ -16,12 +16,6 @@ import (
 	"github.com/ssehub/ssehub/internal/ssetest"
 )
 
-// The keys of the Mercure tests' tokens (HS256, at least 32 bytes).
-const (
-	mercureSubKey = "mercure-subscriber-key-for-the-tests-0123456789"
-	mercurePubKey = "mercure-publisher-key-for-the-tests-0123456789ab"
-)
-
 // mercureArgs are the flags of a Mercure hub with the subscriptions API.
 var mercureArgs = []string{"-mercure", "-mercure-subscriptions",
 	"-mercure-subscriber-jwt-key", mercureSubKey, "-mercure-publisher-jwt-key", mercurePubKey}
@@ -32,8 +26,8 @@ const subscriptionsTemplate = "/.well-known/mercure/subscriptions/{topic}/{subsc
 
 var apiClaim = []any{"/.well-known/mercure/subscriptions", "/.well-known/mercure/subscriptions/{topic}", subscriptionsTemplate}
 
-// mercureToken signs a token with the mercure claim c under key.
-func mercureToken(t *testing.T, key string, c map[string]any) string {
+// claimToken signs a token with the mercure claim c under key.
+func claimToken(t *testing.T, key string, c map[string]any) string {
 	t.Helper()
 	tok, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"mercure": c}).SignedString([]byte(key))
 	if err != nil {
@@ -71,25 +65,6 @@ func (p *hubProcess) mercureGet(t *testing.T, path, token string) (int, http.Hea
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, resp.Header, string(b)
-}
-
-// mercurePublish publishes an update with the form fields on p and
-// returns its id.
-func (p *hubProcess) mercurePublish(t *testing.T, form url.Values) string {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, p.url+"/.well-known/mercure", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Authorization", "Bearer "+mercureToken(t, mercurePubKey, map[string]any{"publish": []any{"*"}}))
-	resp, err := p.client.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("Mercure publish %v: %d %s", form, resp.StatusCode, b)
-	}
-	return string(b)
 }
 
 // jsonldSub is a Subscription of the subscriptions API, as a client reads it.
@@ -193,12 +168,12 @@ func TestMercureSubscriptionsAPIAcrossNodes(t *testing.T) {
 }
 
 func testSubscriptionsAPI(t *testing.T, on, other *hubProcess) {
-	api := mercureToken(t, mercureSubKey, map[string]any{"subscribe": apiClaim})
+	api := claimToken(t, mercureSubKey, map[string]any{"subscribe": apiClaim})
 	for name, token := range map[string]string{
 		"no token":         "",
 		"invalid token":    api[:len(api)-4] + "AAAA",
-		"other key":        mercureToken(t, mercurePubKey, map[string]any{"subscribe": apiClaim}),
-		"uncovering claim": mercureToken(t, mercureSubKey, map[string]any{"subscribe": []any{"https://example.com/books/{id}"}}),
+		"other key":        claimToken(t, mercurePubKey, map[string]any{"subscribe": apiClaim}),
+		"uncovering claim": claimToken(t, mercureSubKey, map[string]any{"subscribe": []any{"https://example.com/books/{id}"}}),
 	} {
 		if code, _, body := other.mercureGet(t, "/.well-known/mercure/subscriptions", token); code != http.StatusUnauthorized {
 			t.Errorf("%s: GET the subscriptions: %d %s, want 401", name, code, body)
@@ -206,7 +181,7 @@ func testSubscriptionsAPI(t *testing.T, on, other *hubProcess) {
 	}
 	// A claim covering only one topic's list reads that one and no other.
 	bookList := "/.well-known/mercure/subscriptions/" + url.QueryEscape(booksTemplate)
-	narrow := mercureToken(t, mercureSubKey, map[string]any{"subscribe": []any{bookList}})
+	narrow := claimToken(t, mercureSubKey, map[string]any{"subscribe": []any{bookList}})
 	if code, _, body := other.mercureGet(t, "/.well-known/mercure/subscriptions", narrow); code != http.StatusUnauthorized {
 		t.Errorf("a claim for one topic's list: GET every subscription: %d %s, want 401", code, body)
 	}
@@ -217,9 +192,9 @@ func testSubscriptionsAPI(t *testing.T, on, other *hubProcess) {
 	listener := other.mercureSub(t, api, "", subscriptionsTemplate)
 	self, _ := subscriptionEvent(t, listener) // its own arrival
 	wantSubscription(t, self, subscriptionsTemplate, "", true)
-	nosy := other.mercureSub(t, mercureToken(t, mercureSubKey, map[string]any{"subscribe": []any{}}), "", subscriptionsTemplate)
+	nosy := other.mercureSub(t, claimToken(t, mercureSubKey, map[string]any{"subscribe": []any{}}), "", subscriptionsTemplate)
 
-	alice := mercureToken(t, mercureSubKey, map[string]any{"subscribe": []any{"https://example.com/books/1"}, "payload": map[string]any{"user": "alice"}})
+	alice := claimToken(t, mercureSubKey, map[string]any{"subscribe": []any{"https://example.com/books/1"}, "payload": map[string]any{"user": "alice"}})
 	s := on.mercureSub(t, alice, "", booksTemplate, "https://example.com/authors/{id}")
 	arrived := map[string]jsonldSub{}
 	var lastID string
@@ -286,19 +261,14 @@ func TestMercureTwoNodesPublishSubscribeResume(t *testing.T) {
 	nodes := startNodes(t, redistest.Start(t), 2, "-mercure", "-mercure-anonymous", "-mercure-publisher-jwt-key", mercurePubKey)
 	a, b := nodes[0], nodes[1]
 	s := b.mercureSub(t, "", "", booksTemplate)
-	first := a.mercurePublish(t, url.Values{"topic": {"https://example.com/books/1"}, "data": {"one"}, "id": {"chosen-1"}})
+	first := a.mercurePublish(t, "topic", "https://example.com/books/1", "data", "one", "id", "chosen-1")
 	if first != "chosen-1" {
 		t.Fatalf("publish with id chosen-1 answered %q", first)
 	}
 	var ids []string
-	for i, d := range []string{"two", "three"} {
-		form := url.Values{"topic": {"https://example.com/books/" + d}, "data": {d}}
-		if i == 1 {
-			form.Set("id", "chosen-3")
-		}
-		ids = append(ids, a.mercurePublish(t, form))
-	}
-	a.mercurePublish(t, url.Values{"topic": {"https://example.com/authors/1"}, "data": {"not a book"}})
+	ids = append(ids, a.mercurePublish(t, "topic", "https://example.com/books/2", "data", "two"))
+	ids = append(ids, a.mercurePublish(t, "topic", "https://example.com/books/3", "data", "three", "id", "chosen-3"))
+	a.mercurePublish(t, "topic", "https://example.com/authors/1", "data", "not a book")
 	for i, want := range []string{"one", "two", "three"} {
 		ev := s.Next(t)
 		if ev.Data != want || (i > 0 && ev.ID != ids[i-1]) || (i == 0 && ev.ID != first) {
