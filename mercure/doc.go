@@ -32,6 +32,17 @@
 // public key). A token comes from the Authorization header (Bearer), the
 // mercureAuthorization cookie or the authorization query parameter.
 //
+// # Active subscriptions
+//
+// With Config.Subscriptions, GET SubscriptionsPath[/{topic}[/{subscriber}]]
+// lists the active subscriptions (one per selector of each subscriber) in
+// JSON-LD, cluster-wide through the hub's presence (Hub.ClientPage,
+// Hub.Streams: a stream's Selectors and Payload, the token's
+// mercure.payload claim), and each subscriber's arrival and departure is
+// published as a private update on its subscription's URL (through
+// ssehub.Subscription.Watch). Access needs a subscriber token whose
+// mercure.subscribe claim covers the URL, as in the Mercure hub.
+//
 // Who imports it: cmd/ssehub (-mercure), and any application that embeds
 // an ssehub.Hub and wants to speak Mercure.
 package mercure
