@@ -217,6 +217,17 @@ func testSubscriptionsAPI(t *testing.T, on, other *hubProcess) {
 	if all.LastEventID != lastID {
 		t.Errorf("lastEventID %q, want the newest event's id %q", all.LastEventID, lastID)
 	}
+	req, _ := http.NewRequest(http.MethodGet, other.url+"/.well-known/mercure/subscriptions", nil)
+	req.Header.Set("Authorization", "Bearer "+api)
+	req.Header.Set("If-None-Match", lastID)
+	resp, err := other.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotModified {
+		t.Errorf("GET the subscriptions with If-None-Match: the lastEventID: %s, want 304", resp.Status)
+	}
 	books := other.listSubscriptions(t, bookList, api)
 	if len(books.Subscriptions) != 1 {
 		t.Fatalf("GET %s: %+v, want the subscriber's one", bookList, books)
