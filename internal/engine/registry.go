@@ -14,8 +14,8 @@ const shardCount = 32
 // registry indexes the open streams by client id and topic. A stream lives
 // in the shard of its client id.
 type registry struct {
-	seed      maphash.Seed
-	shards    [shardCount]shard
+	seed       maphash.Seed
+	shards     [shardCount]shard
 	templates  templateSet                       // the distinct Identity.Templates of all streams
 	match      func(selector, topic string) bool // Config.Match
 	topicsOnly atomic.Int64                      // registered streams with Identity.TopicsOnly
