@@ -12,10 +12,6 @@ const jsonldContext = "https://mercure.rocks/"
 // jsonldType is the content type of the subscriptions API's answers.
 const jsonldType = "application/ld+json"
 
-// earliest is the lastEventID of a hub whose log holds no event, as the
-// Mercure hub names it: a client resuming from it gets every event.
-const earliest = "earliest"
-
 // A subscription is one selector of one subscriber, as the Mercure hub
 // shows it: in the subscriptions API, and as the data of a subscription
 // event (with its @context, and active false once it ended).

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/selector"
 )
 
@@ -32,7 +33,7 @@ func (m *Handler) subscriptions(w http.ResponseWriter, r *http.Request) {
 	// misses no event of a change the list does not show.
 	last, ok, err := m.hub.LastEventID(ctx)
 	if !ok {
-		last = earliest
+		last = ssehub.Earliest
 	}
 	if err == nil && r.Header.Get("If-None-Match") == last {
 		w.WriteHeader(http.StatusNotModified)
