@@ -288,3 +288,40 @@ func TestValidateSelector(t *testing.T) {
 		}
 	}
 }
+
+// A Mercure subscription lost history when an entry it would have received
+// was dropped: by exact selectors, only those of its topics; by a template
+// or "*", any dropped entry counts. Broadcasts and events to its client id,
+// which it never receives, never count.
+func TestMercureSubscriptionLostHistory(t *testing.T) {
+	log := ssehub.NewMemoryLog(ssehub.Retention{MaxEntries: 2})
+	ctx := context.Background()
+	appendTo := func(m ssehub.Message) uint64 {
+		e, err := log.Append(ctx, &m, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return e.Seq
+	}
+	first := appendTo(ssehub.Message{Broadcast: true, Data: []byte("b")})
+	appendTo(ssehub.Message{Clients: []string{"c"}, Data: []byte("c")})
+	appendTo(ssehub.Message{Topics: []string{"/x"}, Data: []byte("x")})
+	appendTo(ssehub.Message{Topics: []string{"/y"}, Data: []byte("y")})
+	appendTo(ssehub.Message{Topics: []string{"/z"}, Data: []byte("z")}) // retained: /y, /z
+	for _, c := range []struct {
+		selectors []string
+		lost      bool
+	}{
+		{[]string{"/y"}, false},
+		{[]string{"/q"}, false},
+		{[]string{"/x"}, true},
+		{[]string{"/q", "/{p}"}, true},
+		{[]string{"*"}, true},
+	} {
+		sub := &ssehub.Subscription{Client: "c", Selectors: c.selectors}
+		_, err := log.ReadAfter(ctx, first-1, sub, func(*ssehub.Entry) error { return nil })
+		if lost := errors.Is(err, ssehub.ErrNotRetained); lost != c.lost || (err != nil && !lost) {
+			t.Errorf("selectors %q: ReadAfter: %v, want lost: %v", c.selectors, err, c.lost)
+		}
+	}
+}
