@@ -280,10 +280,15 @@ func (l *MemoryLog) dropOldest() {
 }
 
 // subscriptionKeys returns the target keys that reach a stream subscribed
-// with sub; nil (every key) for nil.
+// with sub; nil (every key) for nil, and for a Mercure subscription with a
+// template or "*" selector (see storekit.SelectorKeys).
 func subscriptionKeys(sub *Subscription) iter.Seq[storekit.TargetKey] {
 	if sub == nil {
 		return nil
+	}
+	if sub.mercure() {
+		keys, _ := storekit.SelectorKeys(sub.Topics, sub.Selectors) // nil (every key) with a template
+		return keys
 	}
 	return storekit.SubscriptionKeys(sub.Client, sub.Topics)
 }

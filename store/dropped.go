@@ -51,10 +51,15 @@ func Lost(sub *ssehub.Subscription, after, floor, newestAny uint64, newest func(
 	return storekit.Lost(subscriptionKeys(sub), after, floor, newestAny, newest)
 }
 
-// subscriptionKeys is SubscriptionKeys, nil (every key) for a nil sub.
+// subscriptionKeys is SubscriptionKeys, nil (every key) for a nil sub and
+// for a Mercure subscription with a URI template or "*" selector.
 func subscriptionKeys(sub *ssehub.Subscription) iter.Seq[TargetKey] {
 	if sub == nil {
 		return nil
+	}
+	if len(sub.Selectors) > 0 {
+		keys, _ := storekit.SelectorKeys(sub.Topics, sub.Selectors)
+		return keys
 	}
 	return SubscriptionKeys(sub)
 }
