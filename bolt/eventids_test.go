@@ -218,3 +218,17 @@ func TestSeqOfAfterClose(t *testing.T) {
 		t.Errorf("SeqOf after Close: %v, want ErrClosed", err)
 	}
 }
+
+// Any id a publisher may choose is found as given: spaces, Unicode, one
+// that looks like a sequence number (it names its entry, not that seq).
+func TestSeqOfAnyID(t *testing.T) {
+	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{})
+	defer mustClose(t, l)
+	mustAppend(t, l, "seq 1")
+	mustAppend(t, l, "seq 2")
+	for _, id := range []string{"1", "id with spaces", "ünïcødé ✓", "urn:uuid:0b3f7a5e-1111-4222-8333-444455556666", "https://example.com/books/1#frag"} {
+		e := appendID(t, l, id)
+		wantSeqOf(t, l, id, e.Seq, true)
+	}
+	wantSeqOf(t, l, "2", 0, false)
+}

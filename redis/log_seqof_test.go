@@ -272,3 +272,14 @@ func TestSeqOfErrors(t *testing.T) {
 		t.Errorf("SeqOf after Close: %v, want ErrClosed", err)
 	}
 }
+
+// An id that looks like a sequence number names its entry, not that seq.
+func TestSeqOfNumericID(t *testing.T) {
+	env := newLogEnv(t)
+	l, _ := env.open(t, freshPrefix(), ssehub.Retention{})
+	first := mustAppendLog(t, l, broadcastMsg("plain"))
+	id := fmt.Sprint(first.Seq)
+	e := mustAppendLog(t, l, idMsg(id))
+	wantSeqOf(t, l, id, e.Seq, true)
+	wantSeqOf(t, l, fmt.Sprint(e.Seq), 0, false)
+}
