@@ -279,3 +279,37 @@ func TestSeqOfAnyID(t *testing.T) {
 	}
 	wantSeqOf(t, l, "2", 0, false)
 }
+
+// Resuming by event id is exact, from the file and from memory: for every
+// id, ReadAfter(SeqOf(id)) reads exactly the entries after its entry.
+func TestResumeByEventID(t *testing.T) {
+	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{})
+	defer mustClose(t, l)
+	var es []*ssehub.Entry
+	for i := range 5 {
+		es = append(es, appendID(t, l, fmt.Sprint("urn:uuid:", i)))
+		mustAppend(t, l, "between") // a broadcast the topic's stream gets too
+	}
+	for _, cache := range []string{"memory", "file"} {
+		if cache == "file" {
+			l.recent = recent.New(1)
+		}
+		for _, e := range es {
+			seq, found, err := l.SeqOf(context.Background(), e.EventID)
+			if err != nil || !found || seq != e.Seq {
+				t.Fatalf("SeqOf(%q) = %d, %v, %v; want %d", e.EventID, seq, found, err, e.Seq)
+			}
+			head, all := readAll(t, l, seq)
+			var got, want []uint64
+			for _, x := range all {
+				got = append(got, x.Seq)
+			}
+			for s := seq + 1; s <= head; s++ {
+				want = append(want, s)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("from %s: resumed after %q (seq %d): %v, want %v", cache, e.EventID, seq, got, want)
+			}
+		}
+	}
+}
