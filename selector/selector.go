@@ -1,0 +1,63 @@
+package selector
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/yosida95/uritemplate/v3"
+)
+
+// A Kind is how a selector matches topics.
+type Kind uint8
+
+// The kinds of selector.
+const (
+	Exact    Kind = iota // the topic itself
+	Template             // an RFC 6570 URI template: the topics it can expand to
+	All                  // "*": every topic
+)
+
+// Wildcard is the selector that matches every topic.
+const Wildcard = "*"
+
+// KindOf returns how s matches topics: "*" is All, a selector with "{" is
+// a Template (as in the Mercure hub: a URI template without an expression
+// matches only itself, like an exact topic, so "{" decides), any other is
+// Exact.
+func KindOf(s string) Kind {
+	switch {
+	case s == Wildcard:
+		return All
+	case strings.Contains(s, "{"):
+		return Template
+	}
+	return Exact
+}
+
+// ParseTemplate checks that s is a valid RFC 6570 URI template. The error
+// says what is wrong, in words fit for an API client.
+func ParseTemplate(s string) error {
+	if _, err := uritemplate.New(s); err != nil {
+		return fmt.Errorf("selector %q is not a valid URI template (RFC 6570): %v", s, err)
+	}
+	return nil
+}
+
+// Match reports whether selector matches topic, with a matcher shared by
+// the whole process (see Matcher). An invalid template matches nothing.
+func Match(selector, topic string) bool { return shared.Match(selector, topic) }
+
+// MatchAny reports whether one of selectors matches one of topics.
+func MatchAny(selectors, topics []string) bool {
+	for _, s := range selectors {
+		for _, t := range topics {
+			if Match(s, t) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// shared is the matcher Match uses.
+var shared = NewMatcher(DefaultCacheSize)
