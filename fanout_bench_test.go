@@ -24,8 +24,7 @@ func (s countingSink) Pending() bool                  { return false }
 // addStream registers a stream of sub with h, on a countingSink adding to
 // written, replaying unless live: a replaying stream queues what it gets.
 func addStream(h *Hub, sub Subscription, written *atomic.Int64, live bool) *engine.Stream {
-	id := engine.Identity{Client: sub.Client, Topics: sub.Topics, Expires: sub.Expires}
-	s := h.engine.NewStream(id, countingSink{written}, engine.ProtocolHTTP1)
+	s := h.engine.NewStream(identityOf(&sub, ""), countingSink{written}, engine.ProtocolHTTP1)
 	h.engine.Register(s)
 	if live {
 		s.GoLive(0)
