@@ -84,9 +84,13 @@ func decodeEntry(x goredis.XMessage) (*ssehub.Entry, error) {
 	return e, nil
 }
 
-// mercureArgs returns the append script's last three arguments for m: its
-// event id, private flag and retry, each "" when unset.
+// mercureArgs returns the append script's last three arguments for a
+// message with an event id, the private flag or a retry: each, "" when
+// unset. It returns nil for a message with none of them.
 func mercureArgs(m *ssehub.Message) []any {
+	if m.EventID == "" && !m.Private && m.Retry == 0 {
+		return nil
+	}
 	private, retry := "", ""
 	if m.Private {
 		private = "1"

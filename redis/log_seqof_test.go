@@ -272,3 +272,45 @@ func TestSeqOfErrors(t *testing.T) {
 		t.Errorf("SeqOf after Close: %v, want ErrClosed", err)
 	}
 }
+
+// An id that looks like a sequence number names its entry, not that seq.
+func TestSeqOfNumericID(t *testing.T) {
+	env := newLogEnv(t)
+	l, _ := env.open(t, freshPrefix(), ssehub.Retention{})
+	first := mustAppendLog(t, l, broadcastMsg("plain"))
+	id := fmt.Sprint(first.Seq)
+	e := mustAppendLog(t, l, idMsg(id))
+	wantSeqOf(t, l, id, e.Seq, true)
+	wantSeqOf(t, l, fmt.Sprint(e.Seq), 0, false)
+}
+
+// Resuming by event id is exact across nodes: for every id node A
+// appended, node B (reading from Redis, and from its feed's memory) finds
+// its seq and reads exactly the entries after it.
+func TestResumeByEventIDAcrossNodes(t *testing.T) {
+	env := newLogEnv(t)
+	prefix := freshPrefix()
+	a, _ := env.open(t, prefix, ssehub.Retention{})
+	bRedis, _ := env.openTuned(t, prefix, ssehub.Retention{}, noCache)
+	bMemory, recB := env.open(t, prefix, ssehub.Retention{})
+	var es []*ssehub.Entry
+	for i := range 5 {
+		es = append(es, mustAppendLog(t, a, idMsg(fmt.Sprint("urn:uuid:", i))))
+	}
+	recB.waitSeq(t, es[len(es)-1].Seq)
+	for name, b := range map[string]*Log{"from Redis": bRedis, "from memory": bMemory} {
+		for i, e := range es {
+			seq, found, err := b.SeqOf(context.Background(), e.EventID)
+			if err != nil || !found || seq != e.Seq {
+				t.Fatalf("%s: SeqOf(%q) = %d, %v, %v; want %d", name, e.EventID, seq, found, err, e.Seq)
+			}
+			got, _, err := readAll(b, seq, &ssehub.Subscription{Topics: []string{"t"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if want := seqsOf(es[i+1:]); fmt.Sprint(seqsOf(got)) != fmt.Sprint(want) {
+				t.Errorf("%s: resumed after %q: %v, want %v", name, e.EventID, seqsOf(got), want)
+			}
+		}
+	}
+}

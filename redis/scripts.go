@@ -79,7 +79,9 @@ func (l *Log) runAppend(ctx context.Context, key string, digest [32]byte, msgs [
 }
 
 // messageArgs returns the append script's mask and per-message arguments
-// for msgs, with their tickets (none if tickets is nil).
+// for msgs, with their tickets (none if tickets is nil). A message with an
+// EventID, Private or Retry is '2' in the mask, with three more arguments
+// (see mercureArgs): the others cost what they did before those existed.
 func (l *Log) messageArgs(msgs []*ssehub.Message, tickets []ssehub.Ticket) (mask []byte, args []any, err error) {
 	mask = make([]byte, len(msgs))
 	for i, m := range msgs {
@@ -98,7 +100,10 @@ func (l *Log) messageArgs(msgs []*ssehub.Message, tickets []ssehub.Ticket) (mask
 		}
 		size := (&ssehub.Entry{Message: *m}).Size()
 		args = append(args, size, l.origin.mark(ticket), targets, m.Type, m.Data)
-		args = append(args, mercureArgs(m)...)
+		if extra := mercureArgs(m); extra != nil {
+			mask[i] = '2'
+			args = append(args, extra...)
+		}
 	}
 	return mask, args, nil
 }
