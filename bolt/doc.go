@@ -8,23 +8,30 @@
 //
 //	"entries"   key: the sequence number, 8 bytes big-endian
 //	            value: the entry as encoded by store.MarshalEntry
-//	"meta"      "version": the format version, 8 bytes big-endian (now 3)
+//	"meta"      "version": the format version, 8 bytes big-endian (2 or 3)
 //	            "head":    the newest sequence number ever committed, 8
 //	                       bytes big-endian
 //	            "bytes", "dropfloor", "dropany", "dropcount": the stored
 //	                       entries' size and the dropped index's counters
 //	"dropped"   target key → the newest entry dropped with it
 //	"eventids"  Message.EventID → the sequence number of the newest stored
-//	            entry appended with it, 8 bytes big-endian ([Log.SeqOf])
+//	            entry appended with it, 8 bytes big-endian ([Log.SeqOf];
+//	            version 3)
 //	"keys", "keytimes"  idempotency keys (made when first needed)
 //
 // The keys in "entries" are consecutive; retention deletes from the oldest
 // end. An event id is indexed in the transaction that puts its entry, and
 // leaves the index in the one that deletes that entry (unless a newer entry
 // took the id over), so the index is bounded by retention as the entries
-// are. Version 1 had neither "dropped" nor "eventids", version 2 no
-// "eventids"; Open upgrades both (their entries carry no event ids), and a
-// program that knows only version 2 refuses a file of version 3. The head is kept apart from the entries so that numbering continues
+// are.
+//
+// Version 1 had no "dropped" bucket: Open upgrades it to version 2. A log
+// becomes version 3 ("eventids") in the transaction that stores its first
+// entry with an EventID, Private or Retry (store's entry codec version 2).
+// So a file that never held such an entry stays readable by the releases
+// that know only version 2, and one that did is refused by them at Open
+// ("unknown ssehub log format version 3") rather than failing on the
+// first entry they cannot decode. The head is kept apart from the entries so that numbering continues
 // even when retention has deleted every entry. A new file starts with head 0,
 // so its first entry is numbered 1.
 //

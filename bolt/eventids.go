@@ -16,12 +16,13 @@ import (
 // it (8 bytes, big-endian). It is written in the transaction that puts the
 // entry, and an id leaves it in the transaction that deletes the entry it
 // names, so it holds exactly the ids of the stored entries and is bounded
-// by retention as they are.
+// by retention as they are. A log of version 2 has no bucket (nor any
+// entry with an event id): the first such entry creates it.
 
 // putEventID indexes e's event id, if it has one. A newer entry with the
 // same id takes the id over.
 func putEventID(ids *bbolt.Bucket, e *ssehub.Entry) error {
-	if e.EventID == "" {
+	if e.EventID == "" { // ids is not nil otherwise: see needsVersion3
 		return nil
 	}
 	if err := ids.Put([]byte(e.EventID), seqKey(e.Seq)); err != nil {
@@ -33,7 +34,7 @@ func putEventID(ids *bbolt.Bucket, e *ssehub.Entry) error {
 // dropEventID forgets e's event id as retention deletes e, unless a newer
 // entry took the id over (then the index names that one, still stored).
 func dropEventID(ids *bbolt.Bucket, e *ssehub.Entry) error {
-	if e.EventID == "" || !bytes.Equal(ids.Get([]byte(e.EventID)), seqKey(e.Seq)) {
+	if e.EventID == "" || ids == nil || !bytes.Equal(ids.Get([]byte(e.EventID)), seqKey(e.Seq)) {
 		return nil
 	}
 	if err := ids.Delete([]byte(e.EventID)); err != nil {
@@ -59,7 +60,11 @@ func (l *Log) SeqOf(ctx context.Context, id string) (seq uint64, found bool, err
 		return 0, false, nil
 	}
 	err = l.db.View(func(tx *bbolt.Tx) error {
-		v := tx.Bucket(eventIDsBucket).Get([]byte(id))
+		ids := tx.Bucket(eventIDsBucket)
+		if ids == nil { // version 2: no entry has an id
+			return nil
+		}
+		v := ids.Get([]byte(id))
 		if v == nil {
 			return nil
 		}

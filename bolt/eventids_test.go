@@ -140,11 +140,25 @@ func TestSeqOfFailedTransaction(t *testing.T) {
 	wantSeqOf(t, l, "kept", e.Seq, true)
 }
 
+// formatOf returns the format version in l's file.
+func formatOf(t *testing.T, l *Log) uint64 {
+	t.Helper()
+	var version uint64
+	if err := l.db.View(func(tx *bbolt.Tx) error {
+		version = getUint(tx.Bucket(metaBucket), versionKey)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return version
+}
+
 // A file written by the previous release (format 2, entries in codec
 // version 1: testdata/main-format2.db, written by main at 14edb08 with
-// MaxEntries 4 after six appends) opens, is upgraded to version 3, reads
-// back as it was written, and takes entries with event ids; a program of
-// the previous release would now refuse it at Open (version 3).
+// MaxEntries 4 after six appends) opens, reads back as it was written,
+// stays version 2 (readable by that release) while it takes plain
+// entries, and becomes version 3 with its first entry with an event id; a
+// program of the previous release would then refuse it at Open.
 func TestOpenFileOfFormat2(t *testing.T) {
 	fixture, err := os.ReadFile("testdata/main-format2.db")
 	if err != nil {
@@ -174,31 +188,64 @@ func TestOpenFileOfFormat2(t *testing.T) {
 		t.Errorf("alice after 1 (her entry 2 was dropped): %v, want ErrNotRetained", err)
 	}
 	wantSeqOf(t, l, "4", 0, false) // a seq is not an event id
-	e := appendID(t, l, "new")
-	if e.Seq != 7 {
+	if e := mustAppend(t, l, "plain"); e.Seq != 7 {
 		t.Errorf("first append to the old file: seq %d, want 7", e.Seq)
+	}
+	if v := formatOf(t, l); v != 2 {
+		t.Errorf("format version after a plain append: %d, want 2", v)
+	}
+	e := appendID(t, l, "new")
+	if e.Seq != 8 {
+		t.Errorf("append with an id to the old file: seq %d, want 8", e.Seq)
+	}
+	if v := formatOf(t, l); v != 3 {
+		t.Errorf("format version after an append with an id: %d, want 3", v)
 	}
 	mustClose(t, l)
 
 	l = mustOpen(t, path, r)
 	defer mustClose(t, l)
-	wantSeqOf(t, l, "new", 7, true)
-	var version uint64
-	if err := l.db.View(func(tx *bbolt.Tx) error {
-		version = getUint(tx.Bucket(metaBucket), versionKey)
-		return nil
-	}); err != nil {
+	wantSeqOf(t, l, "new", 8, true)
+	wantSeqOf(t, l, "plain", 0, false)
+}
+
+// A new log is version 2 while its entries have none of the fields codec
+// version 2 added, and becomes version 3 in the commit that stores the
+// first entry with one (here Private, without an id); a failed commit
+// leaves it version 2.
+func TestFormatFollowsEntries(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "log.db")
+	l := mustOpen(t, path, ssehub.Retention{})
+	defer mustClose(t, l)
+	mustAppend(t, l, "plain")
+	wantSeqOf(t, l, "x", 0, false)
+	if v := formatOf(t, l); v != 2 {
+		t.Fatalf("format version of a new log with a plain entry: %d, want 2", v)
+	}
+	private := &ssehub.Message{Topics: []string{"t"}, Private: true}
+	boom := errors.New("boom")
+	l.failTx = func() error { return boom }
+	if _, err := l.Append(context.Background(), private, 0); !errors.Is(err, boom) {
+		t.Fatalf("Append in a failing transaction: %v, want %v", err, boom)
+	}
+	l.failTx = nil
+	if v := formatOf(t, l); v != 2 {
+		t.Fatalf("format version after a failed commit: %d, want 2", v)
+	}
+	if _, err := l.Append(context.Background(), private, 0); err != nil {
 		t.Fatal(err)
 	}
-	if version != 3 {
-		t.Errorf("format version after the upgrade: %d, want 3", version)
+	if v := formatOf(t, l); v != 3 {
+		t.Errorf("format version after a private entry: %d, want 3", v)
 	}
 }
 
 // A file of version 3 without its index is corrupt: Open says so.
 func TestOpenWithoutEventIDs(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "log.db")
-	mustClose(t, mustOpen(t, path, ssehub.Retention{}))
+	l := mustOpen(t, path, ssehub.Retention{})
+	appendID(t, l, "x")
+	mustClose(t, l)
 	db, err := bbolt.Open(path, 0o600, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -216,5 +263,53 @@ func TestSeqOfAfterClose(t *testing.T) {
 	mustClose(t, l)
 	if _, _, err := l.SeqOf(context.Background(), "x"); !errors.Is(err, ssehub.ErrClosed) {
 		t.Errorf("SeqOf after Close: %v, want ErrClosed", err)
+	}
+}
+
+// Any id a publisher may choose is found as given: spaces, Unicode, one
+// that looks like a sequence number (it names its entry, not that seq).
+func TestSeqOfAnyID(t *testing.T) {
+	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{})
+	defer mustClose(t, l)
+	mustAppend(t, l, "seq 1")
+	mustAppend(t, l, "seq 2")
+	for _, id := range []string{"1", "id with spaces", "ünïcødé ✓", "urn:uuid:0b3f7a5e-1111-4222-8333-444455556666", "https://example.com/books/1#frag"} {
+		e := appendID(t, l, id)
+		wantSeqOf(t, l, id, e.Seq, true)
+	}
+	wantSeqOf(t, l, "2", 0, false)
+}
+
+// Resuming by event id is exact, from the file and from memory: for every
+// id, ReadAfter(SeqOf(id)) reads exactly the entries after its entry.
+func TestResumeByEventID(t *testing.T) {
+	l := mustOpen(t, filepath.Join(t.TempDir(), "log.db"), ssehub.Retention{})
+	defer mustClose(t, l)
+	var es []*ssehub.Entry
+	for i := range 5 {
+		es = append(es, appendID(t, l, fmt.Sprint("urn:uuid:", i)))
+		mustAppend(t, l, "between") // a broadcast the topic's stream gets too
+	}
+	for _, cache := range []string{"memory", "file"} {
+		if cache == "file" {
+			l.recent = recent.New(1)
+		}
+		for _, e := range es {
+			seq, found, err := l.SeqOf(context.Background(), e.EventID)
+			if err != nil || !found || seq != e.Seq {
+				t.Fatalf("SeqOf(%q) = %d, %v, %v; want %d", e.EventID, seq, found, err, e.Seq)
+			}
+			head, all := readAll(t, l, seq)
+			var got, want []uint64
+			for _, x := range all {
+				got = append(got, x.Seq)
+			}
+			for s := seq + 1; s <= head; s++ {
+				want = append(want, s)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("from %s: resumed after %q (seq %d): %v, want %v", cache, e.EventID, seq, got, want)
+			}
+		}
 	}
 }

@@ -53,14 +53,7 @@ func prepare(db *bbolt.DB) (head uint64, err error) {
 	case version == 0:
 		err = db.Update(create) // Open holds the file's lock: still empty
 	case version == 1:
-		err = db.Update(func(tx *bbolt.Tx) error {
-			if err := upgradeFrom1(tx); err != nil {
-				return err
-			}
-			return addVersion3(tx)
-		})
-	case version == 2:
-		err = db.Update(addVersion3)
+		err = db.Update(upgradeFrom1)
 	}
 	return head, err
 }
@@ -154,10 +147,7 @@ func create(tx *bbolt.Tx) error {
 	if err := meta.Put(headKey, seqKey(0)); err != nil {
 		return err
 	}
-	if err := addVersion2(tx, 0, 0); err != nil {
-		return err
-	}
-	return addVersion3(tx)
+	return addVersion2(tx, 0, 0)
 }
 
 // upgradeFrom1 adds to a log of version 1 the index of dropped entries and
@@ -195,12 +185,20 @@ func addVersion2(tx *bbolt.Tx, floor, total uint64) error {
 	return nil
 }
 
-// addVersion3 creates what version 3 adds, the index of event ids, and sets
-// the version. The index starts empty: the entries of versions 1 and 2
-// were written by programs that stored no event ids.
-func addVersion3(tx *bbolt.Tx) error {
-	if _, err := tx.CreateBucket(eventIDsBucket); err != nil {
-		return err
+// addVersion3 creates what version 3 adds, the index of event ids, sets
+// the version, and returns the index. A log becomes version 3 in the
+// transaction that stores its first entry of codec version 2 (see
+// needsVersion3): until then a program that knows only version 2 reads it.
+// The index starts empty: no entry before had an event id.
+func addVersion3(tx *bbolt.Tx) (*bbolt.Bucket, error) {
+	ids, err := tx.CreateBucket(eventIDsBucket)
+	if err != nil {
+		return nil, err
 	}
-	return tx.Bucket(metaBucket).Put(versionKey, seqKey(3))
+	return ids, tx.Bucket(metaBucket).Put(versionKey, seqKey(3))
 }
+
+// needsVersion3 reports whether an encoded entry needs a log of version 3:
+// one of entry codec version 2 (an event id, Private or Retry), which a
+// program that knows only version 2 of the file could not decode.
+func needsVersion3(encoded []byte) bool { return len(encoded) > 0 && encoded[0] != 1 }

@@ -15,11 +15,13 @@ import (
 	bbolt "go.etcd.io/bbolt"
 )
 
-// formatVersion is the version of the file layout described in the package
-// documentation. Open upgrades a file of version 1 (which had no index of
-// dropped entries) or 2 (no index of event ids), and refuses any other
-// version: a program that knows only version 2 refuses a file of version 3
-// at Open, rather than failing on the first entry with an event id.
+// formatVersion is the newest version of the file layout described in the
+// package documentation. Open upgrades a file of version 1 (which had no
+// index of dropped entries) to version 2, and refuses any version above
+// this one. A log of version 2 becomes version 3 (an index of event ids)
+// when it first stores an entry with an event id, Private or Retry: a
+// program that knows only version 2 then refuses the file at Open, rather
+// than failing on the first such entry.
 const formatVersion = 3
 
 // maxBatch is the most Appends one transaction commits.

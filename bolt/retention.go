@@ -57,7 +57,13 @@ func (l *Log) write(tx *bbolt.Tx, batch []*request) ([]*ssehub.Entry, error) {
 			}
 			seq++
 			e := &ssehub.Entry{Seq: seq, Time: now, Message: *m}
-			if err := b.Put(seqKey(seq), store.MarshalEntry(e)); err != nil {
+			v := store.MarshalEntry(e)
+			if ids == nil && needsVersion3(v) {
+				if ids, err = addVersion3(tx); err != nil {
+					return nil, fmt.Errorf("upgrade to format version 3: %w", err)
+				}
+			}
+			if err := b.Put(seqKey(seq), v); err != nil {
 				return nil, fmt.Errorf("put entry %d: %w", seq, err)
 			}
 			if err := putEventID(ids, e); err != nil {

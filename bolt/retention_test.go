@@ -160,9 +160,6 @@ func downgrade(t *testing.T, path string) {
 		if err := tx.DeleteBucket(droppedBucket); err != nil {
 			return err
 		}
-		if err := tx.DeleteBucket(eventIDsBucket); err != nil {
-			return err
-		}
 		meta := tx.Bucket(metaBucket)
 		for _, k := range []string{dropFloorKey, dropAnyKey, dropCountKey, string(bytesKey)} {
 			if err := meta.Delete([]byte(k)); err != nil {

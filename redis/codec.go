@@ -23,6 +23,13 @@ import (
 //	   id, "t"+topic
 //	y  the event type
 //	d  the data
+//	i  Message.EventID, when set (the ids hash indexes it)
+//	p  "1" when Message.Private
+//	r  Message.Retry in nanoseconds, when not zero
+//
+// The last three are absent from an entry without them: an entry of
+// ssehub's own API is stored as before they existed, and one written by an
+// earlier version decodes with them unset.
 //
 // The targets are plain text so that the scripts can record the keys of
 // the entries retention drops; client ids and topics never hold a line
@@ -71,7 +78,47 @@ func decodeEntry(x goredis.XMessage) (*ssehub.Entry, error) {
 	if d, _ := x.Values["d"].(string); d != "" {
 		e.Data = []byte(d)
 	}
+	if err := decodeMercure(&e.Message, x.Values); err != nil {
+		return nil, fmt.Errorf("%w %s: %w", errCorrupt, x.ID, err)
+	}
 	return e, nil
+}
+
+// mercureArgs returns the append script's last three arguments for a
+// message with an event id, the private flag or a retry: each, "" when
+// unset. It returns nil for a message with none of them.
+func mercureArgs(m *ssehub.Message) []any {
+	if m.EventID == "" && !m.Private && m.Retry == 0 {
+		return nil
+	}
+	private, retry := "", ""
+	if m.Private {
+		private = "1"
+	}
+	if m.Retry != 0 {
+		retry = strconv.FormatInt(int64(m.Retry), 10)
+	}
+	return []any{m.EventID, private, retry}
+}
+
+// decodeMercure sets m's EventID, Private and Retry from the fields i, p
+// and r, absent when unset.
+func decodeMercure(m *ssehub.Message, values map[string]any) error {
+	m.EventID, _ = values["i"].(string)
+	switch p, _ := values["p"].(string); p {
+	case "", "1":
+		m.Private = p == "1"
+	default:
+		return fmt.Errorf("private flag %q", p)
+	}
+	if r, _ := values["r"].(string); r != "" {
+		ns, err := strconv.ParseInt(r, 10, 64)
+		if err != nil {
+			return fmt.Errorf("retry %q", r)
+		}
+		m.Retry = time.Duration(ns)
+	}
+	return nil
 }
 
 func decodeTargets(m *ssehub.Message, s string) error {

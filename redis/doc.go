@@ -11,19 +11,33 @@
 //
 //	<prefix>:{log}:stream    the entries: stream ids <seq>-0, fields t (append
 //	                         time, µs), s (Entry.Size), n (the appending
-//	                         node's mark), k (target keys), y (type), d (data)
+//	                         node's mark), k (target keys), y (type), d (data),
+//	                         and only when set i (Message.EventID), p ("1":
+//	                         Private), r (Retry, ns)
 //	<prefix>:{log}:meta      base (the head before the first entry), head,
 //	                         bytes (sum of the retained entries' sizes), the
 //	                         dropped index's floor and any, and epoch
 //	<prefix>:{log}:dropped   ZSET: target key → newest dropped seq with it
+//	<prefix>:{log}:ids       HASH: event id → seq of the newest retained
+//	                         entry appended with it (Log.SeqOf)
 //	<prefix>:{log}:key:<k>   an idempotency key: digest and seqs, expiring
 //	                         after Retention.KeyWindow
 //
 // Every write is one script, hence atomic: an append numbers its entries
-// consecutively (a batch is all or nothing), records its idempotency key,
-// and applies retention, dropping the oldest entries beyond the limits and
-// recording their target keys in the dropped index (store.DroppedIndex's
-// rule, forgetting included). The numbering starts at the Redis server's
+// consecutively (a batch is all or nothing), indexes their event ids,
+// records its idempotency key, and applies retention, dropping the oldest
+// entries beyond the limits, recording their target keys in the dropped
+// index (store.DroppedIndex's rule, forgetting included) and removing their
+// event ids from the ids hash (unless a newer entry took the id over), so
+// the index is bounded by retention as the stream is. [Log.SeqOf] is one
+// read-only script call: the hash, then the entry it names (not found when
+// an age limit expired it before any script trimmed it). Any node finds an
+// id any node appended. The fields i, p and r are absent from an entry
+// without them, so an entry of ssehub's own API is stored as before they
+// existed; nodes of an earlier version ignore them (they would serve a
+// private event to every subscriber of its topics, and their trims leave
+// ids in the hash, which SeqOf then does not find): upgrade every node
+// before publishing Mercure updates. The numbering starts at the Redis server's
 // clock in microseconds when the meta is created, as ssehub.MemoryLog's
 // does: after a Redis that kept nothing restarts, the new ids are above the
 // old ones, and an old id is below the new base, hence unknown (a reset

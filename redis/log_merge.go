@@ -23,7 +23,7 @@ const (
 // (Redis unreachable), each gets the error, and none was recorded.
 type pendingAppend struct {
 	ctx   context.Context
-	mask  []byte // a '1' per message appended, '0' per nil one
+	mask  []byte // a '1' or '2' per message appended, '0' per nil one (see messageArgs)
 	args  []any
 	res   appendResult
 	err   error
@@ -108,7 +108,7 @@ func (l *Log) runMerged(batch []*pendingAppend) {
 	for _, p := range live {
 		p.res, p.err = res, err
 		p.res.first += offset
-		offset += uint64(bytes.Count(p.mask, []byte{'1'}))
+		offset += uint64(len(p.mask) - bytes.Count(p.mask, []byte{'0'}))
 		close(p.ready)
 	}
 }

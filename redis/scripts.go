@@ -40,15 +40,16 @@ type logKeys struct {
 	stream  string // the entries, with ids <seq>-0
 	meta    string // base, head, floor, any, bytes
 	dropped string // ZSET: target key → newest dropped seq with it
+	ids     string // HASH: event id → seq of the newest entry with it
 	key     string // prefix of the idempotency keys
 }
 
 func newLogKeys(prefix string) logKeys {
 	p := prefix + ":{log}:"
-	return logKeys{stream: p + "stream", meta: p + "meta", dropped: p + "dropped", key: p + "key:"}
+	return logKeys{stream: p + "stream", meta: p + "meta", dropped: p + "dropped", ids: p + "ids", key: p + "key:"}
 }
 
-func (k logKeys) scriptKeys() []string { return []string{k.stream, k.meta, k.dropped} }
+func (k logKeys) scriptKeys() []string { return []string{k.stream, k.meta, k.dropped, k.ids} }
 
 // retentionArgs are the first arguments of every script: the limits trim
 // applies.
@@ -78,7 +79,9 @@ func (l *Log) runAppend(ctx context.Context, key string, digest [32]byte, msgs [
 }
 
 // messageArgs returns the append script's mask and per-message arguments
-// for msgs, with their tickets (none if tickets is nil).
+// for msgs, with their tickets (none if tickets is nil). A message with an
+// EventID, Private or Retry is '2' in the mask, with three more arguments
+// (see mercureArgs): the others cost what they did before those existed.
 func (l *Log) messageArgs(msgs []*ssehub.Message, tickets []ssehub.Ticket) (mask []byte, args []any, err error) {
 	mask = make([]byte, len(msgs))
 	for i, m := range msgs {
@@ -97,6 +100,10 @@ func (l *Log) messageArgs(msgs []*ssehub.Message, tickets []ssehub.Ticket) (mask
 		}
 		size := (&ssehub.Entry{Message: *m}).Size()
 		args = append(args, size, l.origin.mark(ticket), targets, m.Type, m.Data)
+		if extra := mercureArgs(m); extra != nil {
+			mask[i] = '2'
+			args = append(args, extra...)
+		}
 	}
 	return mask, args, nil
 }

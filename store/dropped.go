@@ -51,9 +51,12 @@ func Lost(sub *ssehub.Subscription, after, floor, newestAny uint64, newest func(
 	return storekit.Lost(subscriptionKeys(sub), after, floor, newestAny, newest)
 }
 
-// subscriptionKeys is SubscriptionKeys, nil (every key) for a nil sub.
+// subscriptionKeys is SubscriptionKeys, nil (every key) for a nil sub and
+// for a sub with Selectors: the topics a URI template matches are not a
+// set of keys, so any dropped entry counts as lost for such a stream (which
+// ssehub.Log.ReadAfter allows), never one it would have received as none.
 func subscriptionKeys(sub *ssehub.Subscription) iter.Seq[TargetKey] {
-	if sub == nil {
+	if sub == nil || len(sub.Selectors) > 0 {
 		return nil
 	}
 	return SubscriptionKeys(sub)

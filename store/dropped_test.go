@@ -50,3 +50,21 @@ func TestDroppedIndex(t *testing.T) {
 		t.Error("the newest drop is forgotten")
 	}
 }
+
+// A stream with Selectors (URI templates, "*") may receive any topic: any
+// dropped entry after its position counts as lost for it, even one whose
+// topic is not among its Topics, rather than none.
+func TestDroppedIndexSelectors(t *testing.T) {
+	var d store.DroppedIndex
+	d.Drop(&ssehub.Entry{Seq: 5, Message: ssehub.Message{Topics: []string{"https://example.com/books/1"}}})
+	mercure := &ssehub.Subscription{Client: "urn:uuid:x", Selectors: []string{"https://example.com/books/{id}"}}
+	if !d.Lost(mercure, 4) {
+		t.Error("a dropped entry a template may match is not a loss for a stream with selectors")
+	}
+	if d.Lost(mercure, 5) {
+		t.Error("a position after every dropped entry is counted as lost")
+	}
+	if !store.Lost(mercure, 4, 0, 5, func(store.TargetKey) uint64 { return 0 }) {
+		t.Error("store.Lost: a dropped entry is not a loss for a stream with selectors")
+	}
+}

@@ -1,16 +1,20 @@
 -- Appends messages in one step, so that a batch is all or nothing and
 -- numbered consecutively, then applies retention. With an idempotency key
--- (KEYS[4]) it first looks the key up, and records it in the same step.
+-- (KEYS[5]) it first looks the key up, and records it in the same step.
 --
 -- ARGV: max_entries, max_bytes, max_age (µs), max_keys, key window (ms),
--- digest (hex), mask (a '1' per message appended, a '0' per one that is
--- not), then per message appended: size, token, target keys, type, data.
+-- digest (hex), mask (a '1' or '2' per message appended, a '0' per one
+-- that is not), then per message appended: size, token, target keys,
+-- type, data, and for a '2' three more: event id, private ('1' or ''),
+-- retry (ns, '' for none). Those are stored as the fields i, p and r, only
+-- when set, and an event id is indexed (HSET ids id seq): a message of
+-- ssehub's own API ('1') costs what it did before they existed.
 --
 -- Returns {'ok', first seq ('0' if none), time (µs)}, {'earlier', seqs}
 -- for a key used before with this digest, or {'reused'}.
 local now = now_us()
 ensure_meta(now)
-local key = KEYS[4]
+local key = KEYS[5]
 if key then
   local prev = redis.call('GET', key)
   if prev then
@@ -22,16 +26,36 @@ if key then
   end
 end
 
-local n = (#ARGV - 7) / 5
+local mask = ARGV[7]
+local _, skipped = string.gsub(mask, '0', '')
+local n = #mask - skipped
 local first = 0
 if n > 0 then
   first = redis.call('HINCRBY', meta, 'head', n) - n + 1
-  local bytes, t = 0, int(now)
-  for i = 0, n - 1 do
-    local a = 8 + 5 * i
-    redis.call('XADD', stream, int(first + i) .. '-0',
-      't', t, 's', ARGV[a], 'n', ARGV[a + 1], 'k', ARGV[a + 2], 'y', ARGV[a + 3], 'd', ARGV[a + 4])
+  local bytes, t, a, i = 0, int(now), 8, 0
+  for c in string.gmatch(mask, '[12]') do
+    local seq = int(first + i)
+    if c == '1' then
+      redis.call('XADD', stream, seq .. '-0',
+        't', t, 's', ARGV[a], 'n', ARGV[a + 1], 'k', ARGV[a + 2], 'y', ARGV[a + 3], 'd', ARGV[a + 4])
+    else
+      local f = {'XADD', stream, seq .. '-0',
+        't', t, 's', ARGV[a], 'n', ARGV[a + 1], 'k', ARGV[a + 2], 'y', ARGV[a + 3], 'd', ARGV[a + 4]}
+      local id, private, retry = ARGV[a + 5], ARGV[a + 6], ARGV[a + 7]
+      if id ~= '' then
+        f[#f + 1], f[#f + 2] = 'i', id
+        redis.call('HSET', ids, id, seq)
+      end
+      if private ~= '' then
+        f[#f + 1], f[#f + 2] = 'p', private
+      end
+      if retry ~= '' then
+        f[#f + 1], f[#f + 2] = 'r', retry
+      end
+      redis.call(unpack(f))
+    end
     bytes = bytes + tonumber(ARGV[a])
+    a, i = a + (c == '1' and 5 or 8), i + 1
   end
   redis.call('HINCRBY', meta, 'bytes', int(bytes))
 end
@@ -39,7 +63,7 @@ end
 if key then
   local seqs, j = {}, 0
   for c in string.gmatch(ARGV[7], '.') do
-    if c == '1' then
+    if c ~= '0' then
       seqs[#seqs + 1] = int(first + j)
       j = j + 1
     else

@@ -1,6 +1,6 @@
 -- Shared by the log's scripts: each is this file followed by its own body.
--- KEYS[1], KEYS[2], KEYS[3]: the stream, the meta hash, the dropped index.
-local stream, meta, dropped = KEYS[1], KEYS[2], KEYS[3]
+-- KEYS[1..4]: the stream, the meta hash, the dropped index, the event ids.
+local stream, meta, dropped, ids = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 
 -- Sequence numbers (about 1.8e15) are exact in Lua's doubles, but tostring
 -- and concatenation print only 14 significant digits: every number that
@@ -25,7 +25,7 @@ local function ensure_meta(now)
     return
   end
   local base = int(now)
-  redis.call('DEL', stream, dropped)
+  redis.call('DEL', stream, dropped, ids)
   redis.call('HSET', meta, 'base', base, 'head', base, 'floor', '0', 'any', '0', 'bytes', '0', 'epoch', '0')
 end
 
@@ -56,7 +56,8 @@ end
 -- trim drops the oldest entries that retention does not keep (see
 -- ssehub.Retention): beyond max_entries, beyond max_bytes in all (but never
 -- the newest), or appended before cutoff (0: no age limit). Each one's
--- target keys go to the dropped index, scored with its sequence number.
+-- target keys go to the dropped index, scored with its sequence number, and
+-- its event id leaves the index of ids, unless a newer entry took it over.
 local function trim(max_entries, max_bytes, cutoff, max_keys)
   local n = redis.call('XLEN', stream)
   local bytes = tonumber(redis.call('HGET', meta, 'bytes'))
@@ -78,6 +79,9 @@ local function trim(max_entries, max_bytes, cutoff, max_keys)
       end
       for k in string.gmatch(keys, '[^\n]+') do
         redis.call('ZADD', dropped, 'GT', seq, k)
+      end
+      if f.i and redis.call('HGET', ids, f.i) == seq then
+        redis.call('HDEL', ids, f.i)
       end
       forget_older_half(max_keys)
       n, bytes, last = n - 1, bytes - size, seq
