@@ -23,8 +23,8 @@ type Config struct {
 	Publisher *jwtauth.Verifier
 
 	// Subscriber verifies subscriber tokens (claim mercure.subscribe). Nil
-	// refuses every subscriber that sends a token (it cannot be checked),
-	// and every subscriber without one unless Anonymous.
+	// reads no token, as the Mercure hub without a subscriber key: every
+	// subscriber is anonymous then, and may subscribe only if Anonymous.
 	Subscriber *jwtauth.Verifier
 
 	// Anonymous lets subscribers without a token subscribe: they receive

@@ -439,6 +439,9 @@ func TestEveryFlagFromEnv(t *testing.T) {
 		"metrics-addr": "127.0.0.1:9090", "tls-cert": cert, "tls-key": key, "h2c": "false",
 		"body-timeout": "2s", "allow-host": "hub.internal", "h2-max-streams": "20",
 		"sse-params": "_, v",
+		"mercure":    "true", "mercure-publisher-jwt-key": "a-mercure-publisher-key-of-32-bytes",
+		"mercure-publisher-jwt-alg": "HS256", "mercure-subscriber-jwt-key": "a-mercure-subscriber-key-of-32-bytes",
+		"mercure-subscriber-jwt-alg": "HS256", "mercure-anonymous": "true", "mercure-subscriptions": "true",
 	}
 	env := make(map[string]string)
 	for f, want := range allFlags {

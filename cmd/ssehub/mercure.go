@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/jwtauth"
@@ -21,6 +22,10 @@ type mercureConfig struct {
 	subscriberKey, subscriberAlg string
 	anonymous, subscriptions     bool
 }
+
+// mercureLeeway is the clock skew allowed to Mercure tokens' exp, nbf and
+// iat.
+const mercureLeeway = 10 * time.Second
 
 // mercureAlgs are the token algorithms -mercure-*-jwt-alg take: those
 // package jwtauth verifies.
@@ -106,7 +111,9 @@ func (c *config) mercureVerifier(name, key, alg string) (*jwtauth.Verifier, erro
 	if key == "" {
 		return nil, nil
 	}
-	cfg := jwtauth.Config{OptionalExpiration: true} // Mercure's tokens need no exp
+	// Mercure's tokens need no exp; the Mercure hub does not check iat, so
+	// a token minted by a server whose clock is a little ahead must pass.
+	cfg := jwtauth.Config{OptionalExpiration: true, Leeway: mercureLeeway}
 	if alg == "HS256" {
 		cfg.Secret = []byte(key)
 	} else {

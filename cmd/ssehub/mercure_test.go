@@ -8,6 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
 
 	"github.com/ssehub/ssehub/internal/redistest"
 	"github.com/ssehub/ssehub/internal/ssetest"
@@ -259,5 +262,41 @@ func TestMercureSubscriberRefusals(t *testing.T) {
 	}
 	if !strings.Contains(keyed.stderr.String(), "-mercure-publisher-jwt-key") {
 		t.Errorf("no warning of the missing publisher key at start:\n%s", keyed.stderr)
+	}
+}
+
+// With subscriber tokens on /sse (-jwt-secret), a stream whose token
+// allowed a topic sees that topic's private Mercure updates; a stream of
+// another topic's token does not see them.
+func TestMercurePrivateKeyedSSE(t *testing.T) {
+	const secret = "an-sse-subscriber-secret-32bytes"
+	hub := startMercureHub(t, "-jwt-secret", secret)
+	const topic = "https://example.com/books/1"
+	sseToken := func(topics ...string) string {
+		s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, jwt.MapClaims{"sub": "alice", "iat": time.Now().Unix(),
+			"exp": time.Now().Add(time.Hour).Unix(), "topics": topics}).SignedString([]byte(secret))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	allowed := hub.open(t, "topic="+url.QueryEscape(topic)+"&topic="+url.QueryEscape(endTopic)+"&token="+sseToken(topic, endTopic), "")
+	other := hub.open(t, "topic="+url.QueryEscape(endTopic)+"&token="+sseToken(endTopic), "")
+	hub.mercurePublish(t, "topic", topic, "topic", endTopic, "data", "private to both topics", "private", "on")
+	hub.mercurePublish(t, "topic", endTopic, "data", "end")
+	if got := datas(untilEnd(t, allowed)); !slices.Equal(got, []string{"private to both topics"}) {
+		t.Errorf("stream allowed the topic got %q, want the private update", got)
+	}
+	// other's token allowed endTopic, a topic of the update too: it may see it.
+	if got := datas(untilEnd(t, other)); !slices.Equal(got, []string{"private to both topics"}) {
+		t.Errorf("stream allowed endTopic got %q, want the private update (one of its topics)", got)
+	}
+	hub.mercurePublish(t, "topic", topic, "data", "private to the book", "private", "on")
+	hub.mercurePublish(t, "topic", endTopic, "data", "end")
+	if got := datas(untilEnd(t, allowed)); !slices.Equal(got, []string{"private to the book"}) {
+		t.Errorf("stream allowed the topic got %q, want the private update", got)
+	}
+	if got := datas(untilEnd(t, other)); len(got) != 0 {
+		t.Errorf("stream not allowed the topic got %q, want nothing", got)
 	}
 }
