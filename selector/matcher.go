@@ -2,6 +2,7 @@ package selector
 
 import (
 	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/yosida95/uritemplate/v3"
@@ -46,6 +47,14 @@ func (m *Matcher) Match(selector, topic string) bool {
 		return true
 	}
 	if KindOf(selector) != Template {
+		return false
+	}
+	// A topic a template matches begins with the template's literal
+	// prefix, verbatim (uritemplate quotes it in the regexp): a topic that
+	// does not is refused before the cache, which it would only churn (a
+	// hub matches every distinct template against each event's topics,
+	// unique ones such as Mercure's subscription events included).
+	if i := strings.IndexByte(selector, '{'); !strings.HasPrefix(topic, selector[:i]) {
 		return false
 	}
 	p := pair{selector, topic}

@@ -135,3 +135,26 @@ func BenchmarkMatchCached(b *testing.B) {
 		m.Match("https://example.com/books/{id}", "https://example.com/books/42")
 	}
 }
+
+// A topic without a template's literal prefix is refused before the
+// results cache: unique topics (Mercure's subscription events) matched
+// against every template leave it as it was.
+func TestMatcherPrefixBeforeCache(t *testing.T) {
+	m := NewMatcher(1024)
+	if !m.Match("https://example.com/books/{id}", "https://example.com/books/1") {
+		t.Fatal("the template does not match its own expansion")
+	}
+	n := m.results.len()
+	for i := range 100 {
+		topic := fmt.Sprintf("/.well-known/mercure/subscriptions/x/urn%%3Auuid%%3A%d", i)
+		if m.Match("https://example.com/books/{id}", topic) {
+			t.Fatalf("matched %q", topic)
+		}
+	}
+	if m.results.len() != n {
+		t.Errorf("the results cache grew from %d to %d for topics without the prefix", n, m.results.len())
+	}
+	if m.Match("https://example.com/books/{id}", "https://example.com/books/1/2") || !m.Match("x{?q}", "x?q=1") {
+		t.Error("a template with its prefix no longer matched by its regexp")
+	}
+}
