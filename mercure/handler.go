@@ -57,9 +57,10 @@ const DefaultMaxBodyBytes = 1 << 20
 // A Handler serves the Mercure protocol over an ssehub.Hub. Mount it at
 // Path and, with Config.Subscriptions, at SubscriptionsPath + "/".
 type Handler struct {
-	hub *ssehub.Hub
-	cfg Config
-	mux *http.ServeMux
+	hub    *ssehub.Hub
+	cfg    Config
+	mux    *http.ServeMux
+	events eventQueue // subscription events waiting to be published
 }
 
 // New returns a Handler serving h with cfg.
