@@ -2,7 +2,10 @@ package mercure
 
 import (
 	"net/http/httptest"
+	"strings"
 	"testing"
+
+	"github.com/ssehub/ssehub"
 )
 
 // A subscription's URL escapes its topic and subscriber as the Mercure hub
@@ -42,5 +45,18 @@ func TestSubscriptionsVars(t *testing.T) {
 		if ok != c.ok || (ok && (topic != c.topic || subscriber != c.subscriber)) {
 			t.Errorf("%s: %q, %q, %v; want %q, %q, %v", c.path, topic, subscriber, ok, c.topic, c.subscriber, c.ok)
 		}
+	}
+}
+
+// A batch of subscription events the hub refuses (a topic over its own
+// MaxNameLen) is published one by one: the others are not lost with it.
+func TestPublishEventsOneByOneWhenInvalid(t *testing.T) {
+	hub := ssehub.New(ssehub.Config{Heartbeat: -1, Limits: ssehub.Limits{MaxNameLen: 100}})
+	defer hub.Shutdown(t.Context())
+	long := subscriptionEvents("urn:uuid:1", []string{"https://example.com/" + strings.Repeat("x", 80)}, nil, true)
+	short := subscriptionEvents("urn:uuid:2", []string{"a"}, nil, true)
+	publishEvents(hub, append(long, short...))
+	if id, ok, err := hub.LastEventID(t.Context()); !ok || err != nil || id != short[0].EventID {
+		t.Fatalf("newest event %q (%v, %v), want the valid one, %q", id, ok, err, short[0].EventID)
 	}
 }
