@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -155,5 +156,56 @@ func TestTemplatesMatchedOncePerDistinctTemplate(t *testing.T) {
 	}
 	for _, s := range streams[995:] {
 		s.Close(CloseClientGone)
+	}
+}
+
+// A topic published again is looked up, not matched again; a template that
+// appears or goes starts the memory afresh, so the new set is matched.
+func TestTemplateMatchesRemembered(t *testing.T) {
+	te := newTestEngine(t, 1<<10)
+	var calls atomic.Int64
+	te.reg.match = func(sel, topic string) bool { calls.Add(1); return selector.Match(sel, topic) }
+	a := te.openAs(t, Identity{Client: "a", Templates: []string{"/a/{x}", "/b/{x}"}, TopicsOnly: true})
+	to := &Targets{Topics: []string{"/a/1"}}
+	te.Deliver(1, []byte("1"), to, nil)
+	before := calls.Load()
+	for seq := uint64(2); seq < 10; seq++ {
+		if n := te.Deliver(seq, []byte("x"), to, nil); n != 1 {
+			t.Fatalf("event %d reached %d streams, want 1", seq, n)
+		}
+	}
+	if c := calls.Load() - before; c != 0 {
+		t.Fatalf("%d matches for a topic published before, want 0", c)
+	}
+	b := te.openAs(t, Identity{Client: "b", Templates: []string{"{+any}"}, TopicsOnly: true})
+	if n := te.Deliver(10, []byte("10"), to, nil); n != 2 {
+		t.Fatalf("after a new template, /a/1 reached %d streams, want 2", n)
+	}
+	b.Close(CloseClientGone)
+	te.wantClosed(t, b, CloseClientGone)
+	if n := te.Deliver(11, []byte("11"), to, nil); n != 1 {
+		t.Fatalf("after a template went, /a/1 reached %d streams, want 1", n)
+	}
+	wantQueued(t, a, 11)
+	a.Close(CloseClientGone)
+	te.wantClosed(t, a, CloseClientGone)
+}
+
+// Ever new topics cost a bounded memory of matches.
+func TestTemplateMatchMemoryBounded(t *testing.T) {
+	var ts templateSet
+	ts.init()
+	ts.ref("{+any}")
+	ts.ref("/x/{y}")
+	every := func(sel, topic string) bool { return true }
+	topic := strings.Repeat("t", 250)
+	for i := range 20_000 { // about 6.6 MB of matches, unbounded
+		if got := ts.matching([]string{fmt.Sprint(topic, i)}, every); len(got) != 2 {
+			t.Fatalf("%d templates matched, want 2", len(got))
+		}
+	}
+	l := ts.list.Load()
+	if l.held > maxMatchedHeld || len(l.matched)*250 > maxMatchedHeld {
+		t.Fatalf("%d topics remembered, %d bytes held: over %d", len(l.matched), l.held, maxMatchedHeld)
 	}
 }
