@@ -61,3 +61,23 @@ func MatchAny(selectors, topics []string) bool {
 
 // shared is the matcher Match uses.
 var shared = NewMatcher(DefaultCacheSize)
+
+// Compile returns a function that reports whether selector matches a
+// topic, as Match does, with the template compiled once, now: for a holder
+// of a selector that matches it against many topics (the hub's index of
+// the templates its streams subscribe with). An invalid template matches
+// only the topic equal to it.
+func Compile(selector string) func(topic string) bool {
+	switch KindOf(selector) {
+	case All:
+		return func(string) bool { return true }
+	case Exact:
+		return func(topic string) bool { return topic == selector }
+	}
+	t, err := uritemplate.New(selector)
+	if err != nil {
+		return func(topic string) bool { return topic == selector }
+	}
+	re := t.Regexp()
+	return func(topic string) bool { return topic == selector || re.MatchString(topic) }
+}

@@ -135,3 +135,16 @@ func BenchmarkMatchCached(b *testing.B) {
 		m.Match("https://example.com/books/{id}", "https://example.com/books/42")
 	}
 }
+
+// Compile gives Match's answers.
+func TestCompile(t *testing.T) {
+	topics := []string{"https://example.com/books/1", "https://example.com/books/1/x", "/a", "https://example.com/{broken", "https://example.com/books/{id}"}
+	for _, sel := range []string{"*", "/a", "https://example.com/books/{id}", "https://example.com/{+p}", "https://example.com/{broken"} {
+		match := Compile(sel)
+		for _, topic := range topics {
+			if got, want := match(topic), Match(sel, topic); got != want {
+				t.Errorf("Compile(%q)(%q) = %v, Match says %v", sel, topic, got, want)
+			}
+		}
+	}
+}

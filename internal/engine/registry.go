@@ -29,10 +29,10 @@ type shard struct {
 	templates map[string]map[*Stream]struct{} // by Identity.Templates
 }
 
-func (r *registry) init(match func(selector, topic string) bool) {
+func (r *registry) init(match func(selector, topic string) bool, compile func(selector string) func(topic string) bool) {
 	r.seed = maphash.MakeSeed()
 	r.match = match
-	r.templates.init()
+	r.templates.init(compile)
 	for i := range r.shards {
 		r.shards[i].clients = make(map[string][]*Stream)
 		r.shards[i].topics = make(map[string]map[*Stream]struct{})
@@ -165,7 +165,7 @@ func (r *registry) fanOut(t *Targets, it item, pub *Publication) int {
 	}
 	var matched []string
 	if byTopic {
-		matched = r.templates.matching(t.Topics, r.match)
+		matched = r.templates.matching(t.Topics)
 		paths += len(t.Topics) + len(matched)
 	}
 	f := fan{it: it, pub: pub}

@@ -19,15 +19,24 @@ import (
 // the list once, then looked up), and is dropped with that memory when the
 // set changes.
 type templateSet struct {
-	mu   sync.Mutex
-	refs map[string]int
-	list atomic.Pointer[templateList]
+	mu      sync.Mutex
+	compile func(selector string) func(topic string) bool // Config.Compile
+	refs    map[string]*template
+	list    atomic.Pointer[templateList]
+}
+
+// A template is one distinct template of a templateSet: compiled once,
+// when its first stream registers, and kept while it has streams.
+type template struct {
+	name  string
+	match func(topic string) bool
+	refs  int // streams with it
 }
 
 // templateList is one state of a templateSet: its templates, and the
 // templates that matched each topic of a recent fan-out.
 type templateList struct {
-	templates []string
+	templates []*template
 
 	mu      sync.Mutex
 	matched map[string][]string // topic → the templates matching it; read-only slices
@@ -44,36 +53,42 @@ const maxMatchedHeld = 4 << 20
 // header per template (the strings share the templates' bytes).
 func matchedCost(topic string, n int) int { return len(topic) + 64 + 16*n }
 
-func (ts *templateSet) init() {
-	ts.refs = make(map[string]int)
+func (ts *templateSet) init(compile func(selector string) func(topic string) bool) {
+	ts.compile = compile
+	ts.refs = make(map[string]*template)
 	ts.list.Store(&templateList{})
 }
 
-// ref counts one more stream with template t.
-func (ts *templateSet) ref(t string) {
+// ref counts one more stream with template name.
+func (ts *templateSet) ref(name string) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	ts.refs[t]++
-	if ts.refs[t] == 1 {
-		ts.publish()
+	if t := ts.refs[name]; t != nil {
+		t.refs++
+		return
 	}
+	ts.refs[name] = &template{name: name, match: ts.compile(name), refs: 1}
+	ts.publish()
 }
 
-// unref counts one stream fewer with template t.
-func (ts *templateSet) unref(t string) {
+// unref counts one stream fewer with template name.
+func (ts *templateSet) unref(name string) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
-	ts.refs[t]--
-	if ts.refs[t] <= 0 {
-		delete(ts.refs, t)
+	t := ts.refs[name]
+	if t == nil {
+		return
+	}
+	if t.refs--; t.refs <= 0 {
+		delete(ts.refs, name)
 		ts.publish()
 	}
 }
 
 // publish replaces the list with the current templates. ts.mu is held.
 func (ts *templateSet) publish() {
-	list := make([]string, 0, len(ts.refs))
-	for t := range ts.refs {
+	list := make([]*template, 0, len(ts.refs))
+	for _, t := range ts.refs {
 		list = append(list, t)
 	}
 	ts.list.Store(&templateList{templates: list})
@@ -81,17 +96,17 @@ func (ts *templateSet) publish() {
 
 // matching returns the templates that match one of topics, each once. The
 // slice returned must not be changed.
-func (ts *templateSet) matching(topics []string, match func(selector, topic string) bool) []string {
+func (ts *templateSet) matching(topics []string) []string {
 	l := ts.list.Load()
 	if len(l.templates) == 0 || len(topics) == 0 {
 		return nil
 	}
 	if len(topics) == 1 {
-		return l.matching(topics[0], match)
+		return l.matching(topics[0])
 	}
 	var all []string
 	for _, topic := range topics {
-		for _, t := range l.matching(topic, match) {
+		for _, t := range l.matching(topic) {
 			if !contains(all, t) {
 				all = append(all, t)
 			}
@@ -102,7 +117,7 @@ func (ts *templateSet) matching(topics []string, match func(selector, topic stri
 
 // matching returns the templates of l that match topic: remembered, or
 // matched now and remembered.
-func (l *templateList) matching(topic string, match func(selector, topic string) bool) []string {
+func (l *templateList) matching(topic string) []string {
 	l.mu.Lock()
 	matched, ok := l.matched[topic]
 	l.mu.Unlock()
@@ -110,8 +125,8 @@ func (l *templateList) matching(topic string, match func(selector, topic string)
 		return matched
 	}
 	for _, t := range l.templates {
-		if match(t, topic) {
-			matched = append(matched, t)
+		if t.match(topic) {
+			matched = append(matched, t.name)
 		}
 	}
 	cost := matchedCost(topic, len(matched))
