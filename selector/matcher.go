@@ -2,6 +2,7 @@ package selector
 
 import (
 	"regexp"
+	"strings"
 	"sync"
 
 	"github.com/yosida95/uritemplate/v3"
@@ -45,7 +46,7 @@ func (m *Matcher) Match(selector, topic string) bool {
 	if selector == topic || selector == Wildcard {
 		return true
 	}
-	if KindOf(selector) != Template {
+	if KindOf(selector) != Template || !strings.HasPrefix(topic, literalPrefix(selector)) {
 		return false
 	}
 	p := pair{selector, topic}

@@ -78,6 +78,20 @@ func Compile(selector string) func(topic string) bool {
 	if err != nil {
 		return func(topic string) bool { return topic == selector }
 	}
-	re := t.Regexp()
-	return func(topic string) bool { return topic == selector || re.MatchString(topic) }
+	re, prefix := t.Regexp(), literalPrefix(selector)
+	return func(topic string) bool {
+		return topic == selector || (strings.HasPrefix(topic, prefix) && re.MatchString(topic))
+	}
+}
+
+// literalPrefix returns the literal text a template starts with, before
+// its first expression. The template's regular expression matches it as it
+// is, at the start (package uritemplate quotes literals), so a topic
+// without it cannot match: most templates are told apart from a topic by
+// a prefix comparison, without running the expression.
+func literalPrefix(template string) string {
+	if i := strings.IndexByte(template, '{'); i >= 0 {
+		return template[:i]
+	}
+	return template
 }
