@@ -3,9 +3,12 @@ package ssehub
 import (
 	"context"
 	"fmt"
+	"os"
 	"runtime"
+	"slices"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/ssehub/ssehub/internal/engine"
 	"github.com/ssehub/ssehub/sse"
@@ -107,37 +110,107 @@ func BenchmarkClientPage(b *testing.B) {
 // distinct URI templates that each match one topic: the template index
 // matches every publish's topic against the 100 templates (cached) and
 // then visits only the streams of the one that matched. The ratio of the
-// two is the cost of templates.
+// two is the cost of templates (TestMeasureSelectorFanOut measures it
+// interleaved, which a busy machine needs).
 func BenchmarkSelectorFanOut(b *testing.B) {
-	const streams, selectors = 10_000, 100
-	topic := func(i int) string { return fmt.Sprintf("https://example.com/rooms/%d/messages/1", i) }
 	for _, kind := range []string{"exact", "template"} {
 		b.Run("selectors="+kind, func(b *testing.B) {
-			h := New(Config{Heartbeat: -1, Log: NewMemoryLog(Retention{MaxEntries: 1000})})
-			b.Cleanup(func() { h.Shutdown(context.Background()) })
-			written := new(atomic.Int64)
-			for i := range streams {
-				sel := topic(i % selectors)
-				if kind == "template" {
-					sel = fmt.Sprintf("https://example.com/rooms/%d/messages/{id}", i%selectors)
-				}
-				addStream(h, Subscription{Client: fmt.Sprintf("c%d", i), Selectors: []string{sel}}, written, true)
-			}
-			data := []byte("a small event of about sixty bytes, like a chat message")
-			var want int64
+			f := newSelectorFanOut(b, kind)
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := range b.N {
-				r, err := h.Publish(context.Background(), Message{Topics: []string{topic(i % selectors)}, Data: data})
-				if err != nil || r.Streams != streams/selectors {
-					b.Fatalf("publish: %v, %d streams, want %d", err, r.Streams, streams/selectors)
-				}
-				want += int64(streams / selectors * len(sse.AppendEvent(nil, r.ID, "", data)))
-				for written.Load() < want {
-					runtime.Gosched()
-				}
+				f.publish(b, i)
 			}
-			b.ReportMetric(float64(streams/selectors)*float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
+			b.ReportMetric(float64(selectorStreams/selectorCount)*float64(b.N)/b.Elapsed().Seconds(), "deliveries/s")
 		})
+	}
+}
+
+// The shape of BenchmarkSelectorFanOut.
+const selectorStreams, selectorCount = 10_000, 100
+
+// selectorFanOut is a hub of selectorStreams live Mercure streams over
+// selectorCount exact topics or templates, and what its sinks were written.
+type selectorFanOut struct {
+	h       *Hub
+	written *atomic.Int64
+	want    int64
+	fresh   bool // each publish to a topic never published before (the same room, a new message id)
+}
+
+func newSelectorFanOut(tb testing.TB, kind string) *selectorFanOut {
+	h := New(Config{Heartbeat: -1, Log: NewMemoryLog(Retention{MaxEntries: 1000})})
+	tb.Cleanup(func() { h.Shutdown(context.Background()) })
+	f := &selectorFanOut{h: h, written: new(atomic.Int64), fresh: kind == "template-fresh"}
+	for i := range selectorStreams {
+		sel := selectorTopic(i % selectorCount)
+		if kind != "exact" {
+			sel = fmt.Sprintf("https://example.com/rooms/%d/messages/{id}", i%selectorCount)
+		}
+		addStream(h, Subscription{Client: fmt.Sprintf("c%d", i), Selectors: []string{sel}}, f.written, true)
+	}
+	return f
+}
+
+func selectorTopic(i int) string { return fmt.Sprintf("https://example.com/rooms/%d/messages/1", i) }
+
+// publish publishes the i-th event, to one topic, and waits until its
+// streams have taken it.
+func (f *selectorFanOut) publish(tb testing.TB, i int) {
+	data := []byte("a small event of about sixty bytes, like a chat message")
+	topic := selectorTopic(i % selectorCount)
+	if f.fresh {
+		topic = fmt.Sprintf("https://example.com/rooms/%d/messages/m%d", i%selectorCount, i)
+	}
+	r, err := f.h.Publish(context.Background(), Message{Topics: []string{topic}, Data: data})
+	if want := selectorStreams / selectorCount; err != nil || r.Streams != want {
+		tb.Fatalf("publish: %v, %d streams, want %d", err, r.Streams, want)
+	}
+	f.want += int64(selectorStreams / selectorCount * len(sse.AppendEvent(nil, r.ID, "", data)))
+	for f.written.Load() < f.want {
+		runtime.Gosched()
+	}
+}
+
+// TestMeasureSelectorFanOut (SSEHUB_MEASURE_SELECTORS=1) measures what
+// BenchmarkSelectorFanOut does, exact topics and templates in turns of
+// 2,000 publishes each, 15 turns, and prints the median time per publish
+// of each and the median of the turns' ratios to exact: on a machine other
+// work shares, interleaving gives all the same weather. "template-fresh"
+// publishes every event to a topic never published before (a new message
+// id in the same room), which the engine has to match against every
+// template afresh.
+func TestMeasureSelectorFanOut(t *testing.T) {
+	if os.Getenv("SSEHUB_MEASURE_SELECTORS") != "1" {
+		t.Skip("a measurement: set SSEHUB_MEASURE_SELECTORS=1")
+	}
+	kinds := []string{"exact", "template", "template-fresh"}
+	var fans []*selectorFanOut
+	for _, kind := range kinds {
+		fans = append(fans, newSelectorFanOut(t, kind))
+	}
+	const turns, per = 15, 2000
+	times := make([][]float64, len(kinds))  // µs per publish, per turn
+	ratios := make([][]float64, len(kinds)) // to exact's, per turn
+	n := 0
+	for range turns {
+		d := make([]time.Duration, len(kinds))
+		for k, f := range fans {
+			start := time.Now()
+			for i := range per {
+				f.publish(t, n+i)
+			}
+			d[k] = time.Since(start)
+		}
+		n += per
+		for k := range kinds {
+			times[k] = append(times[k], float64(d[k].Microseconds())/per)
+			ratios[k] = append(ratios[k], float64(d[k])/float64(d[0]))
+		}
+	}
+	median := func(v []float64) float64 { slices.Sort(v); return v[len(v)/2] }
+	for k, kind := range kinds {
+		t.Logf("publish to 100 of 10,000 streams by %s: %.1f µs, ratio to exact %.2f (medians of %d turns of %d)",
+			kind, median(times[k]), median(ratios[k]), turns, per)
 	}
 }

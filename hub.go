@@ -166,6 +166,7 @@ func New(cfg Config) *Hub {
 		OnClosed:     h.streamClosed,
 		OnSweep:      h.kicks.sweep,
 		Match:        selector.Match,
+		Compile:      selector.Compile,
 	})
 	cfg.Log.Listen(listener{h})
 	if cfg.Cluster != nil {

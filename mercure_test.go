@@ -325,3 +325,49 @@ func TestMercureSubscriptionLostHistory(t *testing.T) {
 		}
 	}
 }
+
+// Streams opening while events are published each get every event after
+// the one their Last-Event-ID header names, in order, none twice: the
+// header is the stream's exact position.
+func TestMercureHeaderIsTheStreamsPosition(t *testing.T) {
+	for _, m := range []mode{modes[0], modes[2]} {
+		t.Run(m.name, func(t *testing.T) {
+			e := startMercure(t, ssehub.Config{Heartbeat: -1}, m)
+			const total = 300
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				for i := range total {
+					if _, err := e.hub.Publish(context.Background(), ssehub.Message{Topics: []string{"/t/x"}, EventID: fmt.Sprint("e", i), Data: []byte(fmt.Sprint(i))}); err != nil {
+						t.Errorf("publish %d: %v", i, err)
+						return
+					}
+					if i%10 == 0 {
+						time.Sleep(time.Millisecond)
+					}
+				}
+			}()
+			var streams []*ssetest.Stream
+			for range 15 {
+				streams = append(streams, e.subscribe(t, "topic=/t/{id}"))
+				time.Sleep(2 * time.Millisecond)
+			}
+			<-done
+			for _, s := range streams {
+				next := 0
+				if h := s.Resp.Header.Get("Last-Event-ID"); h != "earliest" {
+					if _, err := fmt.Sscanf(h, "e%d", &next); err != nil {
+						t.Fatalf("Last-Event-ID header %q", h)
+					}
+					next++
+				}
+				for i := next; i < total; i++ {
+					if ev := s.Next(t); ev.ID != fmt.Sprint("e", i) {
+						t.Fatalf("header %q: got %+v, want event e%d", s.Resp.Header.Get("Last-Event-ID"), ev, i)
+					}
+				}
+				s.ExpectNone(t, 10*time.Millisecond)
+			}
+		})
+	}
+}

@@ -22,7 +22,9 @@ import (
 // "expired": an event after that id that this stream would have received is
 // no longer retained (events for other clients dropped meanwhile do not
 // count). "unknown": the id was never issued by this hub's log (newer than
-// its newest event, from before a memory log started, or not a number).
+// its newest event, from before a memory log started, or not a number and
+// not the EventID of a retained event). A Mercure stream (see
+// Subscription.Selectors) never gets one: it resumes with nothing instead.
 //
 // and its id is the newest event id, so the client's next reconnect resumes
 // from there. An application listens for it

@@ -65,6 +65,16 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // or the hub shuts down. While the hub shuts down, a stream is opened and
 // ended at once, so that browsers retry later instead of giving up (any
 // status but 200 makes an EventSource stop for good).
+//
+// A subscription with Selectors is served as the Mercure hub serves a
+// subscriber. Its response has a Last-Event-ID header naming the newest
+// event when the stream opened (its EventID, or its sequence number;
+// Earliest when the log has none), and the stream delivers every event
+// after it that it receives. A Last-Event-ID the request carries resumes
+// the stream exactly after it when the log knows it, or from the oldest
+// retained event when it is Earliest; an id the log does not know (never
+// issued, or no longer retained) replays nothing and sends no reset
+// event.
 func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscription) {
 	if err := h.cfg.Limits.checkSubscription(&sub); err != nil {
 		h.refuse(w, invalidRefusal(err.Error()))

@@ -61,3 +61,37 @@ func MatchAny(selectors, topics []string) bool {
 
 // shared is the matcher Match uses.
 var shared = NewMatcher(DefaultCacheSize)
+
+// Compile returns a function that reports whether selector matches a
+// topic, as Match does, with the template compiled once, now: for a holder
+// of a selector that matches it against many topics (the hub's index of
+// the templates its streams subscribe with). An invalid template matches
+// only the topic equal to it.
+func Compile(selector string) func(topic string) bool {
+	switch KindOf(selector) {
+	case All:
+		return func(string) bool { return true }
+	case Exact:
+		return func(topic string) bool { return topic == selector }
+	}
+	t, err := uritemplate.New(selector)
+	if err != nil {
+		return func(topic string) bool { return topic == selector }
+	}
+	re, prefix := t.Regexp(), literalPrefix(selector)
+	return func(topic string) bool {
+		return topic == selector || (strings.HasPrefix(topic, prefix) && re.MatchString(topic))
+	}
+}
+
+// literalPrefix returns the literal text a template starts with, before
+// its first expression. The template's regular expression matches it as it
+// is, at the start (package uritemplate quotes literals), so a topic
+// without it cannot match: most templates are told apart from a topic by
+// a prefix comparison, without running the expression.
+func literalPrefix(template string) string {
+	if i := strings.IndexByte(template, '{'); i >= 0 {
+		return template[:i]
+	}
+	return template
+}

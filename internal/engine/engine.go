@@ -33,13 +33,18 @@ type Config struct {
 	// the streams whose Identity.Expires passed were asked to finish.
 	OnSweep func(now time.Time)
 
-	// Match reports whether a selector of a stream (Identity.Templates,
-	// Identity.Private) matches an event's topic. It is called during
-	// fan-out, once per published topic and distinct template of the
-	// registered streams, and for private events once per stream reached:
-	// it must be fast (cache) and must not call the engine. Nil means
-	// equality.
+	// Match reports whether a selector of a stream (Identity.Private)
+	// matches an event's topic. It is called during the fan-out of a
+	// private event, for each stream reached: it must be fast (cache) and
+	// must not call the engine. Nil means equality.
 	Match func(selector, topic string) bool
+	// Compile returns a function that reports whether a template (one of
+	// Identity.Templates) matches a topic, as Match does. The engine
+	// compiles each distinct template once, when its first stream
+	// registers, and keeps it while it has streams; a fan-out calls the
+	// compiled template once per topic it has not met lately. Nil means
+	// equality.
+	Compile func(selector string) func(topic string) bool
 }
 
 // An Engine delivers events to the streams registered with it. The hub
@@ -72,8 +77,13 @@ func New(cfg Config) *Engine {
 	if cfg.Match == nil {
 		cfg.Match = func(selector, topic string) bool { return selector == topic }
 	}
+	if cfg.Compile == nil {
+		cfg.Compile = func(selector string) func(string) bool {
+			return func(topic string) bool { return selector == topic }
+		}
+	}
 	e := &Engine{cfg: cfg, stop: make(chan struct{})}
-	e.reg.init(cfg.Match)
+	e.reg.init(cfg.Match, cfg.Compile)
 	e.writers.start()
 	e.watch = socket.NewWatcher(cfg.Logger)
 	e.bg.Go(e.watch.Run)

@@ -29,10 +29,10 @@ type shard struct {
 	templates map[string]map[*Stream]struct{} // by Identity.Templates
 }
 
-func (r *registry) init(match func(selector, topic string) bool) {
+func (r *registry) init(match func(selector, topic string) bool, compile func(selector string) func(topic string) bool) {
 	r.seed = maphash.MakeSeed()
 	r.match = match
-	r.templates.init()
+	r.templates.init(compile)
 	for i := range r.shards {
 		r.shards[i].clients = make(map[string][]*Stream)
 		r.shards[i].topics = make(map[string]map[*Stream]struct{})
@@ -156,14 +156,21 @@ type Targets struct {
 // sequence number it has seen, and an ephemeral event (which has none) is
 // deduplicated here.
 func (r *registry) fanOut(t *Targets, it item, pub *Publication) int {
-	matched := r.templates.matching(t.Topics, r.match)
+	// A broadcast reaches every stream but the TopicsOnly ones: its topics
+	// matter only if there are some.
+	byTopic := len(t.Topics) > 0 && (!t.Broadcast || r.anyTopicsOnly())
+	paths := len(t.Clients) // how many keys may reach one stream
+	if t.Broadcast {
+		paths = 1
+	}
+	var matched []string
+	if byTopic {
+		matched = r.templates.matching(t.Topics)
+		paths += len(t.Topics) + len(matched)
+	}
 	f := fan{it: it, pub: pub}
 	if t.Private {
 		f.private, f.topics, f.match = true, t.Topics, r.match
-	}
-	paths := len(t.Clients) + len(t.Topics) + len(matched)
-	if t.Broadcast {
-		paths++
 	}
 	if it.seq == 0 && paths > 1 {
 		f.seen = make(map[*Stream]struct{})
@@ -187,7 +194,7 @@ func (r *registry) fanOut(t *Targets, it item, pub *Publication) int {
 			sh.mu.RUnlock()
 		}
 	}
-	if len(t.Topics) == 0 || (t.Broadcast && !r.anyTopicsOnly()) {
+	if !byTopic {
 		return f.n
 	}
 	for i := range r.shards {

@@ -136,10 +136,11 @@ func newTestEngine(t *testing.T, queueBytes int) *testEngine {
 			Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 			OnClosed:     func(s *Stream, why CloseReason) { te.closed <- closing{s, why} },
 			Match:        selector.Match,
+			Compile:      selector.Compile,
 		},
 		stop: make(chan struct{}),
 	}
-	te.reg.init(te.cfg.Match)
+	te.reg.init(te.cfg.Match, te.cfg.Compile)
 	te.writers.cond.L = &te.writers.mu
 	return te
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -131,8 +132,8 @@ func TestPrivateEvents(t *testing.T) {
 func TestTemplatesMatchedOncePerDistinctTemplate(t *testing.T) {
 	te := newTestEngine(t, 1<<10)
 	te.cfg.OnClosed = nil // more closes than its channel holds
-	var calls atomic.Int64
-	te.reg.match = func(sel, topic string) bool { calls.Add(1); return selector.Match(sel, topic) }
+	var calls, compiles atomic.Int64
+	te.reg.templates.compile = countingCompile(&calls, &compiles)
 	var streams []*Stream
 	for i := range 1000 {
 		streams = append(streams, te.openAs(t, Identity{Client: fmt.Sprint("c", i),
@@ -147,6 +148,9 @@ func TestTemplatesMatchedOncePerDistinctTemplate(t *testing.T) {
 	if c := calls.Load(); c > 20 {
 		t.Fatalf("%d matches for 2 topics and 10 templates, want at most 20", c)
 	}
+	if c := compiles.Load(); c != 10 {
+		t.Fatalf("%d templates compiled for 1000 streams on 10, want 10", c)
+	}
 	for _, s := range streams[:995] {
 		s.Close(CloseClientGone)
 	}
@@ -155,5 +159,65 @@ func TestTemplatesMatchedOncePerDistinctTemplate(t *testing.T) {
 	}
 	for _, s := range streams[995:] {
 		s.Close(CloseClientGone)
+	}
+}
+
+// A topic published again is looked up, not matched again; a template that
+// appears or goes starts the memory afresh, so the new set is matched.
+func TestTemplateMatchesRemembered(t *testing.T) {
+	te := newTestEngine(t, 1<<10)
+	var calls, compiles atomic.Int64
+	te.reg.templates.compile = countingCompile(&calls, &compiles)
+	a := te.openAs(t, Identity{Client: "a", Templates: []string{"/a/{x}", "/b/{x}"}, TopicsOnly: true})
+	to := &Targets{Topics: []string{"/a/1"}}
+	te.Deliver(1, []byte("1"), to, nil)
+	before := calls.Load()
+	for seq := uint64(2); seq < 10; seq++ {
+		if n := te.Deliver(seq, []byte("x"), to, nil); n != 1 {
+			t.Fatalf("event %d reached %d streams, want 1", seq, n)
+		}
+	}
+	if c := calls.Load() - before; c != 0 {
+		t.Fatalf("%d matches for a topic published before, want 0", c)
+	}
+	b := te.openAs(t, Identity{Client: "b", Templates: []string{"{+any}"}, TopicsOnly: true})
+	if n := te.Deliver(10, []byte("10"), to, nil); n != 2 {
+		t.Fatalf("after a new template, /a/1 reached %d streams, want 2", n)
+	}
+	b.Close(CloseClientGone)
+	te.wantClosed(t, b, CloseClientGone)
+	if n := te.Deliver(11, []byte("11"), to, nil); n != 1 {
+		t.Fatalf("after a template went, /a/1 reached %d streams, want 1", n)
+	}
+	wantQueued(t, a, 11)
+	a.Close(CloseClientGone)
+	te.wantClosed(t, a, CloseClientGone)
+}
+
+// Ever new topics cost a bounded memory of matches.
+func TestTemplateMatchMemoryBounded(t *testing.T) {
+	var ts templateSet
+	ts.init(func(string) func(string) bool { return func(string) bool { return true } })
+	ts.ref("{+any}")
+	ts.ref("/x/{y}")
+	topic := strings.Repeat("t", 250)
+	for i := range 20_000 { // about 6.6 MB of matches, unbounded
+		if got := ts.matching([]string{fmt.Sprint(topic, i)}); len(got) != 2 {
+			t.Fatalf("%d templates matched, want 2", len(got))
+		}
+	}
+	l := ts.list.Load()
+	if l.held > maxMatchedHeld || len(l.matched)*250 > maxMatchedHeld {
+		t.Fatalf("%d topics remembered, %d bytes held: over %d", len(l.matched), l.held, maxMatchedHeld)
+	}
+}
+
+// countingCompile is selector.Compile counting its calls and those of the
+// functions it returns.
+func countingCompile(calls, compiles *atomic.Int64) func(string) func(string) bool {
+	return func(sel string) func(string) bool {
+		compiles.Add(1)
+		match := selector.Compile(sel)
+		return func(topic string) bool { calls.Add(1); return match(topic) }
 	}
 }
