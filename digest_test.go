@@ -51,6 +51,9 @@ func TestDigestDistinguishes(t *testing.T) {
 		"bytes moved":    {{Clients: []string{"a"}, Type: "b", Data: []byte("c")}, base[1]},
 		"client a topic": {{Topics: []string{"ab"}, Data: []byte("c")}, base[1]},
 		"fewer":          base[:1],
+		"private":        {{Clients: []string{"ab"}, Data: []byte("c"), Private: true}, base[1]},
+		"event id":       {{Clients: []string{"ab"}, Data: []byte("c"), EventID: "x"}, base[1]},
+		"retry":          {{Clients: []string{"ab"}, Data: []byte("c"), Retry: 1000000}, base[1]},
 	} {
 		if digest(other) == digest(base) {
 			t.Errorf("%s: same digest as the original messages", name)

@@ -27,6 +27,23 @@
 // An ephemeral message ([Message].Ephemeral) skips the log: it goes to the
 // connections open now, without an id, and is never replayed.
 //
+// # Mercure subscriptions
+//
+// A [Subscription] with Selectors is served the way the Mercure hub serves
+// a subscriber: it receives only events with a topic one of its selectors
+// matches (an exact topic, an RFC 6570 URI template, or "*"; package
+// selector), no broadcast and nothing sent to its client id alone. A
+// private event ([Message].Private) reaches any stream only when one of its
+// topics matches one of the stream's [Subscription].Private selectors. An
+// event published with an EventID carries it as its "id:", and a client
+// resumes after it when the Log is an [EventIDLog]. Such a stream's
+// response has a Last-Event-ID header naming the newest event when it
+// opened ([Earliest] on an empty log); it resumes after any id the log
+// knows, replays all retained history for [Earliest], and gets nothing
+// (no history, no reset event) for an id the log does not know. Delivery
+// matches an event's topics once against each distinct template of the
+// open streams, never stream by stream.
+//
 // # Slow clients
 //
 // Every connection's queue is bounded in bytes. A connection whose queue
@@ -79,5 +96,6 @@
 // Who imports it: an application that embeds the hub, and the adapters
 // around it, each over one dependency: httpapi (the standalone server's
 // routes), bolt and redis (stores, with package store), jwtauth
-// (subscriber tokens), metrics (Prometheus). It imports none of them.
+// (subscriber tokens), metrics (Prometheus), mercure (the Mercure protocol).
+// It imports none of them; it imports package selector, which they share.
 package ssehub

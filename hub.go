@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/ssehub/ssehub/internal/engine"
+	"github.com/ssehub/ssehub/selector"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -164,6 +165,7 @@ func New(cfg Config) *Hub {
 		Logger:       cfg.Logger,
 		OnClosed:     h.streamClosed,
 		OnSweep:      h.kicks.sweep,
+		Match:        selector.Match,
 	})
 	cfg.Log.Listen(listener{h})
 	if cfg.Cluster != nil {
@@ -193,13 +195,23 @@ type listener struct{ h *Hub }
 // targets. Entries arrive in sequence order, one at a time.
 func (l listener) Deliver(e *Entry, ticket Ticket) {
 	h := l.h
-	frame := sse.AppendEvent(make([]byte, 0, 32+len(e.Type)+len(e.Data)), e.ID(), e.Type, e.Data)
+	frame := appendFrame(make([]byte, 0, 32+len(e.EventID)+len(e.Type)+len(e.Data)), e.ID(), &e.Message)
 	h.engine.Deliver(e.Seq, frame, targetsOf(&e.Message), h.pending.lookup(ticket).share())
+}
+
+// appendFrame appends m's event with id in text/event-stream form: its
+// retry field if it has one, then the event. Live delivery and replay
+// write the same bytes.
+func appendFrame(buf []byte, id string, m *Message) []byte {
+	if m.Retry > 0 {
+		buf = sse.AppendRetry(buf, m.Retry)
+	}
+	return sse.AppendEvent(buf, id, m.Type, m.Data)
 }
 
 // targetsOf returns whom m is for, as the engine names it.
 func targetsOf(m *Message) *engine.Targets {
-	return &engine.Targets{Broadcast: m.Broadcast, Clients: m.Clients, Topics: m.Topics}
+	return &engine.Targets{Broadcast: m.Broadcast, Clients: m.Clients, Topics: m.Topics, Private: m.Private}
 }
 
 // Skip ends every stream: any of them may have missed an entry up to

@@ -108,21 +108,44 @@ func digest(msgs []Message) [32]byte {
 	for i := range msgs {
 		m := &msgs[i]
 		enc = append(enc[:0], digestPrefix...)
-		var flags byte
-		if m.Broadcast {
-			flags |= 1
-		}
-		enc = append(enc, flags)
+		enc = append(enc, digestFlags(m))
 		enc = appendDigestStrings(enc, m.Clients)
 		enc = appendDigestStrings(enc, m.Topics)
 		enc = appendDigestBytes(enc, m.Type)
 		enc = appendDigestBytes(enc, string(m.Data))
+		// Mercure's fields come last, each only when set (its flag says
+		// so): a message without them digests as before they existed.
+		if m.EventID != "" {
+			enc = appendDigestBytes(enc, m.EventID)
+		}
+		if m.Retry != 0 {
+			enc = binary.AppendVarint(enc, int64(m.Retry))
+		}
 		fmt.Fprintf(h, "%d:%t:", len(enc), m.Ephemeral)
 		h.Write(enc)
 	}
 	var d [32]byte
 	h.Sum(d[:0])
 	return d
+}
+
+// digestFlags returns the flags byte of m's encoding in digest: 1 for a
+// broadcast, then one bit for each of Mercure's fields that is set.
+func digestFlags(m *Message) byte {
+	var flags byte
+	if m.Broadcast {
+		flags |= 1
+	}
+	if m.Private {
+		flags |= 2
+	}
+	if m.EventID != "" {
+		flags |= 4
+	}
+	if m.Retry != 0 {
+		flags |= 8
+	}
+	return flags
 }
 
 // digestPrefix starts each message's encoding in digest. These bytes are

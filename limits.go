@@ -17,8 +17,8 @@ type Limits struct {
 	MaxStreams           int // open streams in all
 	MaxStreamsPerClient  int // open streams of one client id (tabs, devices)
 	MaxStreamsPerAddress int // open streams from one remote IP address; behind a proxy every client shares its address
-	MaxTopics            int // topics one stream subscribes to (more is a 400); zero means MaxTargets
-	MaxNameLen           int // bytes of a client id or topic, in streams and messages (more is ErrInvalid); zero means MaxNameLen
+	MaxTopics            int // topics and selectors one stream subscribes to (more is a 400); zero means MaxTargets
+	MaxNameLen           int // bytes of a client id, topic or selector, in streams and messages (more is ErrInvalid); zero means MaxNameLen
 }
 
 // DefaultMaxStreams is the ssehub command's Limits.MaxStreams when

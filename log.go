@@ -163,6 +163,17 @@ type EventIDLog interface {
 	SeqOf(ctx context.Context, id string) (seq uint64, found bool, err error)
 }
 
+// An OldestLog tells where its retained history begins. A Hub uses it,
+// when its Log has it, for a Mercure subscriber that asks for all of it
+// (Last-Event-ID "earliest", see Earliest).
+type OldestLog interface {
+	Log
+	// Oldest returns the sequence number just before the oldest retained
+	// entry (the head when none is retained): ReadAfter from there reads
+	// every retained entry, unless retention drops some meanwhile.
+	Oldest(ctx context.Context) (uint64, error)
+}
+
 // An IdempotentLog remembers the idempotency keys appends were made under,
 // so that a publisher can retry without publishing twice. A Hub uses it for
 // PublishOnce.

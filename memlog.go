@@ -64,6 +64,7 @@ type MemoryLog struct {
 	head    uint64 // sequence number of the newest entry appended
 	bytes   int64  // sum of the retained entries' Size
 	dropped storekit.DroppedIndex
+	ids     map[string]uint64 // EventID → the newest retained entry with it
 	keys    keyMemory
 	listen  Listener
 	closed  bool
@@ -78,6 +79,7 @@ func NewMemoryLog(r Retention) *MemoryLog {
 		ring:    make([]*Entry, storekit.OrDefault(r.MaxEntries, DefaultHistorySize)),
 		base:    base,
 		head:    base,
+		ids:     make(map[string]uint64),
 		nowFunc: time.Now,
 	}
 }
@@ -165,6 +167,9 @@ func (l *MemoryLog) appendLocked(msgs []*Message, tickets []Ticket) []*Entry {
 		l.n++
 		l.bytes += int64(e.Size())
 		l.head = e.Seq
+		if e.EventID != "" {
+			l.ids[e.EventID] = e.Seq
+		}
 		entries[i] = e
 	}
 	for limit := storekit.ByteLimit(l.ret.MaxBytes, DefaultHistoryBytes); l.bytes > limit && l.n > 1; {
@@ -210,11 +215,42 @@ func (l *MemoryLog) ReadAfter(ctx context.Context, after uint64, sub *Subscripti
 	return head, storekit.Visit(ctx, entries, fn)
 }
 
+// SeqOf implements EventIDLog: the index of EventIDs holds those of the
+// retained entries only, and drops each with its entry.
+func (l *MemoryLog) SeqOf(ctx context.Context, id string) (uint64, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, false, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return 0, false, ErrClosed
+	}
+	l.expire(l.nowFunc())
+	seq, ok := l.ids[id]
+	return seq, ok, nil
+}
+
+// Oldest implements OldestLog.
+func (l *MemoryLog) Oldest(ctx context.Context) (uint64, error) {
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return 0, ErrClosed
+	}
+	l.expire(l.nowFunc())
+	return l.head - uint64(l.n), nil
+}
+
 // Close implements Log.
 func (l *MemoryLog) Close() error {
 	l.mu.Lock()
 	l.closed = true
 	clear(l.ring)
+	clear(l.ids)
 	l.n, l.bytes = 0, 0
 	l.mu.Unlock()
 	return nil
@@ -234,6 +270,9 @@ func (l *MemoryLog) expire(now time.Time) {
 func (l *MemoryLog) dropOldest() {
 	e := l.ring[l.start]
 	l.dropped.Drop(e.Seq, e.Broadcast, e.Clients, e.Topics)
+	if e.EventID != "" && l.ids[e.EventID] == e.Seq {
+		delete(l.ids, e.EventID) // no newer entry has it: the id goes with its entry
+	}
 	l.bytes -= int64(e.Size())
 	l.ring[l.start] = nil
 	l.start = (l.start + 1) % len(l.ring)
@@ -241,10 +280,15 @@ func (l *MemoryLog) dropOldest() {
 }
 
 // subscriptionKeys returns the target keys that reach a stream subscribed
-// with sub; nil (every key) for nil.
+// with sub; nil (every key) for nil, and for a Mercure subscription with a
+// template or "*" selector (see storekit.SelectorKeys).
 func subscriptionKeys(sub *Subscription) iter.Seq[storekit.TargetKey] {
 	if sub == nil {
 		return nil
+	}
+	if sub.mercure() {
+		keys, _ := storekit.SelectorKeys(sub.Topics, sub.Selectors) // nil (every key) with a template
+		return keys
 	}
 	return storekit.SubscriptionKeys(sub.Client, sub.Topics)
 }

@@ -12,3 +12,9 @@ func TestMemoryLog(t *testing.T) {
 		return ssehub.NewMemoryLog(r)
 	})
 }
+
+func TestMemoryLogEventIDs(t *testing.T) {
+	logtest.RunEventIDLog(t, func(t *testing.T, r ssehub.Retention) ssehub.Log {
+		return ssehub.NewMemoryLog(r)
+	})
+}

@@ -3,6 +3,8 @@ package ssehub
 import (
 	"slices"
 	"time"
+
+	"github.com/ssehub/ssehub/selector"
 )
 
 // A Message is what a publisher hands the hub: one event and who receives it.
@@ -84,12 +86,20 @@ type Subscription struct {
 // Receives reports whether a stream subscribed with s receives m. It is the
 // one definition of targeting: replay filters with it, and live delivery
 // reaches exactly the streams it names (the hub's index is keyed by the same
-// target keys; a property test holds the two together).
+// target keys and selectors; a property test holds the two together).
 //
-// In terms of target keys (see package store): s receives m when m's and
-// s's keys share one.
+// A stream without Selectors receives m when m is a broadcast, names s's
+// client id, or has one of s's topics: in terms of target keys (see package
+// store), when m's and s's keys share one. A stream with Selectors (a
+// Mercure subscription) receives m only when one of m's topics is one of
+// s's Topics or is matched by one of its Selectors (see package selector).
+// Either way, a private m is received only when one of its topics is
+// matched by one of s.Private.
 func (s *Subscription) Receives(m *Message) bool {
-	if m.Broadcast || slices.Contains(m.Clients, s.Client) {
+	if m.Private && !selector.MatchAny(s.Private, m.Topics) {
+		return false
+	}
+	if len(s.Selectors) == 0 && (m.Broadcast || slices.Contains(m.Clients, s.Client)) {
 		return true
 	}
 	for _, t := range m.Topics {
@@ -97,7 +107,7 @@ func (s *Subscription) Receives(m *Message) bool {
 			return true
 		}
 	}
-	return false
+	return selector.MatchAny(s.Selectors, m.Topics)
 }
 
 // An Entry is a Message as recorded in a Log: with its sequence number (the
@@ -109,8 +119,14 @@ type Entry struct {
 	Message
 }
 
-// ID returns the event id clients see for e.
-func (e *Entry) ID() string { return formatID(e.Seq) }
+// ID returns the event id clients see for e: its EventID when it has one,
+// else its sequence number in decimal.
+func (e *Entry) ID() string {
+	if e.EventID != "" {
+		return e.EventID
+	}
+	return formatID(e.Seq)
+}
 
 // entryOverhead is about what an entry costs a log besides its bytes: the
 // struct, slice headers, pointers, an index slot.
@@ -119,7 +135,7 @@ const entryOverhead = 160
 // Size is about the bytes e takes in a log: its data, type and targets and
 // a fixed overhead. Retention.MaxBytes bounds the sum.
 func (e *Entry) Size() int {
-	n := entryOverhead + len(e.Type) + len(e.Data)
+	n := entryOverhead + len(e.Type) + len(e.Data) + len(e.EventID)
 	for _, c := range e.Clients {
 		n += 16 + len(c)
 	}

@@ -32,7 +32,9 @@ type Metrics struct {
 	// "http1_takeover" (HTTP/1.x taken over from net/http, written by the
 	// writer pool), "http1_handler" (HTTP/1.x on net/http's handler
 	// goroutine: Config.KeepHandler, or a connection that cannot be taken
-	// over), "http2" (HTTP/2 or later).
+	// over), "http2" (HTTP/2 or later), "mercure" (a Mercure subscription:
+	// a Subscription with Selectors, whatever its HTTP version, counted
+	// there and not under the others).
 	Streams map[string]int64
 	// Clients is how many distinct client ids have a stream open.
 	Clients int

@@ -6,7 +6,6 @@ import (
 	"sync/atomic"
 
 	"github.com/ssehub/ssehub/internal/engine"
-	"github.com/ssehub/ssehub/sse"
 )
 
 // Publish validates m, appends it to the log and queues it for every local
@@ -129,7 +128,7 @@ func (h *Hub) appendAll(ctx context.Context, msgs []*Message, tickets []Ticket) 
 // publishEphemeral queues m, outside the sequence of the log, on the
 // streams open now.
 func (h *Hub) publishEphemeral(m *Message) Receipt {
-	frame := sse.AppendEvent(make([]byte, 0, 16+len(m.Type)+len(m.Data)), "", m.Type, m.Data)
+	frame := appendFrame(make([]byte, 0, 16+len(m.Type)+len(m.Data)), "", m)
 	p := new(engine.Publication)
 	h.engine.Deliver(0, frame, targetsOf(m), p)
 	n, _ := h.engine.FinishPublication(p)

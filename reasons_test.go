@@ -15,7 +15,7 @@ func TestMetricsReportEveryLabel(t *testing.T) {
 	hub := ssehub.New(ssehub.Config{})
 	ssetest.ShutdownAtEnd(t, hub)
 	m := hub.Metrics()
-	protocols := []string{"http1_takeover", "http1_handler", "http2"}
+	protocols := []string{"http1_takeover", "http1_handler", "http2", "mercure"}
 	targets := []string{"broadcast", "client", "topic", "mixed"}
 	for _, c := range []struct {
 		field  string

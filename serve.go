@@ -53,9 +53,16 @@ func (h *Hub) admitStream(ctx context.Context, sub Subscription, addr string) *r
 // serveAdmitted opens a stream admitStream let in, catches it up and
 // serves it (on the handler path, until it ends).
 func (h *Hub) serveAdmitted(w http.ResponseWriter, r *http.Request, sub Subscription, addr string) {
+	var from uint64 // a Mercure stream's position, named by its Last-Event-ID header
+	if sub.mercure() {
+		from = h.engine.Head()
+		w.Header().Set("Last-Event-ID", h.idAt(r.Context(), from))
+	}
 	sink, proto, first := h.open(w, r)
-	id := engine.Identity{Client: sub.Client, Topics: sub.Topics, Expires: sub.Expires, Addr: addr}
-	s := h.engine.NewStream(id, sink, proto)
+	if sub.mercure() {
+		proto = engine.ProtocolMercure
+	}
+	s := h.engine.NewStream(identityOf(&sub, addr), sink, proto)
 	h.logOpened(s)
 	if testHookOpened != nil {
 		testHookOpened(s)
@@ -69,7 +76,7 @@ func (h *Hub) serveAdmitted(w http.ResponseWriter, r *http.Request, sub Subscrip
 	}
 	h.shareOpened(sub.Client)
 	h.engine.Watch(s)
-	if why, ok := h.catchUp(r, s, &sub, first); !ok {
+	if why, ok := h.catchUp(r, s, &sub, first, from); !ok {
 		s.Close(why)
 		return
 	}
@@ -114,21 +121,25 @@ func (h *Hub) open(w http.ResponseWriter, r *http.Request) (engine.Sink, engine.
 // catchUp brings a registered, replaying stream of sub up to date: its
 // first bytes, the events the client missed (or a reset event), then an id
 // line naming where it now stands, then live. It reports false, with why
-// the stream must end, if the stream failed or was closed.
-func (h *Hub) catchUp(r *http.Request, s *engine.Stream, sub *Subscription, first []byte) (engine.CloseReason, bool) {
+// the stream must end, if the stream failed or was closed. from is a
+// Mercure stream's position when it opened (see serveAdmitted).
+func (h *Hub) catchUp(r *http.Request, s *engine.Stream, sub *Subscription, first []byte, from uint64) (engine.CloseReason, bool) {
 	bp := engine.GetBuffer()
 	buf := append(*bp, first...)
 	defer func() { *bp = buf; engine.PutBuffer(bp) }()
 
 	last, resume := lastEventID(r)
 	at := h.engine.Head()
-	if resume {
-		var why engine.CloseReason
-		var err error
+	var why engine.CloseReason
+	var err error
+	switch {
+	case sub.mercure():
+		at, buf, why, err = h.replayMercure(r.Context(), s, sub, last, resume, from, buf)
+	case resume:
 		at, buf, why, err = h.replay(r.Context(), s, sub, last, buf)
-		if err != nil {
-			return why, false
-		}
+	}
+	if err != nil {
+		return why, false
 	}
 	buf = sse.AppendField(buf, "id", formatID(at))
 	buf = append(buf, '\n')
@@ -143,11 +154,43 @@ func (h *Hub) catchUp(r *http.Request, s *engine.Stream, sub *Subscription, firs
 // head it read up to. An id that cannot be resumed gets a reset event
 // instead. If the replay fails, why says why the stream must end.
 func (h *Hub) replay(ctx context.Context, s *engine.Stream, sub *Subscription, last string, buf []byte) (head uint64, _ []byte, why engine.CloseReason, err error) {
-	after, ok := parseID(last)
-	if !ok {
+	after, ok, err := h.resolve(ctx, last)
+	switch {
+	case err != nil:
+		return h.replayFailed(ctx, sub, last, buf, err)
+	case !ok:
 		head = h.engine.Head()
 		return head, h.appendReset(buf, head, resetUnknown, last), 0, nil
 	}
+	head, buf, why, err = h.replayAfter(ctx, s, sub, after, buf)
+	switch {
+	case errors.Is(err, ErrUnknownPosition):
+		return head, h.appendReset(buf, head, resetUnknown, last), 0, nil
+	case errors.Is(err, ErrNotRetained):
+		return head, h.appendReset(buf, head, resetExpired, last), 0, nil
+	}
+	return head, buf, why, err
+}
+
+// resolve returns the sequence number the client's last event id names:
+// the entry with that EventID if the Log is an EventIDLog that has one,
+// else the number it is in decimal; ok is false when it names none.
+func (h *Hub) resolve(ctx context.Context, last string) (seq uint64, ok bool, err error) {
+	if l, is := h.cfg.Log.(EventIDLog); is {
+		if seq, found, err := l.SeqOf(ctx, last); err != nil || found {
+			return seq, found, err
+		}
+	}
+	seq, ok = parseID(last)
+	return seq, ok, nil
+}
+
+// replayAfter appends to buf the retained events after `after` that sub
+// receives, writing buf to s whenever it grows large, and returns the head
+// it read up to. ReadAfter's ErrUnknownPosition and ErrNotRetained are
+// returned as they are, with why zero, for the caller to answer; on any
+// other error, why says why the stream must end.
+func (h *Hub) replayAfter(ctx context.Context, s *engine.Stream, sub *Subscription, after uint64, buf []byte) (head uint64, _ []byte, why engine.CloseReason, err error) {
 	// One variable for what the callback changes: one allocation.
 	rp := struct {
 		buf   []byte
@@ -155,7 +198,7 @@ func (h *Hub) replay(ctx context.Context, s *engine.Stream, sub *Subscription, l
 		wrErr error  // the stream's write failed
 	}{buf: buf}
 	head, err = h.cfg.Log.ReadAfter(ctx, after, sub, func(e *Entry) error {
-		rp.buf = sse.AppendEvent(rp.buf, e.ID(), e.Type, e.Data)
+		rp.buf = appendFrame(rp.buf, e.ID(), &e.Message)
 		rp.n++
 		if len(rp.buf) < replayChunk {
 			return nil
@@ -166,19 +209,25 @@ func (h *Hub) replay(ctx context.Context, s *engine.Stream, sub *Subscription, l
 	})
 	h.tally.replayed.Add(rp.n)
 	switch {
-	case errors.Is(err, ErrUnknownPosition):
-		return head, h.appendReset(rp.buf, head, resetUnknown, last), 0, nil
-	case errors.Is(err, ErrNotRetained):
-		return head, h.appendReset(rp.buf, head, resetExpired, last), 0, nil
+	case errors.Is(err, ErrUnknownPosition) || errors.Is(err, ErrNotRetained):
+		return head, rp.buf, 0, err
 	case rp.wrErr != nil:
 		return head, rp.buf, engine.WriteFailure(rp.wrErr), err
-	case err != nil && ctx.Err() != nil:
-		return head, rp.buf, engine.CloseClientGone, err
 	case err != nil:
-		h.cfg.Logger.Warn("ssehub: replay failed", "client", sub.Client, "after", after, "err", err)
-		return head, rp.buf, engine.CloseReplayFailed, err
+		_, rp.buf, why, err = h.replayFailed(ctx, sub, formatID(after), rp.buf, err)
+		return head, rp.buf, why, err
 	}
 	return head, rp.buf, 0, nil
+}
+
+// replayFailed returns why a stream whose replay failed with err ends: its
+// client left, or the log failed (logged).
+func (h *Hub) replayFailed(ctx context.Context, sub *Subscription, last string, buf []byte, err error) (uint64, []byte, engine.CloseReason, error) {
+	if ctx.Err() != nil {
+		return 0, buf, engine.CloseClientGone, err
+	}
+	h.cfg.Logger.Warn("ssehub: replay failed", "client", sub.Client, "after", last, "err", err)
+	return 0, buf, engine.CloseReplayFailed, err
 }
 
 // replayChunk is how much replayed history is gathered per write.

@@ -23,13 +23,16 @@ func TestLiveAndReplayReachTheSameStreams(t *testing.T) {
 		}
 		return s
 	}
-	for round := range 200 {
+	for round := range 400 {
 		log := NewMemoryLog(Retention{})
 		h := New(Config{Heartbeat: -1, Log: log})
 		var subs []Subscription
 		var streams []*engine.Stream
 		for range 1 + rng.IntN(12) {
-			sub := Subscription{Client: fmt.Sprintf("c%d", rng.IntN(6)), Topics: names("t", 3)}
+			sub := Subscription{Client: fmt.Sprintf("c%d", rng.IntN(6)), Topics: names("t", 3), Private: selectors(rng, 2)}
+			if rng.IntN(2) == 0 { // a Mercure subscription
+				sub.Selectors = selectors(rng, 3)
+			}
 			// Replaying: events are queued and not written, so the queue
 			// shows what the fan-out reached.
 			s := addStream(h, sub, new(atomic.Int64), false)
@@ -37,6 +40,8 @@ func TestLiveAndReplayReachTheSameStreams(t *testing.T) {
 		}
 		start := h.engine.Head()
 		m := Message{Clients: names("c", 3), Topics: names("t", 3), Broadcast: rng.IntN(8) == 0, Data: []byte("x")}
+		m.Topics = append(m.Topics, names("/r/", 2)...)
+		m.Private = len(m.Topics) > 0 && rng.IntN(4) == 0
 		if m.Validate() != nil {
 			m.Broadcast = true
 		}
@@ -83,6 +88,24 @@ func TestLiveAndReplayReachTheSameStreams(t *testing.T) {
 		}
 		h.Shutdown(context.Background())
 	}
+}
+
+// selectors returns up to n random selectors of every kind: exact topics
+// (of names tN and /r/N), URI templates that match some /r/N topics, "*".
+func selectors(rng *rand.Rand, n int) []string {
+	kinds := []func() string{
+		func() string { return fmt.Sprintf("t%d", rng.IntN(6)) },
+		func() string { return fmt.Sprintf("/r/%d", rng.IntN(6)) },
+		func() string { return "/r/{id}" },
+		func() string { return "/r{/id}" },
+		func() string { return "/x/{id}" },
+		func() string { return "*" },
+	}
+	var s []string
+	for range rng.IntN(n + 1) {
+		s = append(s, kinds[rng.IntN(len(kinds))]())
+	}
+	return s
 }
 
 // kindOf names each message's kind with the labels Metrics counts by.

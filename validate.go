@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"github.com/ssehub/ssehub/selector"
 	"github.com/ssehub/ssehub/sse"
 )
 
@@ -62,7 +64,46 @@ func (m *Message) Validate() error {
 	if !utf8.Valid(m.Data) {
 		return invalid("data is not valid UTF-8: an event stream carries text")
 	}
-	return validateEventType(m.Type)
+	if err := validateEventType(m.Type); err != nil {
+		return err
+	}
+	return m.validateMercure()
+}
+
+// validateMercure checks the fields Mercure publishes use: EventID,
+// Private and Retry.
+func (m *Message) validateMercure() error {
+	if err := validateEventID(m.EventID); err != nil {
+		return err
+	}
+	switch {
+	case m.EventID != "" && m.Ephemeral:
+		return invalid("an ephemeral event has no id: it is never recorded, so no client could resume after it")
+	case m.Private && len(m.Topics) == 0:
+		return invalid("a private event needs topics: who may see it is decided by its topics")
+	case m.Retry < 0:
+		return invalid("retry %v is negative", m.Retry)
+	case m.Retry%time.Millisecond != 0:
+		return invalid("retry %v is not a whole number of milliseconds", m.Retry)
+	}
+	return nil
+}
+
+// validateEventID checks a publisher's event id (Message.EventID): what
+// can be sent in an "id:" field, at most MaxNameLen bytes of UTF-8.
+// Empty is valid: the event's id is then its sequence number.
+func validateEventID(id string) error {
+	switch {
+	case len(id) > MaxNameLen:
+		return invalid("event id longer than %d bytes", MaxNameLen)
+	case !sse.ValidField(id):
+		return invalid("event id %q contains CR, LF or NUL", id)
+	case !utf8.ValidString(id):
+		return invalid("event id %q is not valid UTF-8", id)
+	case id == Earliest:
+		return invalid("event id %q is reserved: Mercure subscribers send it to ask for all the history", id)
+	}
+	return nil
 }
 
 // ValidateName checks a client id or topic: 1 to MaxNameLen bytes of UTF-8
@@ -127,7 +168,45 @@ func (s *Subscription) Validate() error {
 			return err
 		}
 	}
+	if err := validateSelectors("selectors", s.Selectors); err != nil {
+		return err
+	}
+	return validateSelectors("private selectors", s.Private)
+}
+
+// validateSelectors checks a subscription's selectors (Selectors or
+// Private; what names which): at most MaxTargets, each valid (see
+// ValidateSelector).
+func validateSelectors(what string, selectors []string) error {
+	if len(selectors) > MaxTargets {
+		return invalid("too many %s: %d, at most %d", what, len(selectors), MaxTargets)
+	}
+	for _, sel := range selectors {
+		if err := ValidateSelector(sel); err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// ValidateSelector checks a topic selector (see Subscription.Selectors):
+// "*"; an RFC 6570 URI template (one with "{") of 1 to MaxNameLen bytes of
+// UTF-8 without control characters; or an exact topic, held to
+// ValidateTopic's rules.
+func ValidateSelector(sel string) error {
+	switch selector.KindOf(sel) {
+	case selector.All:
+		return nil
+	case selector.Template:
+		if err := ValidateName("selector", sel); err != nil {
+			return err
+		}
+		if err := selector.ParseTemplate(sel); err != nil {
+			return invalid("%v", err)
+		}
+		return nil
+	}
+	return ValidateTopic(sel)
 }
 
 // The checks a hub makes: the fixed limits, then its own Limits.
@@ -174,13 +253,22 @@ func (l Limits) checkOnce(key string, msgs []Message) error {
 // over both it and MaxTargets is told the limit it can act on), as
 // Subscription.Validate does, then against MaxNameLen.
 func (l Limits) checkSubscription(sub *Subscription) error {
-	if l.MaxTopics > 0 && len(sub.Topics) > l.MaxTopics {
-		return invalid("too many topics: %d, at most %d", len(sub.Topics), l.MaxTopics)
+	if n := len(sub.Topics) + len(sub.Selectors); l.MaxTopics > 0 && n > l.MaxTopics {
+		if len(sub.Selectors) > 0 {
+			return invalid("too many topics and selectors: %d, at most %d", n, l.MaxTopics)
+		}
+		return invalid("too many topics: %d, at most %d", n, l.MaxTopics)
 	}
 	if err := sub.Validate(); err != nil {
 		return err
 	}
-	return l.checkNameLens([]string{sub.Client}, sub.Topics)
+	if err := l.checkNameLens([]string{sub.Client}, sub.Topics); err != nil {
+		return err
+	}
+	if err := l.checkNameLens(nil, sub.Selectors); err != nil {
+		return err
+	}
+	return l.checkNameLens(nil, sub.Private)
 }
 
 // checkNameLens checks the lengths of client ids and topics against

@@ -19,7 +19,8 @@
 //
 //	ssehub_streams_open{protocol}           gauge: streams open now; protocol is
 //	                                        http1_takeover (HTTP/1.x taken over from net/http),
-//	                                        http1_handler (HTTP/1.x on net/http's handler) or http2
+//	                                        http1_handler (HTTP/1.x on net/http's handler), http2, or
+//	                                        mercure (a Mercure subscription, whatever its HTTP version)
 //	ssehub_clients                          gauge: distinct client ids with a stream open
 //	ssehub_streams_opened_total{protocol}   counter: streams opened (admitted, response begun)
 //	ssehub_streams_closed_total{reason}     counter: streams ended, by the first reason decided:

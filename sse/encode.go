@@ -2,7 +2,9 @@ package sse
 
 import (
 	"bytes"
+	"strconv"
 	"strings"
+	"time"
 )
 
 // AppendEvent appends one complete event in text/event-stream form to dst and
@@ -64,6 +66,17 @@ func AppendField(dst []byte, name, value string) []byte {
 	dst = append(dst, name...)
 	dst = append(dst, ": "...)
 	dst = append(dst, value...)
+	return append(dst, '\n')
+}
+
+// AppendRetry appends the field "retry: <ms>\n", the client's reconnection
+// delay in whole milliseconds (d rounded down; zero or less: "retry: 0"),
+// and returns the extended slice. Written right before [AppendEvent]'s
+// fields it belongs to that event's block; the client applies it as soon as
+// it reads the line, with or without the blank line that follows.
+func AppendRetry(dst []byte, d time.Duration) []byte {
+	dst = append(dst, "retry: "...)
+	dst = strconv.AppendInt(dst, max(d.Milliseconds(), 0), 10)
 	return append(dst, '\n')
 }
 

@@ -3,6 +3,7 @@ package sse
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestAppendEvent(t *testing.T) {
@@ -139,5 +140,26 @@ func TestAppendLongCROnlyData(t *testing.T) {
 	want := strings.Repeat("data: x\n", 200000) + "data:\n\n"
 	if string(got) != want {
 		t.Fatal("wrong encoding of CR-separated data")
+	}
+}
+
+// AppendRetry writes whole milliseconds, which a client reads back as its
+// reconnection delay, and never a negative number.
+func TestAppendRetry(t *testing.T) {
+	for d, want := range map[time.Duration]string{
+		time.Second: "retry: 1000\n", 1500 * time.Microsecond: "retry: 1\n", 0: "retry: 0\n", -time.Second: "retry: 0\n",
+	} {
+		if got := string(AppendRetry(nil, d)); got != want {
+			t.Errorf("AppendRetry(%v) = %q, want %q", d, got, want)
+		}
+	}
+	stream := string(AppendEvent(AppendRetry(nil, 2500*time.Millisecond), "7", "", []byte("x")))
+	r := NewReader(strings.NewReader(stream))
+	ev, err := r.Next()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ms, ok := r.Retry(); ev.ID != "7" || string(ev.Data) != "x" || !ok || ms != 2500 {
+		t.Fatalf("read back %+v, retry %d ms from %q", ev, ms, stream)
 	}
 }

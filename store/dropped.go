@@ -52,12 +52,14 @@ func Lost(sub *ssehub.Subscription, after, floor, newestAny uint64, newest func(
 }
 
 // subscriptionKeys is SubscriptionKeys, nil (every key) for a nil sub and
-// for a sub with Selectors: the topics a URI template matches are not a
-// set of keys, so any dropped entry counts as lost for such a stream (which
-// ssehub.Log.ReadAfter allows), never one it would have received as none.
+// for a Mercure subscription with a URI template or "*" selector.
 func subscriptionKeys(sub *ssehub.Subscription) iter.Seq[TargetKey] {
-	if sub == nil || len(sub.Selectors) > 0 {
+	if sub == nil {
 		return nil
+	}
+	if len(sub.Selectors) > 0 {
+		keys, _ := storekit.SelectorKeys(sub.Topics, sub.Selectors)
+		return keys
 	}
 	return SubscriptionKeys(sub)
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/ssehub/ssehub"
 	"github.com/ssehub/ssehub/internal/storekit"
+	"github.com/ssehub/ssehub/selector"
 )
 
 // A TargetKey names one way an event reaches streams: everyone, one client
@@ -42,7 +43,21 @@ func MessageKeys(m *ssehub.Message) iter.Seq[TargetKey] {
 }
 
 // SubscriptionKeys returns the target keys that reach a stream subscribed
-// with s: the broadcast key, s's client id's, then one per topic.
+// with s: the broadcast key, s's client id's, then one per topic. For a
+// Mercure subscription (s.Selectors set) they are only its topic keys:
+// one per topic and per exact selector; its templates and "*" may match
+// any topic, so Lost counts every dropped entry against such a stream
+// (whatever keys a log looked up for it).
 func SubscriptionKeys(s *ssehub.Subscription) iter.Seq[TargetKey] {
+	if len(s.Selectors) > 0 {
+		var exact []string
+		for _, sel := range s.Selectors {
+			if selector.KindOf(sel) == selector.Exact {
+				exact = append(exact, sel)
+			}
+		}
+		keys, _ := storekit.SelectorKeys(s.Topics, exact)
+		return keys
+	}
 	return storekit.SubscriptionKeys(s.Client, s.Topics)
 }

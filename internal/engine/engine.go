@@ -32,6 +32,14 @@ type Config struct {
 	// OnSweep, when set, is called once a sweep (see expirySweep), after
 	// the streams whose Identity.Expires passed were asked to finish.
 	OnSweep func(now time.Time)
+
+	// Match reports whether a selector of a stream (Identity.Templates,
+	// Identity.Private) matches an event's topic. It is called during
+	// fan-out, once per published topic and distinct template of the
+	// registered streams, and for private events once per stream reached:
+	// it must be fast (cache) and must not call the engine. Nil means
+	// equality.
+	Match func(selector, topic string) bool
 }
 
 // An Engine delivers events to the streams registered with it. The hub
@@ -61,8 +69,11 @@ type Engine struct {
 // New returns a running Engine at position 0 (see Advance). Call Shutdown
 // to stop it.
 func New(cfg Config) *Engine {
+	if cfg.Match == nil {
+		cfg.Match = func(selector, topic string) bool { return selector == topic }
+	}
 	e := &Engine{cfg: cfg, stop: make(chan struct{})}
-	e.reg.init()
+	e.reg.init(cfg.Match)
 	e.writers.start()
 	e.watch = socket.NewWatcher(cfg.Logger)
 	e.bg.Go(e.watch.Run)

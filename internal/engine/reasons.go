@@ -11,10 +11,11 @@ const (
 	ProtocolHTTP1        Protocol = iota // HTTP/1.x taken over: a socket sink, written by the writer pool
 	ProtocolHTTP1Handler                 // HTTP/1.x left on net/http's handler goroutine
 	ProtocolHTTP2                        // HTTP/2 (or later), always on the handler goroutine
+	ProtocolMercure                      // a Mercure subscription (Identity.TopicsOnly), whatever its HTTP version
 	NumProtocols                         // how many Protocols there are
 )
 
-var protocolNames = [NumProtocols]string{"http1_takeover", "http1_handler", "http2"}
+var protocolNames = [NumProtocols]string{"http1_takeover", "http1_handler", "http2", "mercure"}
 
 // String returns the name of p as a label value.
 func (p Protocol) String() string { return name(protocolNames[:], int(p)) }

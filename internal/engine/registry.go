@@ -4,6 +4,7 @@ import (
 	"hash/maphash"
 	"slices"
 	"sync"
+	"sync/atomic"
 )
 
 // shardCount spreads streams over independently locked shards, so that
@@ -13,22 +14,29 @@ const shardCount = 32
 // registry indexes the open streams by client id and topic. A stream lives
 // in the shard of its client id.
 type registry struct {
-	seed   maphash.Seed
-	shards [shardCount]shard
+	seed       maphash.Seed
+	shards     [shardCount]shard
+	templates  templateSet                       // the distinct Identity.Templates of all streams
+	match      func(selector, topic string) bool // Config.Match
+	topicsOnly atomic.Int64                      // registered streams with Identity.TopicsOnly
 }
 
 type shard struct {
-	mu      sync.RWMutex
-	all     []*Stream // every stream; Stream.slot is its index
-	clients map[string][]*Stream
-	topics  map[string]map[*Stream]struct{}
+	mu        sync.RWMutex
+	all       []*Stream // every stream; Stream.slot is its index
+	clients   map[string][]*Stream
+	topics    map[string]map[*Stream]struct{}
+	templates map[string]map[*Stream]struct{} // by Identity.Templates
 }
 
-func (r *registry) init() {
+func (r *registry) init(match func(selector, topic string) bool) {
 	r.seed = maphash.MakeSeed()
+	r.match = match
+	r.templates.init()
 	for i := range r.shards {
 		r.shards[i].clients = make(map[string][]*Stream)
 		r.shards[i].topics = make(map[string]map[*Stream]struct{})
+		r.shards[i].templates = make(map[string]map[*Stream]struct{})
 	}
 }
 
@@ -50,14 +58,34 @@ func (r *registry) add(s *Stream) bool {
 	sh.all = append(sh.all, s)
 	sh.clients[s.id.Client] = append(sh.clients[s.id.Client], s)
 	for _, t := range s.id.Topics {
-		set := sh.topics[t]
-		if set == nil {
-			set = make(map[*Stream]struct{})
-			sh.topics[t] = set
-		}
-		set[s] = struct{}{}
+		addTo(sh.topics, t, s)
+	}
+	for _, t := range s.id.Templates {
+		addTo(sh.templates, t, s)
+		r.templates.ref(t)
+	}
+	if s.id.TopicsOnly {
+		r.topicsOnly.Add(1)
 	}
 	return true
+}
+
+// addTo puts s in index under key.
+func addTo(index map[string]map[*Stream]struct{}, key string, s *Stream) {
+	set := index[key]
+	if set == nil {
+		set = make(map[*Stream]struct{})
+		index[key] = set
+	}
+	set[s] = struct{}{}
+}
+
+// removeFrom takes s out of index under key.
+func removeFrom(index map[string]map[*Stream]struct{}, key string, s *Stream) {
+	delete(index[key], s)
+	if len(index[key]) == 0 {
+		delete(index, key)
+	}
 }
 
 // remove takes s out of the registry; removing it twice is harmless.
@@ -76,10 +104,14 @@ func (r *registry) remove(s *Stream) {
 	s.slot = -1
 	sh.removeClient(s)
 	for _, t := range s.id.Topics {
-		delete(sh.topics[t], s)
-		if len(sh.topics[t]) == 0 {
-			delete(sh.topics, t)
-		}
+		removeFrom(sh.topics, t, s)
+	}
+	for _, t := range s.id.Templates {
+		removeFrom(sh.templates, t, s)
+		r.templates.unref(t)
+	}
+	if s.id.TopicsOnly {
+		r.topicsOnly.Add(-1)
 	}
 }
 
@@ -102,24 +134,38 @@ func (sh *shard) removeClient(s *Stream) {
 }
 
 // Targets is whom an event goes to: everyone, or the streams of some
-// client ids and of some topics.
+// client ids and of some topics (exactly, or through a stream's
+// Identity.Templates). A private event reaches only the streams with an
+// Identity.Private selector that matches one of its topics.
 type Targets struct {
 	Broadcast bool
 	Clients   []string
 	Topics    []string
+	Private   bool
 }
 
 // fanOut queues it on every stream that t names and returns how many took
 // it; pub starts the writers enqueue says are needed.
 //
 // The shards index streams by the keys a message targets (everyone, client
-// id, topic), so the streams fanOut visits are exactly those t names. A
-// stream reached through several keys takes the event once:
-// Stream.enqueue ignores a sequence number it has seen, and an ephemeral
-// event (which has none) is deduplicated here.
+// id, topic, template), so the streams fanOut visits are exactly those t
+// names (a TopicsOnly stream is passed over by the broadcast and client
+// keys). Templates are matched against t's topics once per distinct
+// template of the whole registry, never per stream. A stream reached
+// through several keys takes the event once: Stream.enqueue ignores a
+// sequence number it has seen, and an ephemeral event (which has none) is
+// deduplicated here.
 func (r *registry) fanOut(t *Targets, it item, pub *Publication) int {
+	matched := r.templates.matching(t.Topics, r.match)
 	f := fan{it: it, pub: pub}
-	if it.seq == 0 && !t.Broadcast && len(t.Clients)+len(t.Topics) > 1 {
+	if t.Private {
+		f.private, f.topics, f.match = true, t.Topics, r.match
+	}
+	paths := len(t.Clients) + len(t.Topics) + len(matched)
+	if t.Broadcast {
+		paths++
+	}
+	if it.seq == 0 && paths > 1 {
 		f.seen = make(map[*Stream]struct{})
 	}
 	if t.Broadcast {
@@ -127,21 +173,21 @@ func (r *registry) fanOut(t *Targets, it item, pub *Publication) int {
 			sh := &r.shards[i]
 			sh.mu.RLock()
 			for _, s := range sh.all {
-				f.take(s)
+				f.takeUnlessTopicsOnly(s)
 			}
 			sh.mu.RUnlock()
 		}
-		return f.n
-	}
-	for _, client := range t.Clients {
-		sh := r.shardOf(client)
-		sh.mu.RLock()
-		for _, s := range sh.clients[client] {
-			f.take(s)
+	} else {
+		for _, client := range t.Clients {
+			sh := r.shardOf(client)
+			sh.mu.RLock()
+			for _, s := range sh.clients[client] {
+				f.takeUnlessTopicsOnly(s)
+			}
+			sh.mu.RUnlock()
 		}
-		sh.mu.RUnlock()
 	}
-	if len(t.Topics) == 0 {
+	if len(t.Topics) == 0 || (t.Broadcast && !r.anyTopicsOnly()) {
 		return f.n
 	}
 	for i := range r.shards {
@@ -152,10 +198,19 @@ func (r *registry) fanOut(t *Targets, it item, pub *Publication) int {
 				f.take(s)
 			}
 		}
+		for _, tmpl := range matched {
+			for s := range sh.templates[tmpl] {
+				f.take(s)
+			}
+		}
 		sh.mu.RUnlock()
 	}
 	return f.n
 }
+
+// anyTopicsOnly reports whether a TopicsOnly stream may be registered: a
+// broadcast reached every other stream already.
+func (r *registry) anyTopicsOnly() bool { return r.topicsOnly.Load() > 0 }
 
 // fan is one fanOut's progress.
 type fan struct {
@@ -163,9 +218,18 @@ type fan struct {
 	pub  *Publication         // starts the writers (nil: the streams' own)
 	seen map[*Stream]struct{} // streams visited, when one may be reached twice
 	n    int
+
+	// A private event: a stream takes it only if one of its
+	// Identity.Private selectors matches one of topics.
+	private bool
+	topics  []string
+	match   func(selector, topic string) bool
 }
 
 func (f *fan) take(s *Stream) {
+	if f.private && !f.allowed(s) {
+		return
+	}
 	if f.seen != nil {
 		if _, dup := f.seen[s]; dup {
 			return
@@ -175,6 +239,25 @@ func (f *fan) take(s *Stream) {
 	if s.enqueue(f.it, f.pub) {
 		f.n++
 	}
+}
+
+// takeUnlessTopicsOnly takes s if broadcasts and client ids reach it.
+func (f *fan) takeUnlessTopicsOnly(s *Stream) {
+	if !s.id.TopicsOnly {
+		f.take(s)
+	}
+}
+
+// allowed reports whether s may receive the private event.
+func (f *fan) allowed(s *Stream) bool {
+	for _, p := range s.id.Private {
+		for _, t := range f.topics {
+			if f.match(p, t) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // each calls fn for every stream, with its shard's lock held shared.

@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"github.com/ssehub/ssehub/selector"
 	"io"
 	"log/slog"
 	"sync"
@@ -134,10 +135,11 @@ func newTestEngine(t *testing.T, queueBytes int) *testEngine {
 			WriteTimeout: time.Second,
 			Logger:       slog.New(slog.NewTextHandler(io.Discard, nil)),
 			OnClosed:     func(s *Stream, why CloseReason) { te.closed <- closing{s, why} },
+			Match:        selector.Match,
 		},
 		stop: make(chan struct{}),
 	}
-	te.reg.init()
+	te.reg.init(te.cfg.Match)
 	te.writers.cond.L = &te.writers.mu
 	return te
 }

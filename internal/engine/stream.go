@@ -21,13 +21,27 @@ const (
 )
 
 // Identity is what the engine knows of a stream's subscriber: whom it
-// delivers to (Client, Topics), when it ends (Expires), and where it comes
-// from (Addr, which the engine only hands back).
+// delivers to (Client, Topics, Templates, TopicsOnly, Private), when it
+// ends (Expires), and where it comes from (Addr, which the engine only
+// hands back).
 type Identity struct {
 	Client  string
-	Topics  []string
+	Topics  []string  // topics it receives, each exactly
 	Expires time.Time // zero: never
 	Addr    string    // the client's IP address
+
+	// Templates are selectors that Config.Match matches against an event's
+	// topics (URI templates, "*"): the stream receives an event with a
+	// topic one of them matches.
+	Templates []string
+	// TopicsOnly streams receive events only through their Topics and
+	// Templates: no broadcast, nothing sent to their client id alone (a
+	// Mercure subscription).
+	TopicsOnly bool
+	// Private are the selectors (matched by Config.Match) whose private
+	// events the stream receives: a private event reaches it only when one
+	// of the event's topics matches one of them.
+	Private []string
 }
 
 // A Stream is one subscriber's open event stream: its queue, its state, and

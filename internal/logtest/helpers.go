@@ -215,6 +215,15 @@ func diff(got, want *ssehub.Message) string {
 	if got.Type != want.Type {
 		d = append(d, fmt.Sprintf("Type = %q, want %q", got.Type, want.Type))
 	}
+	if got.EventID != want.EventID {
+		d = append(d, fmt.Sprintf("EventID = %q, want %q", got.EventID, want.EventID))
+	}
+	if got.Private != want.Private {
+		d = append(d, fmt.Sprintf("Private = %v, want %v", got.Private, want.Private))
+	}
+	if got.Retry != want.Retry {
+		d = append(d, fmt.Sprintf("Retry = %v, want %v", got.Retry, want.Retry))
+	}
 	if !bytes.Equal(got.Data, want.Data) {
 		g, w := got.Data, want.Data
 		if len(g) > 64 || len(w) > 64 {

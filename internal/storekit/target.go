@@ -1,6 +1,10 @@
 package storekit
 
-import "iter"
+import (
+	"iter"
+
+	"github.com/ssehub/ssehub/selector"
+)
 
 // A TargetKind is whom a published message is for (each message has one,
 // counted by the hub's Metrics) and the kind of a TargetKey
@@ -85,18 +89,41 @@ func SubscriptionKeys(client string, topics []string) iter.Seq[TargetKey] {
 	}
 }
 
-func yieldMessageKeys(broadcast bool, clients, topics []string, yield func(TargetKey) bool) {
+// yieldMessageKeys yields the keys of these targets, and reports whether
+// yield wants more.
+func yieldMessageKeys(broadcast bool, clients, topics []string, yield func(TargetKey) bool) bool {
 	if broadcast && !yield(TargetKey{Kind: TargetBroadcast}) {
-		return
+		return false
 	}
 	for _, c := range clients {
 		if !yield(TargetKey{Kind: TargetClient, Name: c}) {
-			return
+			return false
 		}
 	}
 	for _, t := range topics {
 		if !yield(TargetKey{Kind: TargetTopic, Name: t}) {
-			return
+			return false
 		}
 	}
+	return true
+}
+
+// SelectorKeys returns the target keys that reach a Mercure subscription
+// (one with selectors; see ssehub.Subscription.Selectors): one per topic
+// and per exact selector, and neither the broadcast key nor a client's,
+// which do not reach it. ok is false when a selector is a URI template or
+// "*": it may match any topic key, so no list names every key that reaches
+// the subscription, and a log must then count every dropped entry as one
+// it may have received (the nil keys of Lost).
+func SelectorKeys(topics, selectors []string) (keys iter.Seq[TargetKey], ok bool) {
+	for _, sel := range selectors {
+		if selector.KindOf(sel) != selector.Exact {
+			return nil, false
+		}
+	}
+	return func(yield func(TargetKey) bool) {
+		if yieldMessageKeys(false, nil, topics, yield) {
+			yieldMessageKeys(false, nil, selectors, yield)
+		}
+	}, true
 }
