@@ -41,14 +41,28 @@ func TestConformance(t *testing.T) {
 // The same, with every read going to the file: the recent entries kept in
 // memory are only a cache of it.
 func TestConformanceFromFile(t *testing.T) {
-	logtest.Run(t, func(t *testing.T, r ssehub.Retention) ssehub.Log {
-		l, err := Open(filepath.Join(t.TempDir(), "log.db"), r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		l.recent = recent.New(1)
-		return l
+	logtest.Run(t, openFromFile)
+}
+
+func openFromFile(t *testing.T, r ssehub.Retention) ssehub.Log {
+	l, err := Open(filepath.Join(t.TempDir(), "log.db"), r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.recent = recent.New(1)
+	return l
+}
+
+// What Mercure subscriptions need: the fields kept, SeqOf, Oldest; from
+// memory and from the file.
+func TestEventIDConformance(t *testing.T) {
+	logtest.RunEventIDLog(t, func(t *testing.T, r ssehub.Retention) ssehub.Log {
+		return mustOpen(t, filepath.Join(t.TempDir(), "log.db"), r)
 	})
+}
+
+func TestEventIDConformanceFromFile(t *testing.T) {
+	logtest.RunEventIDLog(t, openFromFile)
 }
 
 // listenFunc is a Listener that calls itself with every entry.

@@ -24,6 +24,22 @@ func TestLogFromRedis(t *testing.T) {
 	})
 }
 
+// What Mercure subscriptions need: the fields kept, SeqOf, Oldest; from
+// the feed's memory and from Redis.
+func TestLogEventID(t *testing.T) {
+	env := newLogEnv(t)
+	logtest.RunEventIDLog(t, func(t *testing.T, r ssehub.Retention) ssehub.Log {
+		return env.openBare(t, r, defaultTuning)
+	})
+}
+
+func TestLogEventIDFromRedis(t *testing.T) {
+	env := newLogEnv(t)
+	logtest.RunEventIDLog(t, func(t *testing.T, r ssehub.Retention) ssehub.Log {
+		return env.openBare(t, r, noCache)
+	})
+}
+
 // openBare opens a log under a fresh prefix for the conformance suite,
 // which sets the listener and closes the log itself.
 func (e *logEnv) openBare(t *testing.T, r ssehub.Retention, tune logTuning) *Log {
