@@ -96,7 +96,7 @@ func (m *Handler) check(msg *ssehub.Message) (int, string) {
 	switch {
 	case strings.ContainsAny(msg.EventID, "\x00\r\n"):
 		return http.StatusBadRequest, `"id" field contains a forbidden control character`
-	case msg.EventID == "earliest":
+	case msg.EventID == ssehub.Earliest:
 		// What a subscriber sends for "all the history": an event with
 		// that id could never be resumed after.
 		return http.StatusBadRequest, `"id" field uses the reserved value "earliest"`
