@@ -193,6 +193,11 @@ func testSubscriptionsAPI(t *testing.T, on, other *hubProcess) {
 	self, _ := subscriptionEvent(t, listener) // its own arrival
 	wantSubscription(t, self, subscriptionsTemplate, "", true)
 	nosy := other.mercureSub(t, claimToken(t, mercureSubKey, map[string]any{"subscribe": []any{}}), "", subscriptionsTemplate)
+	// Its arrival, before the subscriber's: events are published after the
+	// stream answers, so a subscriber opened now could come first.
+	if ev, _ := subscriptionEvent(t, listener); ev.Topic != subscriptionsTemplate || ev.Subscriber == self.Subscriber {
+		t.Fatalf("the listener got %+v, want the nosy subscriber's arrival", ev)
+	}
 
 	alice := claimToken(t, mercureSubKey, map[string]any{"subscribe": []any{"https://example.com/books/1"}, "payload": map[string]any{"user": "alice"}})
 	s := on.mercureSub(t, alice, "", booksTemplate, "https://example.com/authors/{id}")
@@ -200,9 +205,7 @@ func testSubscriptionsAPI(t *testing.T, on, other *hubProcess) {
 	var lastID string
 	for len(arrived) < 2 {
 		sub, id := subscriptionEvent(t, listener)
-		if sub.Topic != subscriptionsTemplate { // not the nosy subscriber's arrival
-			arrived[sub.Topic], lastID = sub, id
-		}
+		arrived[sub.Topic], lastID = sub, id
 	}
 	wantSubscription(t, arrived[booksTemplate], booksTemplate, `{"user":"alice"}`, true)
 	wantSubscription(t, arrived["https://example.com/authors/{id}"], "https://example.com/authors/{id}", `{"user":"alice"}`, true)
