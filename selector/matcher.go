@@ -46,7 +46,15 @@ func (m *Matcher) Match(selector, topic string) bool {
 	if selector == topic || selector == Wildcard {
 		return true
 	}
-	if KindOf(selector) != Template || !strings.HasPrefix(topic, literalPrefix(selector)) {
+	if KindOf(selector) != Template {
+		return false
+	}
+	// A topic a template matches begins with the template's literal
+	// prefix, verbatim (uritemplate quotes it in the regexp): a topic that
+	// does not is refused before the cache, which it would only churn (a
+	// hub matches every distinct template against each event's topics,
+	// unique ones such as Mercure's subscription events included).
+	if i := strings.IndexByte(selector, '{'); !strings.HasPrefix(topic, selector[:i]) {
 		return false
 	}
 	p := pair{selector, topic}

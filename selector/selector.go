@@ -44,7 +44,8 @@ func ParseTemplate(s string) error {
 }
 
 // Match reports whether selector matches topic, with a matcher shared by
-// the whole process (see Matcher). An invalid template matches nothing.
+// the whole process (see Matcher). An invalid template matches only the
+// topic equal to it.
 func Match(selector, topic string) bool { return shared.Match(selector, topic) }
 
 // MatchAny reports whether one of selectors matches one of topics.

@@ -2,13 +2,18 @@
 // streams of one hub and writes events to them. The root package ssehub
 // imports it (the Hub tells it what to do); nothing else does, and it
 // knows nothing of Hub, Message or Log: it imports only sse and
-// internal/socket.
+// internal/socket (selectors are matched by the functions Config gives it).
 //
 // # What it holds
 //
 //   - The registry (registry.go): the open streams, in 32 shards by client
-//     id, indexed by client id and topic; Deliver fans an encoded event out
-//     through it to the streams its Targets name.
+//     id, indexed by client id, topic and template; Deliver fans an encoded
+//     event out through it to the streams its Targets name. The distinct
+//     templates of all streams (templates.go) are compiled once each and
+//     matched against an event's topics once per template, never per
+//     stream; a TopicsOnly stream (a Mercure subscription) is reached by
+//     topics and templates only; a private event only reaches streams whose
+//     Identity.Private allows one of its topics.
 //   - Streams and their state machine (stream.go).
 //   - Their sinks (sink.go): a socket taken over from net/http, written by
 //     the writer pool, or net/http's ResponseWriter, written by the request's
