@@ -24,6 +24,8 @@ type FeedLagger interface {
 type Collector struct {
 	hub *ssehub.Hub
 	lag FeedLagger // nil: ssehub_redis_feed_lag_seconds is not reported
+
+	replicas ReplicaWaiter // nil: ssehub_redis_replica_wait_timeouts_total is not reported
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
@@ -40,6 +42,9 @@ func NewCollector(hub *ssehub.Hub, log ssehub.Log) *Collector {
 	hub.Metrics()
 	if fl, ok := log.(FeedLagger); ok {
 		c.lag = fl
+	}
+	if rw, ok := log.(ReplicaWaiter); ok {
+		c.replicas = rw
 	}
 	return c
 }
@@ -80,6 +85,7 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	if c.lag != nil {
 		ch <- feedLag
 	}
+	c.describeReplicas(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -113,6 +119,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	if c.lag != nil {
 		ch <- gauge(feedLag, c.lag.FeedLag().Seconds())
 	}
+	c.collectReplicas(ch)
 }
 
 // sortedLabels returns the labels of counts in order, so that every scrape

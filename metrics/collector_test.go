@@ -231,3 +231,28 @@ func TestFeedLag(t *testing.T) {
 
 // The shared Redis log is a FeedLagger: a hub on it reports its feed's lag.
 var _ metrics.FeedLagger = (*redis.Log)(nil)
+
+// waitingLog is a MemoryLog that says its replicas timed out, as a shared
+// log with -redis-replicas does.
+type waitingLog struct {
+	*ssehub.MemoryLog
+	timeouts uint64
+}
+
+func (l waitingLog) ReplicaWaitTimeouts() uint64 { return l.timeouts }
+
+// A log that waits for replicas has its timeouts reported; one that does
+// not has no such metric.
+func TestReplicaWaitTimeouts(t *testing.T) {
+	log := waitingLog{ssehub.NewMemoryLog(ssehub.Retention{}), 3}
+	f := newFixture(t, ssehub.Config{Heartbeat: -1, Log: log})
+	f.metrics(t).expect(t, map[string]float64{"ssehub_redis_replica_wait_timeouts_total": 3})
+
+	plain := newFixture(t, ssehub.Config{Heartbeat: -1})
+	if _, ok := plain.metrics(t)["ssehub_redis_replica_wait_timeouts_total"]; ok {
+		t.Error("ssehub_redis_replica_wait_timeouts_total reported for a memory log")
+	}
+}
+
+// The shared Redis log counts its replica-wait timeouts.
+var _ metrics.ReplicaWaiter = (*redis.Log)(nil)

@@ -50,6 +50,9 @@
 //	                                        since this node's feed last had delivered every entry
 //	                                        appended; about 0 when healthy, growing while Redis
 //	                                        cannot be read
+//	ssehub_redis_replica_wait_timeouts_total counter, with a shared log only (redis.Log): appends
+//	                                        that fewer replicas than -redis-replicas confirmed in
+//	                                        time (the publisher got 503; the event may still appear)
 //
 // The histograms' buckets are ssehub.Histogram.Bounds: 10 µs to 5 s. They
 // count the publishes from the Collector's creation on: the hub reads no

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -30,6 +31,12 @@ type LogOptions struct {
 	// Logger receives the feed's outages and losses of continuity; nil
 	// means slog.Default().
 	Logger *slog.Logger
+	// Replicas is how many replicas of the primary must hold an append
+	// before it is acknowledged (Redis WAIT; see log_replicas.go), 0 to
+	// MaxReplicas. Zero acknowledges what the primary holds: replication
+	// is asynchronous, so a failover may lose it (the nodes then send
+	// reset to the streams concerned).
+	Replicas int
 }
 
 // A Log is an ssehub.IdempotentLog kept in a Redis stream and shared by
@@ -42,6 +49,9 @@ type Log struct {
 	logger *slog.Logger
 
 	maxDropped int // bounds the dropped index
+
+	replicas        int           // LogOptions.Replicas
+	replicaTimeouts atomic.Uint64 // see ReplicaWaitTimeouts
 
 	listen atomic.Pointer[ssehub.Listener]
 	origin origin          // marks the entries this Log value appends
@@ -78,7 +88,11 @@ func newLog(ctx context.Context, client *goredis.Client, opts LogOptions, tune l
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Replicas < 0 || opts.Replicas > MaxReplicas {
+		return nil, fmt.Errorf("redis log: %d replicas: want 0 to %d", opts.Replicas, MaxReplicas)
+	}
 	l := &Log{
+		replicas:   opts.Replicas,
 		client:     client,
 		keys:       newLogKeys(opts.Prefix),
 		ret:        opts.Retention,

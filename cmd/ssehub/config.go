@@ -50,6 +50,7 @@ type config struct {
 	maxData         byteSize
 	redisURL        string
 	redisPrefix     string
+	redisReplicas   int // replicas that must hold an event before its publish is acknowledged (redis.LogOptions.Replicas)
 	node            string
 	logFormat       string     // text or json
 	logLevel        levelValue // the least severe level written
@@ -181,6 +182,7 @@ func (c *config) limitFlags(fs *flag.FlagSet) {
 func (c *config) clusterFlags(fs *flag.FlagSet) {
 	fs.Var(newText(&c.redisURL, "", "url"), "redis", "the Redis that the nodes of a cluster share, as redis://[user:password@]host:port/db (rediss:// for TLS): events, history and presence live there; not with -store")
 	fs.Var(newText(&c.redisPrefix, redis.DefaultPrefix, "prefix"), "redis-prefix", "start of every Redis key: the nodes of one cluster share it, another cluster on the same Redis needs its own")
+	fs.Var(newInt(&c.redisReplicas, 0), "redis-replicas", "replicas of the Redis primary that must hold an event before its publish is acknowledged (Redis WAIT); when fewer confirm within 2s the publisher gets 503: the event may still appear, retry with the same Idempotency-Key")
 	fs.Var(newText(&c.node, "", "name"), "node", "this node's name in the cluster's presence and logs (default: a random name)")
 }
 
@@ -283,6 +285,7 @@ func (c *config) checkRanges() error {
 		{c.writeTimeout <= 0, "write-timeout", d(c.writeTimeout), "want a positive duration such as 10s"},
 		{c.shutdownTimeout <= 0, "shutdown-timeout", d(c.shutdownTimeout), "want a positive duration such as 10s"},
 		{c.historySize < 1, "history-size", n(c.historySize), "want at least 1"},
+		{c.redisReplicas < 0 || c.redisReplicas > redis.MaxReplicas, "redis-replicas", n(c.redisReplicas), fmt.Sprintf("want 0 (acknowledge what the primary holds) to %d", redis.MaxReplicas)},
 		{c.historyBytes < 64<<10, "history-bytes", c.historyBytes.String(), "want at least 64KiB"},
 		{c.historyTTL < 0, "history-ttl", d(c.historyTTL), "want 0 (no age limit) or a positive duration such as 24h"},
 		{c.kickMemory < time.Minute, "kick-memory", d(c.kickMemory), "want at least 1m"},

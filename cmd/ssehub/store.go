@@ -49,7 +49,7 @@ func openRedis(ctx context.Context, c config, ret ssehub.Retention, logger *slog
 	if err != nil {
 		return nil, fmt.Errorf("-redis %s: %v", redactURL(c.redisURL), err)
 	}
-	log, err := redis.NewLog(ctx, rdb, redis.LogOptions{Prefix: c.redisPrefix, Retention: ret, Logger: logger})
+	log, err := redis.NewLog(ctx, rdb, redis.LogOptions{Prefix: c.redisPrefix, Retention: ret, Logger: logger, Replicas: c.redisReplicas})
 	if err != nil {
 		rdb.Close()
 		return nil, fmt.Errorf("-redis %s: %v", redactURL(c.redisURL), err)

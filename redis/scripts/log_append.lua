@@ -16,6 +16,10 @@ if key then
   if prev then
     local digest, seqs = string.match(prev, '^(%x*):(.*)$')
     if digest == ARGV[6] then
+      -- Rewritten as it is, so that this reply is a write: a WAIT after it
+      -- (-redis-replicas) then covers the entries it names, which an
+      -- earlier call appended and may not have seen replicated.
+      redis.call('SET', key, prev, 'KEEPTTL')
       return {'earlier', seqs}
     end
     return {'reused'}
