@@ -42,11 +42,12 @@ type logKeys struct {
 	meta    string // base, head, floor, any, bytes
 	dropped string // ZSET: target key → newest dropped seq with it
 	key     string // prefix of the idempotency keys
+	ready   string // written by Check: the log's server takes writes
 }
 
 func newLogKeys(prefix string) logKeys {
 	p := prefix + ":{log}:"
-	return logKeys{stream: p + "stream", meta: p + "meta", dropped: p + "dropped", key: p + "key:"}
+	return logKeys{stream: p + "stream", meta: p + "meta", dropped: p + "dropped", key: p + "key:", ready: p + "ready"}
 }
 
 func (k logKeys) scriptKeys() []string { return []string{k.stream, k.meta, k.dropped} }
