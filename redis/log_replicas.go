@@ -91,6 +91,7 @@ func (l *Log) evalReplicated(ctx context.Context, keys []string, args []any, unt
 	}
 	reply, err := eval.Slice()
 	if err != nil {
+		reloadSlots(ctx, l.client)
 		return nil, storeError("log append", err)
 	}
 	if kind, _ := field(reply, 0); kind == "reused" {
@@ -98,6 +99,7 @@ func (l *Log) evalReplicated(ctx context.Context, keys []string, args []any, unt
 	}
 	n, err := acked.Result()
 	if err != nil {
+		reloadSlots(ctx, l.client)
 		return nil, storeError("log append (waiting for replicas)", err)
 	}
 	if n < int64(l.replicas) {
@@ -130,4 +132,14 @@ func primaryClient(ctx context.Context, c goredis.UniversalClient, key string) (
 		return c.MasterForKey(ctx, key)
 	}
 	return nil, fmt.Errorf("redis log: -redis-replicas needs a client of one primary or a cluster client, not %T", c)
+}
+
+// reloadSlots has a cluster client reload its map of the slots after an
+// append to the master it named failed: the slot may have moved (MOVED, a
+// master gone), and the client learns of it only through its own commands,
+// which the append bypassed.
+func reloadSlots(ctx context.Context, c goredis.UniversalClient) {
+	if cc, ok := c.(*goredis.ClusterClient); ok {
+		cc.ReloadState(ctx)
+	}
 }
