@@ -247,38 +247,3 @@ func TestWrongTypeIsNotUnavailable(t *testing.T) {
 		t.Errorf("Append to a stream key holding a string: %v, want an error that is not ErrUnavailable", err)
 	}
 }
-
-// A failover that promoted a replica lacking the newest entries, seen
-// first by an append (the feeds have not looked yet): the append raises the
-// head past what its node delivered, so that no id the streams have is
-// issued again, and a stream resuming from before the lost entries is told
-// it lost some (ErrNotRetained: a reset) instead of silently missing them.
-func TestAppendRaisesAHeadThatWentBack(t *testing.T) {
-	env := newLogEnv(t)
-	prefix := freshPrefix()
-	a, recA := env.open(t, prefix, ssehub.Retention{})
-	es := []*ssehub.Entry{mustAppendLog(t, a, broadcastMsg("kept"))}
-	for range 2 {
-		es = append(es, mustAppendLog(t, a, broadcastMsg("lost")))
-	}
-	recA.waitSeq(t, es[2].Seq)
-
-	ctx, keys := context.Background(), newLogKeys(prefix)
-	if err := env.client.XDel(ctx, keys.stream, streamID(es[1].Seq), streamID(es[2].Seq)).Err(); err != nil {
-		t.Fatal(err)
-	}
-	if err := env.client.HSet(ctx, keys.meta, "head", es[0].Seq).Err(); err != nil {
-		t.Fatal(err)
-	}
-	e := mustAppendLog(t, a, broadcastMsg("after"))
-	if e.Seq <= es[2].Seq {
-		t.Fatalf("an append after the head went back got seq %d, reissuing an id up to %d that streams have", e.Seq, es[2].Seq)
-	}
-	if _, _, err := readAll(a, es[0].Seq, nil); !errors.Is(err, ssehub.ErrNotRetained) {
-		t.Errorf("ReadAfter(%d), before the lost entries: %v, want ErrNotRetained", es[0].Seq, err)
-	}
-	got, _, err := readAll(a, es[2].Seq, nil)
-	if err != nil || len(got) != 1 || got[0].Seq != e.Seq {
-		t.Errorf("ReadAfter(%d), the newest lost entry: %v %v, want the entry appended after (%d)", es[2].Seq, seqsOf(got), err, e.Seq)
-	}
-}

@@ -23,12 +23,9 @@ type logState struct {
 // first is the oldest entry held (head+1 when none is).
 func (s *logState) first() uint64 { return s.head - s.length + 1 }
 
-// lost is store.Lost with what Redis remembers of the dropped entries. A
-// position below the floor lost something, even when it is not older than
-// the entries held: the head went back and was raised (see raise_head in
-// log_common.lua), and the entries numbered between are gone.
+// lost is store.Lost with what Redis remembers of the dropped entries.
 func (s *logState) lost(sub *ssehub.Subscription, after uint64) bool {
-	return after < s.floor || after+1 < s.first() && store.Lost(sub, after, s.floor, s.any, func(k store.TargetKey) uint64 {
+	return after+1 < s.first() && store.Lost(sub, after, s.floor, s.any, func(k store.TargetKey) uint64 {
 		return s.scores[k]
 	})
 }

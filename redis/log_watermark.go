@@ -27,13 +27,6 @@ func (w *watermark) advance(seq uint64) {
 	w.mu.Unlock()
 }
 
-// current returns the watermark.
-func (w *watermark) current() uint64 {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.at
-}
-
 // wait reports whether the watermark reached seq before timeout, ctx's end
 // or quit.
 func (w *watermark) wait(ctx context.Context, seq uint64, timeout time.Duration, quit <-chan struct{}) bool {

@@ -110,8 +110,7 @@ func (l *Log) messageArgs(msgs []*ssehub.Message, tickets []ssehub.Ticket) (mask
 func (l *Log) runScript(ctx context.Context, key string, digest [32]byte, mask []byte, margs []any, until time.Time) (appendResult, error) {
 	keys := l.keys.scriptKeys()
 	window := max(1, store.KeyWindow(l.ret).Milliseconds())
-	seen := l.feed.delivered.current()
-	args := append(l.retentionArgs(), window, hex.EncodeToString(digest[:]), mask, seen)
+	args := append(l.retentionArgs(), window, hex.EncodeToString(digest[:]), mask)
 	args = append(args, margs...)
 	if key != "" {
 		keys = append(keys, l.keys.key+key)

@@ -4,8 +4,7 @@
 --
 -- ARGV: max_entries, max_bytes, max_age (µs), max_keys, key window (ms),
 -- digest (hex), mask (a '1' per message appended, a '0' per one that is
--- not), seen (the newest seq the appending node delivered), then per
--- message appended: size, token, target keys, type, data.
+-- not), then per message appended: size, token, target keys, type, data.
 --
 -- Returns {'ok', first seq ('0' if none), time (µs)}, {'earlier', seqs}
 -- for a key used before with this digest, or {'reused'}.
@@ -27,18 +26,13 @@ if key then
   end
 end
 
-local n = (#ARGV - 8) / 5
+local n = (#ARGV - 7) / 5
 local first = 0
 if n > 0 then
-  -- A head below what the appending node delivered went back: a failover
-  -- promoted a replica that lacked the newest entries. Raise it first (see
-  -- log_raise), so that no id that streams already have is issued again:
-  -- the feeds, reading after their position, would never deliver it.
-  raise_head(ARGV[8])
   first = redis.call('HINCRBY', meta, 'head', n) - n + 1
   local bytes, t = 0, int(now)
   for i = 0, n - 1 do
-    local a = 9 + 5 * i
+    local a = 8 + 5 * i
     redis.call('XADD', stream, int(first + i) .. '-0',
       't', t, 's', ARGV[a], 'n', ARGV[a + 1], 'k', ARGV[a + 2], 'y', ARGV[a + 3], 'd', ARGV[a + 4])
     bytes = bytes + tonumber(ARGV[a])

@@ -104,19 +104,3 @@ local function retain(now)
   end
   trim(tonumber(ARGV[1]), tonumber(ARGV[2]), cutoff, tonumber(ARGV[4]))
 end
-
--- raise_head raises the head to at least to (a seq, as text) when it is
--- below: the log went back in time (a replica that lacked the newest entries
--- took over, or Redis restarted from an older snapshot). It starts a new
--- epoch, which tells the feeds that continuity broke, and raises the floor
--- to the new head: the entries numbered between the old head and it are
--- lost, and so is anything after every position below it.
-local function raise_head(to)
-  if tonumber(redis.call('HGET', meta, 'head')) < tonumber(to) then
-    redis.call('HSET', meta, 'head', to)
-    redis.call('HINCRBY', meta, 'epoch', 1)
-    if tonumber(redis.call('HGET', meta, 'floor')) < tonumber(to) then
-      redis.call('HSET', meta, 'floor', to)
-    end
-  end
-end

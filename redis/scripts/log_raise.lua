@@ -4,9 +4,10 @@
 -- replica that lagged took over), and an id must never be issued twice.
 -- Raising it starts a new epoch, which tells the other nodes' feeds that
 -- continuity broke (they may have missed entries numbered below their
--- position), and the floor, so that every stream resuming from a position
--- below it gets a reset: the entries between the old head and ARGV[1] are
--- gone. Returns the epoch.
+-- position). Returns the epoch.
 ensure_meta(now_us())
-raise_head(ARGV[1])
+if tonumber(redis.call('HGET', meta, 'head')) < tonumber(ARGV[1]) then
+  redis.call('HSET', meta, 'head', ARGV[1])
+  redis.call('HINCRBY', meta, 'epoch', 1)
+end
 return redis.call('HGET', meta, 'epoch') or '0'
