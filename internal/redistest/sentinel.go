@@ -250,3 +250,25 @@ func pairs(r any) map[string]string {
 	}
 	return m
 }
+
+// WaitReplicated waits until every replica online has everything the
+// primary has (their offsets equal its master_repl_offset), so that a
+// kill -9 of the primary then loses nothing.
+func (s *Sentinel) WaitReplicated() {
+	s.t.Helper()
+	primary := s.Primary()
+	waitFor(s.t, replicationWait, "the replicas catching up with "+primary, func() string {
+		info, err := DoString(primary, "INFO", "replication")
+		if err != nil {
+			return err.Error()
+		}
+		want := infoField(info, "master_repl_offset")
+		for _, line := range strings.Split(info, "\n") {
+			if strings.HasPrefix(line, "slave") && strings.Contains(line, "state=") &&
+				!strings.Contains(line, "offset="+want+",") {
+				return fmt.Sprintf("master_repl_offset %s, %s", want, strings.TrimSpace(line))
+			}
+		}
+		return ""
+	})
+}
