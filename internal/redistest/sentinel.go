@@ -272,3 +272,18 @@ func (s *Sentinel) WaitReplicated() {
 		return ""
 	})
 }
+
+// PauseReplicas makes every replica stop applying what the primary sends
+// for d (CLIENT PAUSE WRITE pauses a replica's master link too), while they
+// still answer the sentinels. Writes acknowledged by the primary meanwhile
+// are on the primary alone: kill it then (Kill9Primary), and a replica is
+// promoted without them, as after an asynchronous replication that lagged.
+// A promoted replica takes writes once d has passed.
+func (s *Sentinel) PauseReplicas(d time.Duration) {
+	s.t.Helper()
+	for _, r := range s.Replicas() {
+		if _, err := Do(r, "CLIENT", "PAUSE", strconv.FormatInt(d.Milliseconds(), 10), "WRITE"); err != nil {
+			s.t.Fatalf("redistest: CLIENT PAUSE WRITE on the replica %s: %v", r, err)
+		}
+	}
+}
