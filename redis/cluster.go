@@ -63,7 +63,8 @@ type Cluster struct {
 	flushed chan struct{}       // closed by the next flush
 	wake    chan struct{}       // a change is waiting
 
-	down   atomic.Bool // Redis could not be reached: logged once per outage
+	down   atomic.Bool           // Redis could not be reached: logged once per outage
+	deaf   atomic.Pointer[error] // why the kick channel is not subscribed now, or nil (see Check)
 	ctx    context.Context
 	cancel context.CancelFunc // Close: the goroutines end
 	bg     sync.WaitGroup
@@ -189,8 +190,13 @@ func (c *Cluster) recovered() {
 	}
 }
 
-// Check implements ssehub.Checker: Redis answers.
+// Check implements ssehub.Checker: Redis answers, and the node listens for
+// kicks (after a failover it subscribes again, a moment after it can write:
+// a kick published in between would be lost to it).
 func (c *Cluster) Check(ctx context.Context) error {
+	if err := c.deaf.Load(); err != nil {
+		return storeError("kick channel", *err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, DialTimeout)
 	defer cancel()
 	return storeError("presence", c.rdb.Ping(ctx).Err())

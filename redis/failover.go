@@ -38,3 +38,16 @@ func (l *Log) FailoverStats() FailoverStats {
 		FeedErrors:     l.ha.feedErrors.Load(),
 	}
 }
+
+// Failovers returns FailoverStats().Failovers (for metrics.FailoverCounter).
+func (l *Log) Failovers() uint64 { return l.ha.failovers.Load() }
+
+// PrimaryChanges returns FailoverStats().PrimaryChanges (for
+// metrics.FailoverCounter).
+func (l *Log) PrimaryChanges() uint64 { return l.ha.primaryChanges.Load() }
+
+// FeedRestarts returns the feed's re-established connections by reason,
+// "stalled" and "error" (for metrics.FailoverCounter).
+func (l *Log) FeedRestarts() map[string]uint64 {
+	return map[string]uint64{redialStalled: l.ha.feedStalled.Load(), redialError: l.ha.feedErrors.Load()}
+}

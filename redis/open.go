@@ -47,7 +47,9 @@ func Open(ctx context.Context, o Options) (goredis.UniversalClient, error) {
 	}
 	var client goredis.UniversalClient
 	if len(o.Cluster) > 0 {
-		client = goredis.NewClusterClient(clusterOptions(o, base))
+		cc := goredis.NewClusterClient(clusterOptions(o, base))
+		cc.AddHook(reloadOnNetError{cc})
+		client = cc
 	} else {
 		client = goredis.NewFailoverClient(failoverOptions(o, base))
 	}

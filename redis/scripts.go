@@ -110,7 +110,10 @@ func (l *Log) messageArgs(msgs []*ssehub.Message, tickets []ssehub.Ticket) (mask
 func (l *Log) runScript(ctx context.Context, key string, digest [32]byte, mask []byte, margs []any, until time.Time) (appendResult, error) {
 	keys := l.keys.scriptKeys()
 	window := max(1, store.KeyWindow(l.ret).Milliseconds())
-	args := append(l.retentionArgs(), window, hex.EncodeToString(digest[:]), mask)
+	// The newest seq this node may have handed to clients: the script
+	// numbers above it even when the head went back (see log_append.lua).
+	seen := strconv.FormatUint(l.feed.begun.Load(), 10)
+	args := append(l.retentionArgs(), window, hex.EncodeToString(digest[:]), mask, seen)
 	args = append(args, margs...)
 	if key != "" {
 		keys = append(keys, l.keys.key+key)

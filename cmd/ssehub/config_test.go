@@ -50,6 +50,9 @@ var allFlags = map[string]struct{ env, def string }{
 	"allow-host":              {"SSEHUB_ALLOW_HOSTS", "(none)"},
 	"h2-max-streams":          {"SSEHUB_H2_MAX_STREAMS", "100"},
 	"redis":                   {"SSEHUB_REDIS_URL", "(none)"},
+	"redis-sentinel":          {"SSEHUB_REDIS_SENTINEL", "(none)"},
+	"redis-master":            {"SSEHUB_REDIS_MASTER", "(none)"},
+	"redis-cluster":           {"SSEHUB_REDIS_CLUSTER", "(none)"},
 	"redis-prefix":            {"SSEHUB_REDIS_PREFIX", "ssehub"},
 	"redis-replicas":          {"SSEHUB_REDIS_REPLICAS", "0"},
 	"node":                    {"SSEHUB_NODE", "(none)"},
@@ -196,6 +199,14 @@ func TestBadConfigExits2(t *testing.T) {
 		{"bolt store and SSEHUB_REDIS_URL", map[string]string{"SSEHUB_REDIS_URL": "redis://127.0.0.1:1/0"}, []string{"-store", "bolt:/tmp/x.db"}, []string{"-store and -redis"}},
 		{"redis URL of another scheme", nil, []string{"-redis", "http://127.0.0.1:6379"}, []string{"-redis", "redis://"}},
 		{"redis URL's password not echoed", nil, []string{"-redis", "http://user:hunter2secret@127.0.0.1:6379"}, []string{"-redis", "xxxxx"}},
+		{"sentinel without master", nil, []string{"-redis-sentinel", "127.0.0.1:26379"}, []string{"-redis-sentinel without -redis-master"}},
+		{"master without sentinel", nil, []string{"-redis-master", "mymaster"}, []string{"-redis-master without -redis-sentinel"}},
+		{"sentinel and cluster", nil, []string{"-redis-sentinel", "127.0.0.1:26379", "-redis-master", "m", "-redis-cluster", "127.0.0.1:7000"}, []string{"-redis-sentinel and -redis-cluster together"}},
+		{"cluster and store", nil, []string{"-redis-cluster", "127.0.0.1:7000", "-store", "memory"}, []string{"-store and -redis-cluster together"}},
+		{"sentinel and store", map[string]string{"SSEHUB_REDIS_SENTINEL": "127.0.0.1:26379", "SSEHUB_REDIS_MASTER": "m"}, []string{"-store", "memory"}, []string{"-store and -redis-sentinel together"}},
+		{"sentinel not host:port", nil, []string{"-redis-sentinel", "127.0.0.1", "-redis-master", "m"}, []string{`-redis-sentinel "127.0.0.1"`, "host:port"}},
+		{"cluster not host:port", map[string]string{"SSEHUB_REDIS_CLUSTER": "a:1,b"}, nil, []string{`SSEHUB_REDIS_CLUSTER="a:1,b" (-redis-cluster)`, "host:port"}},
+		{"cluster with a db", nil, []string{"-redis-cluster", "127.0.0.1:7000", "-redis", "redis://:hunter2secret@/3"}, []string{"-redis", "only db 0", "xxxxx"}},
 		{"redis prefix with a brace", nil, []string{"-redis", "redis://127.0.0.1:1/0", "-redis-prefix", "a{b"}, []string{"-redis-prefix"}},
 		{"stray argument", nil, []string{"serve"}, []string{`unexpected argument "serve"`}},
 		{"stray argument after flags", nil, []string{"-tick", "0", "extra"}, []string{`"extra"`}},
@@ -442,7 +453,7 @@ func TestEveryFlagFromEnv(t *testing.T) {
 		switch v, ok := sample[f]; {
 		case ok:
 			env[want.env] = v
-		case f != "version" && f != "redis" && f != "jwt-public-key": // those two are tested elsewhere
+		case f != "version" && f != "redis" && f != "jwt-public-key" && !strings.HasPrefix(f, "redis-") || f == "redis-prefix": // those are tested elsewhere (TestRedisHAFlagsFromEnv)
 			t.Errorf("no sample value for -%s", f)
 		}
 	}

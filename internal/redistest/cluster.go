@@ -30,6 +30,7 @@ func StartCluster(t testing.TB) *Cluster {
 	c := &Cluster{t: t}
 	for range 6 {
 		p := newProc(t, "redis-server")
+		p.port = freeClusterPort(t)
 		p.args = func() []string {
 			return p.serverArgs("--cluster-enabled", "yes",
 				"--cluster-config-file", "nodes.conf",
@@ -211,4 +212,23 @@ func (c *Cluster) waitMaster(key, addr string) {
 		return ""
 	})
 	c.waitSettled(1)
+}
+
+// freeClusterPort returns a port that was free a moment ago, as was its
+// cluster bus port (the port plus 10000).
+func freeClusterPort(t testing.TB) int {
+	t.Helper()
+	for range 100 {
+		p := freePort(t)
+		if p+10000 > 65535 {
+			continue
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p+10000))
+		if err == nil {
+			l.Close()
+			return p
+		}
+	}
+	t.Fatal("redistest: no free port with a free cluster bus port")
+	return 0
 }

@@ -86,11 +86,12 @@ func newProc(t testing.TB, bin string) *proc {
 }
 
 // serverArgs are the common arguments of a redis-server in a harness: no
-// persistence, loopback only, a log file in its directory.
+// persistence, loopback only, DEBUG allowed (DEBUG SLEEP stalls it), a log
+// file in its directory.
 func (p *proc) serverArgs(extra ...string) []string {
 	return append([]string{
 		"--port", strconv.Itoa(p.port), "--bind", "127.0.0.1",
-		"--dir", p.dir, "--save", "", "--appendonly", "no",
+		"--dir", p.dir, "--save", "", "--appendonly", "no", "--enable-debug-command", "local",
 		"--logfile", filepath.Join(p.dir, "redis.log"),
 	}, extra...)
 }

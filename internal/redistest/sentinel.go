@@ -250,3 +250,40 @@ func pairs(r any) map[string]string {
 	}
 	return m
 }
+
+// WaitReplicated waits until every replica online has everything the
+// primary has (their offsets equal its master_repl_offset), so that a
+// kill -9 of the primary then loses nothing.
+func (s *Sentinel) WaitReplicated() {
+	s.t.Helper()
+	primary := s.Primary()
+	waitFor(s.t, replicationWait, "the replicas catching up with "+primary, func() string {
+		info, err := DoString(primary, "INFO", "replication")
+		if err != nil {
+			return err.Error()
+		}
+		want := infoField(info, "master_repl_offset")
+		for _, line := range strings.Split(info, "\n") {
+			if strings.HasPrefix(line, "slave") && strings.Contains(line, "state=") &&
+				!strings.Contains(line, "offset="+want+",") {
+				return fmt.Sprintf("master_repl_offset %s, %s", want, strings.TrimSpace(line))
+			}
+		}
+		return ""
+	})
+}
+
+// PauseReplicas makes every replica stop applying what the primary sends
+// for d (CLIENT PAUSE WRITE pauses a replica's master link too), while they
+// still answer the sentinels. Writes acknowledged by the primary meanwhile
+// are on the primary alone: kill it then (Kill9Primary), and a replica is
+// promoted without them, as after an asynchronous replication that lagged.
+// A promoted replica takes writes once d has passed.
+func (s *Sentinel) PauseReplicas(d time.Duration) {
+	s.t.Helper()
+	for _, r := range s.Replicas() {
+		if _, err := Do(r, "CLIENT", "PAUSE", strconv.FormatInt(d.Milliseconds(), 10), "WRITE"); err != nil {
+			s.t.Fatalf("redistest: CLIENT PAUSE WRITE on the replica %s: %v", r, err)
+		}
+	}
+}

@@ -4,7 +4,9 @@
 --
 -- ARGV: max_entries, max_bytes, max_age (µs), max_keys, key window (ms),
 -- digest (hex), mask (a '1' per message appended, a '0' per one that is
--- not), then per message appended: size, token, target keys, type, data.
+-- not), seen (the newest seq the appending node's feed has delivered or
+-- skipped), then per message appended: size, token, target keys, type,
+-- data.
 --
 -- Returns {'ok', first seq ('0' if none), time (µs)}, {'earlier', seqs}
 -- for a key used before with this digest, or {'reused'}.
@@ -26,13 +28,21 @@ if key then
   end
 end
 
-local n = (#ARGV - 7) / 5
+local n = (#ARGV - 8) / 5
 local first = 0
+-- A head below what the appending node has delivered went back in time (a
+-- replica that lagged took over, Redis restarted from an older snapshot):
+-- raise it first, as log_raise.lua does, so that no id is issued twice,
+-- even before any feed has noticed.
+if n > 0 and tonumber(redis.call('HGET', meta, 'head')) < tonumber(ARGV[8]) then
+  redis.call('HSET', meta, 'head', ARGV[8])
+  redis.call('HINCRBY', meta, 'epoch', 1)
+end
 if n > 0 then
   first = redis.call('HINCRBY', meta, 'head', n) - n + 1
   local bytes, t = 0, int(now)
   for i = 0, n - 1 do
-    local a = 8 + 5 * i
+    local a = 9 + 5 * i
     redis.call('XADD', stream, int(first + i) .. '-0',
       't', t, 's', ARGV[a], 'n', ARGV[a + 1], 'k', ARGV[a + 2], 'y', ARGV[a + 3], 'd', ARGV[a + 4])
     bytes = bytes + tonumber(ARGV[a])
