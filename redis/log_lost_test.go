@@ -53,4 +53,5 @@ func TestSentinelFailoverThatLostEntriesSkips(t *testing.T) {
 			t.Errorf("a feed skipped %v, want a Skip through at least %d (the lost entries' numbering)", sk, lost.Seq)
 		}
 	}
+	checkResumeAfterLoss(t, b, first.Seq, lost.Seq, after.Seq)
 }

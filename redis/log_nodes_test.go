@@ -221,6 +221,24 @@ func TestAppendRightAfterRedisWentBack(t *testing.T) {
 			t.Errorf("a feed did not deliver entry %d: %v", e.Seq, rec.events)
 		}
 	}
+	checkResumeAfterLoss(t, a, kept.Seq, lost.Seq, e.Seq)
+}
+
+// checkResumeAfterLoss checks ReadAfter on l after Redis lost the entries
+// after kept up to lost: a stream positioned before the loss gets
+// ErrNotRetained (a reset, never a silent gap), with a subscription as
+// without; one that had lost resumes with next.
+func checkResumeAfterLoss(t *testing.T, l *Log, kept, lost, next uint64) {
+	t.Helper()
+	alice := &ssehub.Subscription{Client: "alice"}
+	for _, sub := range []*ssehub.Subscription{nil, alice} {
+		if _, _, err := readAll(l, kept, sub); !errors.Is(err, ssehub.ErrNotRetained) {
+			t.Errorf("ReadAfter(%d, %v), before the lost entries: %v, want ErrNotRetained", kept, sub, err)
+		}
+	}
+	if got, _, err := readAll(l, lost, nil); err != nil || len(got) == 0 || got[0].Seq != next {
+		t.Errorf("ReadAfter(%d), the newest lost entry: %v, %v; want entries from %d", lost, seqsOf(got), err, next)
+	}
 }
 
 // Idempotency keys live in Redis: a retry through another node appends

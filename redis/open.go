@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"strings"
 
@@ -73,7 +74,7 @@ func (o Options) Validate() error {
 		return errors.New("no Redis: give a URL, sentinels or cluster nodes")
 	}
 	for _, addr := range append(append([]string(nil), o.Sentinels...), o.Cluster...) {
-		if host, port, ok := strings.Cut(addr, ":"); !ok || host == "" || port == "" {
+		if host, port, err := net.SplitHostPort(addr); err != nil || host == "" || port == "" {
 			return fmt.Errorf("%q is not host:port", addr)
 		}
 	}

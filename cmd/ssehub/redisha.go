@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"net"
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -49,7 +50,7 @@ func (c *config) validateRedisHA() error {
 	}
 	for _, f := range []struct{ name, value string }{{"redis-sentinel", c.redisSentinel}, {"redis-cluster", c.redisCluster}} {
 		for _, a := range addrs(f.value) {
-			if host, port, ok := strings.Cut(a, ":"); !ok || host == "" || port == "" || strings.ContainsAny(port, ":/@") {
+			if host, port, err := net.SplitHostPort(a); err != nil || host == "" || port == "" {
 				return c.bad(f.name, f.value, "want host:port, or several separated by commas")
 			}
 		}

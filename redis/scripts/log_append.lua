@@ -34,9 +34,8 @@ local first = 0
 -- replica that lagged took over, Redis restarted from an older snapshot):
 -- raise it first, as log_raise.lua does, so that no id is issued twice,
 -- even before any feed has noticed.
-if n > 0 and tonumber(redis.call('HGET', meta, 'head')) < tonumber(ARGV[8]) then
-  redis.call('HSET', meta, 'head', ARGV[8])
-  redis.call('HINCRBY', meta, 'epoch', 1)
+if n > 0 then
+  raise_head(ARGV[8])
 end
 if n > 0 then
   first = redis.call('HINCRBY', meta, 'head', n) - n + 1
