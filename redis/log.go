@@ -112,6 +112,9 @@ func newLog(ctx context.Context, client goredis.UniversalClient, opts LogOptions
 	if err != nil {
 		return nil, err
 	}
+	if err := l.loadForReplicas(ctx); err != nil {
+		return nil, err
+	}
 	l.feed = startFeed(l, st)
 	go l.merge()
 	return l, nil

@@ -68,6 +68,17 @@ func earliest(a, b time.Time) time.Time {
 	return a
 }
 
+// loadForReplicas loads the append script when appends wait for replicas:
+// they run it by its hash (see evalThenWait), and a NOSCRIPT costs them a
+// second WAIT. A new primary after a failover may not have it yet: the
+// first append there loads it.
+func (l *Log) loadForReplicas(ctx context.Context) error {
+	if l.replicas == 0 {
+		return nil
+	}
+	return storeError("log load the append script", appendScript.Load(ctx, l.client).Err())
+}
+
 // evalReplicated runs the append script, then WAIT for l.replicas,
 // on one connection to the primary of the log's keys, and returns the
 // script's reply.
