@@ -118,6 +118,9 @@ func (f *feed) step() error {
 		return err
 	}
 	if len(msgs) > 0 {
+		if err := f.confirmReplicated(); err != nil {
+			return err
+		}
 		if seq, err := parseID(msgs[0].ID); err != nil || seq != f.last+1 {
 			// A gap: before calling it lost, see whether Redis lost the
 			// whole log (the base then tells through what to skip).

@@ -113,9 +113,10 @@ func TestReplicasHoldAcknowledged(t *testing.T) {
 }
 
 // When the replica does not confirm within the publish's deadline, the
-// append fails with ErrUnavailable and says what the publisher must do;
-// the entry is in the log all the same, and a retry with the same key,
-// once the replica is back, gets the same receipt.
+// append fails with ErrUnavailable and says what the publisher must do.
+// The entry is in the log all the same, but the feed delivers it only once
+// the replica holds it; a retry with the same key, once the replica is
+// back, gets the same receipt.
 func TestReplicaTimeout(t *testing.T) {
 	r := newReplicated(t, 1)
 	l, rec := r.openReplicated(t, 1)
@@ -142,10 +143,17 @@ func TestReplicaTimeout(t *testing.T) {
 	if n := l.ReplicaWaitTimeouts(); n != 1 {
 		t.Errorf("ReplicaWaitTimeouts = %d, want 1", n)
 	}
-	rec.waitSeq(t, before.Seq+1) // the entry is in the log: the feed delivers it
-	appended := rec.delivered()[len(rec.delivered())-1]
-	if string(appended.Data) != "wait for me" {
-		t.Fatalf("the feed delivered %q after the timed-out append", appended.Data)
+	xs, err := r.client.XRevRangeN(context.Background(), l.keys.stream, "+", "-", 1).Result()
+	if err != nil || len(xs) != 1 {
+		t.Fatalf("the log's newest entry: %v %v", xs, err)
+	}
+	appended, err := decodeEntry(xs[0])
+	if err != nil || string(appended.Data) != "wait for me" || appended.Seq != before.Seq+1 {
+		t.Fatalf("the log's newest entry after the refused append: %+v %v, want it", appended, err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if got := rec.delivered(); got[len(got)-1].Seq != before.Seq {
+		t.Fatalf("the feed delivered entry %d, which no replica holds", got[len(got)-1].Seq)
 	}
 	// A merged append (no key) times out the same way, at MaxReplicaWait
 	// without a deadline.
@@ -160,6 +168,10 @@ func TestReplicaTimeout(t *testing.T) {
 	r.replicas[0].Start()
 	r.follow(t, r.replicas[0])
 	r.waitReplicas(t, 1)
+	rec.waitSeq(t, appended.Seq) // replicated now: delivered
+	if got := rec.delivered(); string(got[1].Data) != "wait for me" {
+		t.Errorf("the feed delivered %q after the replica came back", got[1].Data)
+	}
 	es, earlier, err := l.AppendOnce(context.Background(), key, digest, msgs, nil)
 	if err != nil || es != nil || len(earlier) != 1 || earlier[0] != appended.Seq {
 		t.Fatalf("retry with the same key: entries %v, earlier %v, %v; want earlier [%d]", es, earlier, err, appended.Seq)

@@ -343,35 +343,6 @@ func checkExactlyOnce(t *testing.T, name string, evs []sse.Event, acked []haEven
 	}
 }
 
-// checkEveryAcked requires that evs hold every acknowledged event, with its
-// id and data, in order, and returns how many other events they hold
-// (ghosts: events whose publish was refused, that the failover lost, and
-// that the publisher's retry published again) and how many resets.
-func checkEveryAcked(t *testing.T, name string, evs []sse.Event, acked []haEvent) (ghosts, resets int) {
-	t.Helper()
-	got := map[string]bool{}
-	var last uint64
-	for _, ev := range evs {
-		if ev.Type == "reset" {
-			resets++
-			continue
-		}
-		seq, err := strconv.ParseUint(ev.ID, 10, 64)
-		if err != nil || seq <= last {
-			t.Errorf("%s: event id %q after %d: repeated or out of order", name, ev.ID, last)
-			return ghosts, resets
-		}
-		last = seq
-		got[ev.ID+" "+ev.Data] = true
-	}
-	for _, e := range acked {
-		if !got[strconv.FormatUint(e.seq, 10)+" "+e.data] {
-			t.Errorf("%s: acknowledged event %s (id %d) never arrived", name, e.data, e.seq)
-		}
-	}
-	return len(got) - len(acked), resets
-}
-
 // checkNoSilentGap requires that every acknowledged event that evs lack is
 // preceded by a reset event: after the last event before it (in the order
 // of the receipts) that evs hold. Without replicas, a failover may lose

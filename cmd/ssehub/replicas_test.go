@@ -13,8 +13,9 @@ import (
 // -redis-replicas 1 on a primary without a replica: the publish is
 // answered 503 with Retry-After and the exact meaning (the event may still
 // appear; retry with the same Idempotency-Key), and counted. The event is
-// in the log all the same: streams get it, once. Once a replica follows,
-// the retry with the same key gets the receipt of that very event.
+// in the log all the same, but no stream gets it while no replica holds it
+// (and the node is not ready meanwhile). Once a replica follows, streams
+// get it, once, and the retry with the same key gets its receipt.
 func TestRedisReplicasRefusal(t *testing.T) {
 	primary := redistest.Start(t)
 	if _, err := redistest.Do(primary.Addr(), "CONFIG", "SET", "repl-diskless-sync-delay", "0"); err != nil {
@@ -44,15 +45,19 @@ func TestRedisReplicasRefusal(t *testing.T) {
 	if took > 3*time.Second {
 		t.Errorf("refused after %v, want about 2 s (redis.MaxReplicaWait): one WAIT", took)
 	}
-	ev := s.Next(t) // the event is in the log
-	if ev.Data != "wait for a replica" {
-		t.Fatalf("alice got %+v", ev)
+	s.ExpectNone(t, 300*time.Millisecond)
+	if code, body := hub.request(t, "GET", "/readyz", ""); code != http.StatusServiceUnavailable {
+		t.Errorf("GET /readyz while an event waits for a replica: %d %s, want 503", code, body)
 	}
 
 	replica := redistest.Start(t)
 	host, port, _ := strings.Cut(primary.Addr(), ":")
 	if _, err := redistest.Do(replica.Addr(), "REPLICAOF", host, port); err != nil {
 		t.Fatal(err)
+	}
+	ev := s.Next(t)
+	if ev.Data != "wait for a replica" {
+		t.Fatalf("alice got %+v once a replica followed", ev)
 	}
 	var again struct {
 		ID       string
