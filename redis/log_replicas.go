@@ -183,6 +183,7 @@ func (f *feed) confirmReplicated() error {
 		return storeError("log feed (waiting for replicas)", err)
 	}
 	if got := acked.Val(); got < int64(n) {
+		f.moved = time.Now() // it reads: waiting for replicas is not a stall (see checkStall)
 		return fmt.Errorf("redis log feed: %w: %d of %d replicas hold the entries read within %v; they are delivered once enough do",
 			ssehub.ErrUnavailable, got, n, MaxReplicaWait)
 	}

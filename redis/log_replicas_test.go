@@ -165,6 +165,12 @@ func TestReplicaTimeout(t *testing.T) {
 		t.Errorf("Append without a deadline gave up after %v, want about MaxReplicaWait (%v)", took, MaxReplicaWait)
 	}
 
+	// The feed waits for the replica longer than a stall's bound: it reads,
+	// so it is not a stall.
+	time.Sleep(time.Until(start.Add(feedStall + 500*time.Millisecond)))
+	if s := l.FailoverStats(); s.FeedStalled != 0 || s.FeedErrors != 0 {
+		t.Errorf("the feed, waiting for the replica, was re-established: %+v", s)
+	}
 	r.replicas[0].Start()
 	r.follow(t, r.replicas[0])
 	r.waitReplicas(t, 1)
