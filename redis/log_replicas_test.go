@@ -167,7 +167,7 @@ func TestReplicaTimeout(t *testing.T) {
 
 	// The feed waits for the replica longer than a stall's bound: it reads,
 	// so it is not a stall.
-	time.Sleep(time.Until(start.Add(feedStall + 500*time.Millisecond)))
+	time.Sleep(time.Until(start.Add(feedStall + MaxReplicaWait + 500*time.Millisecond)))
 	if s := l.FailoverStats(); s.FeedStalled != 0 || s.FeedErrors != 0 {
 		t.Errorf("the feed, waiting for the replica, was re-established: %+v", s)
 	}
