@@ -320,6 +320,9 @@ func (c *config) checkStore() error {
 	if c.usesRedis() {
 		return c.validateRedis()
 	}
+	if c.redisReplicas > 0 {
+		return errors.New("-redis-replicas without a Redis: it counts the replicas of the Redis given by -redis, -redis-sentinel or -redis-cluster")
+	}
 	_, _, err := c.storeKind()
 	return err
 }
