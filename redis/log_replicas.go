@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -78,12 +79,28 @@ func earliest(a, b time.Time) time.Time {
 // loadForReplicas loads the append script when appends wait for replicas:
 // they run it by its hash (see evalThenWait), and a NOSCRIPT costs them a
 // second WAIT. A new primary after a failover may not have it yet: the
-// first append there loads it.
+// first append there loads it. It warns when the primary has fewer
+// replicas than the appends wait for: they will all be refused.
 func (l *Log) loadForReplicas(ctx context.Context) error {
 	if l.replicas == 0 {
 		return nil
 	}
-	return storeError("log load the append script", appendScript.Load(ctx, l.client).Err())
+	if err := appendScript.Load(ctx, l.client).Err(); err != nil {
+		return storeError("log load the append script", err)
+	}
+	primary, err := primaryClient(ctx, l.client, l.keys.stream)
+	if err != nil {
+		return storeError("log find the primary", err)
+	}
+	info, err := primary.Info(ctx, "replication").Result()
+	if err != nil {
+		return storeError("log count the replicas", err)
+	}
+	if n := strings.Count(info, ",state=online,"); n < l.replicas {
+		l.logger.Warn("redis log: the primary has fewer replicas online than the appends wait for: publishes are refused (503) until enough follow it",
+			"replicas", n, "want", l.replicas)
+	}
+	return nil
 }
 
 // evalReplicated runs the append script, then WAIT for l.replicas,

@@ -3,6 +3,7 @@ package redis
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -75,7 +76,10 @@ func (r *replicated) openReplicated(t testing.TB, n int) (*Log, *logRecorder) {
 // idempotent appends alike.
 func TestReplicasHoldAcknowledged(t *testing.T) {
 	r := newReplicated(t, 1)
-	l, _ := r.openReplicated(t, 1)
+	l, rec := r.openReplicated(t, 1)
+	if w := rec.logged(slog.LevelWarn); len(w) > 0 {
+		t.Errorf("warnings when a log waiting for its one replica opens: %q", w)
+	}
 	replica := dialLogTest(t, r.replicas[0])
 	onReplica := func(seq uint64) bool {
 		id := strconv.FormatUint(seq, 10) + "-0"
@@ -190,11 +194,14 @@ func TestReplicaTimeout(t *testing.T) {
 	}
 }
 
-// A log's primary has fewer replicas than it waits for: every append is
-// refused, none hangs.
+// A log's primary has fewer replicas than it waits for: the log says so
+// when it opens, and every append is refused, none hangs.
 func TestReplicasMissing(t *testing.T) {
 	r := newReplicated(t, 1)
-	l, _ := r.openReplicated(t, 2)
+	l, rec := r.openReplicated(t, 2)
+	if w := rec.logged(slog.LevelWarn); len(w) != 1 || !strings.Contains(w[0], "fewer replicas") {
+		t.Errorf("warnings when a log waiting for 2 replicas of 1 opens: %q, want one about it", w)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	_, err := l.AppendBatch(ctx, []*ssehub.Message{broadcastMsg("a"), broadcastMsg("b")}, nil)
