@@ -17,13 +17,25 @@ type FeedLagger interface {
 	FeedLag() time.Duration
 }
 
+// A FailoverCounter is a shared log that counts what it saw of its Redis
+// failing over (redis.Log is one; see redis.FailoverStats for the exact
+// meanings). FeedRestarts is keyed by reason: "stalled" and "error".
+type FailoverCounter interface {
+	Failovers() uint64
+	PrimaryChanges() uint64
+	FeedRestarts() map[string]uint64
+}
+
 // A Collector is a prometheus.Collector over a hub: each Collect reads the
 // hub's snapshot (ssehub.Hub.Metrics) and turns it into constant metrics,
 // so Prometheus does no work per event, only per scrape. It collects the
 // metrics listed in the package documentation.
 type Collector struct {
 	hub *ssehub.Hub
-	lag FeedLagger // nil: ssehub_redis_feed_lag_seconds is not reported
+	lag FeedLagger      // nil: ssehub_redis_feed_lag_seconds is not reported
+	ha  FailoverCounter // nil: the ssehub_redis_ failover counters are not reported
+
+	replicas ReplicaWaiter // nil: ssehub_redis_replica_wait_timeouts_total is not reported
 }
 
 var _ prometheus.Collector = (*Collector)(nil)
@@ -40,6 +52,12 @@ func NewCollector(hub *ssehub.Hub, log ssehub.Log) *Collector {
 	hub.Metrics()
 	if fl, ok := log.(FeedLagger); ok {
 		c.lag = fl
+	}
+	if fc, ok := log.(FailoverCounter); ok {
+		c.ha = fc
+	}
+	if rw, ok := log.(ReplicaWaiter); ok {
+		c.replicas = rw
 	}
 	return c
 }
@@ -66,6 +84,10 @@ var (
 	appendDuration  = desc("log_append_duration_seconds", "Appends to the log, the local fan-out included.")
 	appendErrors    = desc("log_append_errors_total", "Appends to the log that failed.")
 	feedLag         = desc("redis_feed_lag_seconds", "How far behind the shared log this node's feed is: the time since it last had delivered every entry appended.")
+	failovers       = desc("redis_failovers_total", "Times this node's feed lost the server holding the log (an error) and came back on another: a Sentinel failover, a cluster slot that moved.")
+	primaryChanges  = desc("redis_primary_changes_total", "Changes of the server this node's feed reads the log from (the primary, or the master of the log's slot), whatever the cause.")
+	feedRestarts    = desc("redis_feed_restarts_total", "Connections of this node's feed re-established, by why: stalled (it read nothing while Redis answered), error.", "reason")
+	// Replica-wait timeouts (-redis-replicas) are declared next to these.
 )
 
 // Describe implements prometheus.Collector.
@@ -80,6 +102,12 @@ func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
 	if c.lag != nil {
 		ch <- feedLag
 	}
+	if c.ha != nil {
+		ch <- failovers
+		ch <- primaryChanges
+		ch <- feedRestarts
+	}
+	c.describeReplicas(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -112,6 +140,20 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	ch <- counter(appendErrors, m.AppendErrors)
 	if c.lag != nil {
 		ch <- gauge(feedLag, c.lag.FeedLag().Seconds())
+	}
+	if c.ha != nil {
+		c.collectFailovers(ch)
+	}
+	c.collectReplicas(ch)
+}
+
+// collectFailovers collects the failover counters of a shared log.
+func (c *Collector) collectFailovers(ch chan<- prometheus.Metric) {
+	ch <- counter(failovers, c.ha.Failovers())
+	ch <- counter(primaryChanges, c.ha.PrimaryChanges())
+	restarts := c.ha.FeedRestarts()
+	for _, r := range sortedLabels(restarts) {
+		ch <- counter(feedRestarts, restarts[r], r)
 	}
 }
 

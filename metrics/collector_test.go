@@ -231,3 +231,57 @@ func TestFeedLag(t *testing.T) {
 
 // The shared Redis log is a FeedLagger: a hub on it reports its feed's lag.
 var _ metrics.FeedLagger = (*redis.Log)(nil)
+
+// waitingLog is a MemoryLog that says its replicas timed out, as a shared
+// log with -redis-replicas does.
+type waitingLog struct {
+	*ssehub.MemoryLog
+	timeouts uint64
+}
+
+func (l waitingLog) ReplicaWaitTimeouts() uint64 { return l.timeouts }
+
+// A log that waits for replicas has its timeouts reported; one that does
+// not has no such metric.
+func TestReplicaWaitTimeouts(t *testing.T) {
+	log := waitingLog{ssehub.NewMemoryLog(ssehub.Retention{}), 3}
+	f := newFixture(t, ssehub.Config{Heartbeat: -1, Log: log})
+	f.metrics(t).expect(t, map[string]float64{"ssehub_redis_replica_wait_timeouts_total": 3})
+
+	plain := newFixture(t, ssehub.Config{Heartbeat: -1})
+	if _, ok := plain.metrics(t)["ssehub_redis_replica_wait_timeouts_total"]; ok {
+		t.Error("ssehub_redis_replica_wait_timeouts_total reported for a memory log")
+	}
+}
+
+// The shared Redis log counts its replica-wait timeouts.
+var _ metrics.ReplicaWaiter = (*redis.Log)(nil)
+
+// failingOverLog is a MemoryLog that counts failovers, as a shared log's
+// would.
+type failingOverLog struct{ *ssehub.MemoryLog }
+
+func (failingOverLog) Failovers() uint64      { return 2 }
+func (failingOverLog) PrimaryChanges() uint64 { return 3 }
+func (failingOverLog) FeedRestarts() map[string]uint64 {
+	return map[string]uint64{"stalled": 1, "error": 4}
+}
+
+// A log that counts failovers has them reported, with the fixed reasons as
+// labels and no address; one that does not has no such metrics.
+func TestFailoverCounters(t *testing.T) {
+	f := newFixture(t, ssehub.Config{Heartbeat: -1, Log: failingOverLog{ssehub.NewMemoryLog(ssehub.Retention{})}})
+	f.metrics(t).expect(t, map[string]float64{
+		"ssehub_redis_failovers_total":                     2,
+		"ssehub_redis_primary_changes_total":               3,
+		"ssehub_redis_feed_restarts_total{reason=stalled}": 1,
+		"ssehub_redis_feed_restarts_total{reason=error}":   4,
+	})
+	plain := newFixture(t, ssehub.Config{Heartbeat: -1})
+	if _, ok := plain.metrics(t)["ssehub_redis_failovers_total"]; ok {
+		t.Error("ssehub_redis_failovers_total reported for a memory log")
+	}
+}
+
+// The shared Redis log counts its failovers: a hub on it reports them.
+var _ metrics.FailoverCounter = (*redis.Log)(nil)

@@ -51,6 +51,17 @@
 //	                                        since this node's feed last had delivered every entry
 //	                                        appended; about 0 when healthy, growing while Redis
 //	                                        cannot be read
+//	ssehub_redis_failovers_total            counter, with a shared log only: times the feed lost the
+//	                                        server holding the log and came back on another
+//	                                        (a Sentinel failover, a cluster slot that moved)
+//	ssehub_redis_primary_changes_total      counter, with a shared log only: changes of the server
+//	                                        the feed reads the log from, whatever the cause
+//	ssehub_redis_feed_restarts_total{reason} counter, with a shared log only: the feed's connection
+//	                                        re-established: stalled (read nothing for 3 s while
+//	                                        Redis answered), error
+//	ssehub_redis_replica_wait_timeouts_total counter, with a shared log only (redis.Log): appends
+//	                                        that fewer replicas than -redis-replicas confirmed in
+//	                                        time (the publisher got 503; the event may still appear)
 //
 // The histograms' buckets are ssehub.Histogram.Bounds: 10 µs to 5 s. They
 // count the publishes from the Collector's creation on: the hub reads no

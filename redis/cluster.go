@@ -50,7 +50,7 @@ type ClusterOptions struct {
 // liveness record, and listens for kicks on a Pub/Sub channel. See the
 // package documentation for the keys and the failure behaviour.
 type Cluster struct {
-	rdb    *goredis.Client
+	rdb    goredis.UniversalClient
 	opts   ClusterOptions
 	keys   presenceKeys
 	logger *slog.Logger
@@ -63,7 +63,8 @@ type Cluster struct {
 	flushed chan struct{}       // closed by the next flush
 	wake    chan struct{}       // a change is waiting
 
-	down   atomic.Bool // Redis could not be reached: logged once per outage
+	down   atomic.Bool           // Redis could not be reached: logged once per outage
+	deaf   atomic.Pointer[error] // why the kick channel is not subscribed now, or nil (see Check)
 	ctx    context.Context
 	cancel context.CancelFunc // Close: the goroutines end
 	bg     sync.WaitGroup
@@ -72,7 +73,7 @@ type Cluster struct {
 // NewCluster returns a Cluster on rdb. It starts sharing once a hub joins it
 // (ssehub.Config.Cluster); Close stops sharing and removes the node's record.
 // The Cluster does not close rdb.
-func NewCluster(rdb *goredis.Client, opts ClusterOptions) *Cluster {
+func NewCluster(rdb goredis.UniversalClient, opts ClusterOptions) *Cluster {
 	if opts.Prefix == "" {
 		opts.Prefix = DefaultPrefix
 	}
@@ -127,7 +128,7 @@ func (c *Cluster) Close() error {
 	c.bg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout)
 	defer cancel()
-	return storeError("presence", c.keys.leave.Run(ctx, c.rdb, nil, c.opts.Prefix, c.opts.Node).Err())
+	return storeError("presence", c.keys.leave.Run(ctx, c.rdb, c.keys.route(), c.opts.Prefix, c.opts.Node).Err())
 }
 
 // Changed implements ssehub.Cluster.
@@ -145,7 +146,7 @@ func (c *Cluster) Changed(client string) <-chan struct{} {
 
 // Elsewhere implements ssehub.Cluster.
 func (c *Cluster) Elsewhere(ctx context.Context, client string) (int, time.Time, error) {
-	vals, err := c.keys.elsewhere.Run(ctx, c.rdb, nil, c.opts.Prefix, c.opts.Node, client).Int64Slice()
+	vals, err := c.keys.elsewhere.Run(ctx, c.rdb, c.keys.route(), c.opts.Prefix, c.opts.Node, client).Int64Slice()
 	if err != nil {
 		return 0, time.Time{}, storeError("presence", err)
 	}
@@ -158,7 +159,7 @@ func (c *Cluster) Elsewhere(ctx context.Context, client string) (int, time.Time,
 
 // Total implements ssehub.Cluster.
 func (c *Cluster) Total(ctx context.Context) (streams, nodes int, err error) {
-	vals, err := c.keys.total.Run(ctx, c.rdb, nil, c.opts.Prefix, c.opts.Node).Int64Slice()
+	vals, err := c.keys.total.Run(ctx, c.rdb, c.keys.route(), c.opts.Prefix, c.opts.Node).Int64Slice()
 	if err != nil {
 		return 0, 0, storeError("presence", err)
 	}
@@ -170,7 +171,7 @@ func (c *Cluster) Total(ctx context.Context) (streams, nodes int, err error) {
 // at most its KickLimit of them), and published to the nodes' kick
 // channel.
 func (c *Cluster) Kick(ctx context.Context, client string, at time.Time) (int, error) {
-	n, err := c.keys.kick.Run(ctx, c.rdb, nil, c.opts.Prefix, c.opts.Node, client, at.UnixMilli(),
+	n, err := c.keys.kick.Run(ctx, c.rdb, c.keys.route(), c.opts.Prefix, c.opts.Node, client, at.UnixMilli(),
 		c.opts.KickMemory.Milliseconds(), c.node.KickLimit(), kickForget+1).Int()
 	return n, storeError("presence", err)
 }
@@ -189,8 +190,13 @@ func (c *Cluster) recovered() {
 	}
 }
 
-// Check implements ssehub.Checker: Redis answers.
+// Check implements ssehub.Checker: Redis answers, and the node listens for
+// kicks (after a failover it subscribes again, a moment after it can write:
+// a kick published in between would be lost to it).
 func (c *Cluster) Check(ctx context.Context) error {
+	if err := c.deaf.Load(); err != nil {
+		return storeError("kick channel", *err)
+	}
 	ctx, cancel := context.WithTimeout(ctx, DialTimeout)
 	defer cancel()
 	return storeError("presence", c.rdb.Ping(ctx).Err())

@@ -24,6 +24,7 @@ func (c *Cluster) listenKicks(ps *goredis.PubSub) {
 		msg, err := ps.ReceiveTimeout(c.ctx, c.opts.NodeTTL)
 		switch m := msg.(type) {
 		case *goredis.Subscription:
+			c.deaf.Store(nil)
 			c.applyRememberedKicks()
 		case *goredis.Message:
 			c.applyKick(m.Payload)
@@ -35,6 +36,7 @@ func (c *Cluster) listenKicks(ps *goredis.PubSub) {
 			ps.Ping(c.ctx) // a quiet channel: make sure the connection still stands
 		default:
 			if c.ctx.Err() == nil {
+				c.deaf.Store(&err)
 				c.outage(err)
 				select {
 				case <-c.ctx.Done():

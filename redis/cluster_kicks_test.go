@@ -23,7 +23,7 @@ func kickKeys(prefix string) (hash, times string) {
 
 // storedKicks returns the clients whose kicks the cluster named prefix
 // keeps in Redis, oldest first, and how many its hash holds.
-func storedKicks(t *testing.T, rdb *goredis.Client, prefix string) (clients []string, hashLen int64) {
+func storedKicks(t *testing.T, rdb goredis.UniversalClient, prefix string) (clients []string, hashLen int64) {
 	t.Helper()
 	hash, times := kickKeys(prefix)
 	clients, err := rdb.ZRange(context.Background(), times, 0, -1).Result()

@@ -12,7 +12,7 @@ import (
 
 // Streams implements ssehub.Cluster.
 func (c *Cluster) Streams(ctx context.Context, client string) ([]ssehub.StreamInfo, error) {
-	lists, err := c.keys.streams.Run(ctx, c.rdb, nil, c.opts.Prefix, c.opts.Node, client).StringSlice()
+	lists, err := c.keys.streams.Run(ctx, c.rdb, c.keys.route(), c.opts.Prefix, c.opts.Node, client).StringSlice()
 	if err != nil {
 		return nil, storeError("presence", err)
 	}
@@ -31,7 +31,7 @@ func (c *Cluster) Streams(ctx context.Context, client string) ([]ssehub.StreamIn
 // limit+1 smallest ids after `after`, and the smallest of those, summed per
 // client, are the page.
 func (c *Cluster) ClientPage(ctx context.Context, after string, limit int) ([]ssehub.ClientStreams, bool, error) {
-	vals, err := c.keys.page.Run(ctx, c.rdb, nil, c.opts.Prefix, c.opts.Node, after, limit+1).Slice()
+	vals, err := c.keys.page.Run(ctx, c.rdb, c.keys.route(), c.opts.Prefix, c.opts.Node, after, limit+1).Slice()
 	if err != nil {
 		return nil, false, storeError("presence", err)
 	}

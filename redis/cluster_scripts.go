@@ -53,6 +53,11 @@ func newPresenceKeys(prefix string) presenceKeys {
 	}
 }
 
+// route is the KEYS of a script that names its keys in ARGV: one key of the
+// presence's slot, so that a Redis Cluster client sends the script to the
+// master that holds them.
+func (k presenceKeys) route() []string { return []string{k.totals} }
+
 func (k presenceKeys) kicks() string     { return k.prefix + "kicks" }
 func (k presenceKeys) kickTimes() string { return k.prefix + "kicktimes" }
 

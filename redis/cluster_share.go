@@ -48,7 +48,7 @@ func (c *Cluster) share() {
 func (c *Cluster) refresh() bool {
 	ctx, cancel := context.WithTimeout(c.ctx, DialTimeout)
 	defer cancel()
-	kept, err := c.keys.refresh.Run(ctx, c.rdb, nil, c.opts.Prefix, c.opts.Node,
+	kept, err := c.keys.refresh.Run(ctx, c.rdb, c.keys.route(), c.opts.Prefix, c.opts.Node,
 		c.opts.NodeTTL.Milliseconds(), c.opts.KickMemory.Milliseconds(), c.nodeCount(), c.node.KickLimit(), refreshForget).Int()
 	if err != nil {
 		c.outage(err)

@@ -27,7 +27,7 @@ type node struct {
 	hub     *ssehub.Hub
 	cluster *redis.Cluster
 	ts      *httptest.Server
-	rdb     *goredis.Client
+	rdb     goredis.UniversalClient
 	crashed bool
 }
 
@@ -56,6 +56,13 @@ func startNode(t testing.TB, srv *redistest.Server, prefix string, nc nodeConfig
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startNodeOn(t, rdb, prefix, nc)
+}
+
+// startNodeOn starts a node of the cluster named prefix on the Redis rdb
+// talks to; the node closes rdb when t ends.
+func startNodeOn(t testing.TB, rdb goredis.UniversalClient, prefix string, nc nodeConfig) *node {
+	t.Helper()
 	cl := redis.NewCluster(rdb, redis.ClusterOptions{Prefix: prefix, NodeTTL: nc.ttl, KickMemory: nc.kickMemory})
 	var log ssehub.Log = ssehub.NewMemoryLog(ssehub.Retention{})
 	if nc.log != nil {

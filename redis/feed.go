@@ -42,11 +42,11 @@ type feed struct {
 	cancel context.CancelFunc
 	done   chan struct{} // closed when run has returned
 
-	begun     atomic.Uint64         // newest seq whose Deliver or Skip has begun (see ReadAfter)
-	delivered watermark             // newest seq whose Deliver or Skip has returned (see Append)
-	connID    atomic.Int64          // CLIENT ID of conn, or 0; for stop's CLIENT UNBLOCK
-	outage    atomic.Pointer[error] // why the feed cannot read now, or nil (see Log.Check)
-	lag       feedLag               // how far behind the log it is (see Log.FeedLag)
+	begun     atomic.Uint64           // newest seq whose Deliver or Skip has begun (see ReadAfter)
+	delivered watermark               // newest seq whose Deliver or Skip has returned (see Append)
+	connRef   atomic.Pointer[connRef] // conn's server and CLIENT ID, or nil; for stop's CLIENT UNBLOCK
+	outage    atomic.Pointer[error]   // why the feed cannot read now, or nil (see Log.Check)
+	lag       feedLag                 // how far behind the log it is (see Log.FeedLag)
 
 	// Owned by run.
 	conn    *goredis.Conn
@@ -60,6 +60,9 @@ type feed struct {
 	count   int64     // entries to ask for per read
 	caught  bool      // the last read left nothing behind: it returned fewer entries than asked for
 	newest  time.Time // the append time of the newest entry delivered
+	redial  string    // why the connection was dropped ("stalled", "error"), until a new one stands
+	primary string    // the address of the server conn reaches (CLIENT INFO laddr)
+	moved   time.Time // when the feed last delivered, or found nothing to deliver (see checkStall)
 }
 
 func startFeed(l *Log, st *logState) *feed {
@@ -67,7 +70,7 @@ func startFeed(l *Log, st *logState) *feed {
 	f := &feed{
 		log: l, ctx: ctx, cancel: cancel, done: make(chan struct{}),
 		last: st.head, cursor: streamID(st.head), base: st.base, epoch: st.epoch, checked: time.Now(),
-		count: feedCount, caught: true,
+		count: feedCount, caught: true, moved: time.Now(),
 	}
 	f.lag.advance(time.Now())
 	f.begun.Store(st.head)
@@ -115,6 +118,9 @@ func (f *feed) step() error {
 		return err
 	}
 	if len(msgs) > 0 {
+		if err := f.confirmReplicated(); err != nil {
+			return err
+		}
 		if seq, err := parseID(msgs[0].ID); err != nil || seq != f.last+1 {
 			// A gap: before calling it lost, see whether Redis lost the
 			// whole log (the base then tells through what to skip).
@@ -144,6 +150,7 @@ func (f *feed) checkBase() error {
 		f.log.logger.Warn("redis log: the log lost entries (Redis restarted empty or from an older snapshot, or its keys were deleted); streams will resume from the log",
 			"base", st.base, "previous base", f.base, "epoch", st.epoch, "last delivered", f.last)
 	}
+	f.checkStall(st.head)
 	if st.head < f.last {
 		if st.epoch, err = f.checkHead(st); err != nil {
 			return err
@@ -187,7 +194,7 @@ func (f *feed) read() ([]goredis.XMessage, error) {
 	case errors.Is(err, goredis.Nil):
 		return nil, nil
 	case err != nil:
-		f.disconnect()
+		f.readFailed(err)
 		return nil, err
 	case len(streams) == 0:
 		return nil, nil
@@ -236,7 +243,7 @@ func (f *feed) deliverOne(x goredis.XMessage) int {
 	if ln := f.log.listener(); ln != nil {
 		ln.Deliver(e, f.log.origin.ticket(mark))
 	}
-	f.last = seq
+	f.last, f.moved = seq, time.Now()
 	f.delivered.advance(seq)
 	return e.Size()
 }
@@ -249,36 +256,8 @@ func (f *feed) skip(through uint64) {
 	if ln := f.log.listener(); ln != nil {
 		ln.Skip(through)
 	}
-	f.last, f.cursor = through, streamID(through)
+	f.last, f.cursor, f.moved = through, streamID(through), time.Now()
 	f.delivered.advance(through)
-}
-
-// connect returns the feed's connection, opening one if needed. A blocking
-// XREAD holds its connection for up to feedBlock, so it gets one of its own
-// rather than one of the pool's; its CLIENT ID lets stop interrupt it.
-func (f *feed) connect() (*goredis.Conn, error) {
-	if f.conn != nil {
-		return f.conn, nil
-	}
-	conn := f.log.client.Conn()
-	id, err := conn.ClientID(f.ctx).Result()
-	if err != nil {
-		conn.Close()
-		return nil, err
-	}
-	f.conn = conn
-	f.connID.Store(id)
-	return conn, nil
-}
-
-// disconnect drops the connection: after an error it is of no more use (a
-// go-redis Conn stays broken).
-func (f *feed) disconnect() {
-	if f.conn != nil {
-		f.connID.Store(0)
-		f.conn.Close()
-		f.conn = nil
-	}
 }
 
 // failed notes an error of a step; the first of an outage is logged.
@@ -296,26 +275,6 @@ func (f *feed) recovered() {
 	if f.down != nil {
 		f.log.logger.Info("redis log: the feed reads from Redis again")
 		f.down = nil
-	}
-}
-
-// stop ends run and waits for it. A go-redis command does not end when its
-// context is cancelled, only at a deadline, so a blocking XREAD is ended
-// from another connection with CLIENT UNBLOCK; stop repeats it in case the
-// XREAD had not started yet.
-func (f *feed) stop() {
-	f.cancel()
-	for {
-		if id := f.connID.Load(); id != 0 {
-			ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-			f.log.client.ClientUnblock(ctx, id)
-			cancel()
-		}
-		select {
-		case <-f.done:
-			return
-		case <-time.After(50 * time.Millisecond):
-		}
 	}
 }
 

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -19,6 +20,9 @@ import (
 // are durable all the same (see ssehub.Log.Append on a shared log).
 const deliverWait = 2 * time.Second
 
+// readyTTL is how long the key Check writes lives.
+const readyTTL = time.Minute
+
 // LogOptions configure a Log. Every node sharing a log must use the same
 // Prefix, and should use the same Retention: each node applies its own
 // limits when it writes.
@@ -30,23 +34,33 @@ type LogOptions struct {
 	// Logger receives the feed's outages and losses of continuity; nil
 	// means slog.Default().
 	Logger *slog.Logger
+	// Replicas is how many replicas of the primary must hold an append
+	// before it is acknowledged (Redis WAIT; see log_replicas.go), 0 to
+	// MaxReplicas. Zero acknowledges what the primary holds: replication
+	// is asynchronous, so a failover may lose it (the nodes then send
+	// reset to the streams concerned).
+	Replicas int
 }
 
 // A Log is an ssehub.IdempotentLog kept in a Redis stream and shared by
 // every hub process (node) that opens it with the same client options and
 // prefix. See the package documentation for the model.
 type Log struct {
-	client *goredis.Client
+	client goredis.UniversalClient
 	keys   logKeys
 	ret    ssehub.Retention
 	logger *slog.Logger
 
 	maxDropped int // bounds the dropped index
 
+	replicas        int           // LogOptions.Replicas
+	replicaTimeouts atomic.Uint64 // see ReplicaWaitTimeouts
+
 	listen atomic.Pointer[ssehub.Listener]
 	origin origin          // marks the entries this Log value appends
 	recent *recent.Entries // the newest entries the feed delivered (see ReadAfter)
 	feed   *feed
+	ha     haCounters // see FailoverStats
 
 	appends chan *pendingAppend // to the merge goroutine (see log_merge.go)
 	merged  chan struct{}       // closed when merge has returned
@@ -61,7 +75,7 @@ var _ ssehub.IdempotentLog = (*Log)(nil)
 // creating it if it does not exist, and starts its feed from the present
 // head. The client should come from Dial: its commands are never retried,
 // which an append must not be. Close the Log before the client.
-func NewLog(ctx context.Context, client *goredis.Client, opts LogOptions) (*Log, error) {
+func NewLog(ctx context.Context, client goredis.UniversalClient, opts LogOptions) (*Log, error) {
 	return newLog(ctx, client, opts, logTuning{maxDropped: store.DefaultDroppedKeys, recent: recent.MaxEntries})
 }
 
@@ -71,14 +85,18 @@ type logTuning struct {
 	recent     int // entries kept in memory (see recent)
 }
 
-func newLog(ctx context.Context, client *goredis.Client, opts LogOptions, tune logTuning) (*Log, error) {
+func newLog(ctx context.Context, client goredis.UniversalClient, opts LogOptions, tune logTuning) (*Log, error) {
 	if opts.Prefix == "" {
 		opts.Prefix = "ssehub"
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Replicas < 0 || opts.Replicas > MaxReplicas {
+		return nil, fmt.Errorf("redis log: %d replicas: want 0 to %d", opts.Replicas, MaxReplicas)
+	}
 	l := &Log{
+		replicas:   opts.Replicas,
 		client:     client,
 		keys:       newLogKeys(opts.Prefix),
 		ret:        opts.Retention,
@@ -92,6 +110,9 @@ func newLog(ctx context.Context, client *goredis.Client, opts LogOptions, tune l
 	}
 	st, err := l.state(ctx, nil)
 	if err != nil {
+		return nil, err
+	}
+	if err := l.loadForReplicas(ctx); err != nil {
 		return nil, err
 	}
 	l.feed = startFeed(l, st)
@@ -197,13 +218,15 @@ func (l *Log) Close() error {
 // lost the log.
 func (l *Log) FeedLag() time.Duration { return l.feed.lag.at(time.Now()) }
 
-// Check implements ssehub.Checker: the log is ready when Redis answers and
-// its feed is reading.
+// Check implements ssehub.Checker: the log is ready when its feed is
+// reading and the server that holds the log takes a write (a short-lived
+// key of the log's slot): a primary that became a replica answers PING but
+// not that, and neither does a cluster node that lost the slot.
 func (l *Log) Check(ctx context.Context) error {
 	if err := l.feed.outage.Load(); err != nil {
 		return storeError("log feed", *err)
 	}
 	ctx, cancel := context.WithTimeout(ctx, DialTimeout)
 	defer cancel()
-	return storeError("log", l.client.Ping(ctx).Err())
+	return storeError("log", l.client.Set(ctx, l.keys.ready, string(l.origin), readyTTL).Err())
 }

@@ -14,7 +14,9 @@ import (
 // cancelled context, a closed client) means Redis could not be reached:
 // it wraps ssehub.ErrUnavailable, and the HTTP API answers 503. So do the
 // replies of a Redis that is there but cannot serve yet (loading its data,
-// busy with a script, a replica during failover, out of memory). Any other
+// busy with a script, a replica during failover, out of memory, a cluster
+// slot that moved, a blocked read ended because the server became a
+// replica). Any other
 // reply (WRONGTYPE: a key of ours holds something else; a script error) is
 // a fault that retrying will not fix.
 func storeError(op string, err error) error {
@@ -31,7 +33,7 @@ func storeError(op string, err error) error {
 // transientReply reports whether err is a Redis reply saying that it cannot
 // serve the command now but may soon.
 func transientReply(err error) bool {
-	for _, p := range []string{"LOADING", "BUSY", "MASTERDOWN", "READONLY", "CLUSTERDOWN", "TRYAGAIN", "NOREPLICAS", "OOM"} {
+	for _, p := range []string{"LOADING", "BUSY", "MASTERDOWN", "READONLY", "CLUSTERDOWN", "TRYAGAIN", "NOREPLICAS", "OOM", "MOVED", "ASK", "UNBLOCKED"} {
 		if goredis.HasErrorPrefix(err, p) {
 			return true
 		}

@@ -22,7 +22,7 @@ const waitFor = 5 * time.Second
 // A logEnv is a real redis-server and a client of it, for the Log tests.
 type logEnv struct {
 	srv    *redistest.Server
-	client *goredis.Client
+	client goredis.UniversalClient
 }
 
 func newLogEnv(t testing.TB) *logEnv {

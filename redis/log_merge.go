@@ -3,6 +3,7 @@ package redis
 import (
 	"bytes"
 	"context"
+	"time"
 
 	"github.com/ssehub/ssehub"
 )
@@ -88,6 +89,7 @@ func (l *Log) runMerged(batch []*pendingAppend) {
 	var live []*pendingAppend
 	var mask bytes.Buffer
 	var args []any
+	var until time.Time // the earliest deadline: one WAIT answers them all
 	for _, p := range batch {
 		if err := p.ctx.Err(); err != nil {
 			p.err = err
@@ -97,12 +99,18 @@ func (l *Log) runMerged(batch []*pendingAppend) {
 		live = append(live, p)
 		mask.Write(p.mask)
 		args = append(args, p.args...)
+		d, _ := p.ctx.Deadline()
+		until = earliest(until, d)
 	}
 	if len(live) == 0 {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), WriteTimeout)
-	res, err := l.runScript(ctx, "", [32]byte{}, mask.Bytes(), args)
+	timeout := WriteTimeout
+	if l.replicas > 0 {
+		timeout += MaxReplicaWait
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	res, err := l.runScript(ctx, "", [32]byte{}, mask.Bytes(), args, until)
 	cancel()
 	offset := uint64(0)
 	for _, p := range live {

@@ -190,6 +190,57 @@ func TestRedisWentBackInTime(t *testing.T) {
 	recA.checkContinuity(t, es[0].Seq)
 }
 
+// The same, with an append right after Redis went back, before any feed
+// has looked (a publisher retrying through a failover is that fast): the
+// append itself numbers above what its node delivered, so no id is issued
+// twice, and both feeds skip the lost numbering, then deliver the entry.
+func TestAppendRightAfterRedisWentBack(t *testing.T) {
+	env := newLogEnv(t)
+	prefix := freshPrefix()
+	a, recA := env.open(t, prefix, ssehub.Retention{})
+	b, recB := env.open(t, prefix, ssehub.Retention{})
+	kept := mustAppendLog(t, a, broadcastMsg("kept"))
+	lost := mustAppendLog(t, a, broadcastMsg("lost"))
+	recB.waitSeq(t, lost.Seq)
+
+	ctx, keys := context.Background(), newLogKeys(prefix)
+	if err := env.client.XDel(ctx, keys.stream, streamID(lost.Seq)).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.client.HSet(ctx, keys.meta, "head", kept.Seq).Err(); err != nil {
+		t.Fatal(err)
+	}
+	e := mustAppendLog(t, b, broadcastMsg("at once"))
+	if e.Seq <= lost.Seq {
+		t.Fatalf("an append right after the head went back got seq %d, reissuing an id up to %d", e.Seq, lost.Seq)
+	}
+	for _, rec := range []*logRecorder{recA, recB} {
+		rec.waitSeq(t, e.Seq)
+		rec.checkContinuity(t, kept.Seq)
+		if !rec.has(e.Seq) {
+			t.Errorf("a feed did not deliver entry %d: %v", e.Seq, rec.events)
+		}
+	}
+	checkResumeAfterLoss(t, a, kept.Seq, lost.Seq, e.Seq)
+}
+
+// checkResumeAfterLoss checks ReadAfter on l after Redis lost the entries
+// after kept up to lost: a stream positioned before the loss gets
+// ErrNotRetained (a reset, never a silent gap), with a subscription as
+// without; one that had lost resumes with next.
+func checkResumeAfterLoss(t *testing.T, l *Log, kept, lost, next uint64) {
+	t.Helper()
+	alice := &ssehub.Subscription{Client: "alice"}
+	for _, sub := range []*ssehub.Subscription{nil, alice} {
+		if _, _, err := readAll(l, kept, sub); !errors.Is(err, ssehub.ErrNotRetained) {
+			t.Errorf("ReadAfter(%d, %v), before the lost entries: %v, want ErrNotRetained", kept, sub, err)
+		}
+	}
+	if got, _, err := readAll(l, lost, nil); err != nil || len(got) == 0 || got[0].Seq != next {
+		t.Errorf("ReadAfter(%d), the newest lost entry: %v, %v; want entries from %d", lost, seqsOf(got), err, next)
+	}
+}
+
 // Idempotency keys live in Redis: a retry through another node appends
 // nothing, and concurrent calls through several nodes append once.
 func TestAppendOnceAcrossNodes(t *testing.T) {

@@ -23,8 +23,15 @@ type logState struct {
 // first is the oldest entry held (head+1 when none is).
 func (s *logState) first() uint64 { return s.head - s.length + 1 }
 
-// lost is store.Lost with what Redis remembers of the dropped entries.
+// lost is store.Lost with what Redis remembers of the dropped entries. A
+// position below the floor lost something whatever it holds: the floor is
+// also raised with a head that went back (see raise_head in
+// log_common.lua), past entries Redis no longer has, which first, counting
+// back from the head, cannot see.
 func (s *logState) lost(sub *ssehub.Subscription, after uint64) bool {
+	if after < s.floor {
+		return true
+	}
 	return after+1 < s.first() && store.Lost(sub, after, s.floor, s.any, func(k store.TargetKey) uint64 {
 		return s.scores[k]
 	})

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/ssehub/ssehub"
@@ -42,11 +43,12 @@ type logKeys struct {
 	dropped string // ZSET: target key → newest dropped seq with it
 	ids     string // HASH: event id → seq of the newest entry with it
 	key     string // prefix of the idempotency keys
+	ready   string // written by Check: the log's server takes writes
 }
 
 func newLogKeys(prefix string) logKeys {
 	p := prefix + ":{log}:"
-	return logKeys{stream: p + "stream", meta: p + "meta", dropped: p + "dropped", ids: p + "ids", key: p + "key:"}
+	return logKeys{stream: p + "stream", meta: p + "meta", dropped: p + "dropped", ids: p + "ids", key: p + "key:", ready: p + "ready"}
 }
 
 func (k logKeys) scriptKeys() []string { return []string{k.stream, k.meta, k.dropped, k.ids} }
@@ -75,7 +77,8 @@ func (l *Log) runAppend(ctx context.Context, key string, digest [32]byte, msgs [
 	if err != nil {
 		return appendResult{}, err
 	}
-	return l.runScript(ctx, key, digest, mask, margs)
+	until, _ := ctx.Deadline()
+	return l.runScript(ctx, key, digest, mask, margs, until)
 }
 
 // messageArgs returns the append script's mask and per-message arguments
@@ -109,14 +112,25 @@ func (l *Log) messageArgs(msgs []*ssehub.Message, tickets []ssehub.Ticket) (mask
 }
 
 // runScript runs the append script with the given mask and per-message
-// arguments, under key (none when "").
-func (l *Log) runScript(ctx context.Context, key string, digest [32]byte, mask []byte, margs []any) (appendResult, error) {
+// arguments, under key (none when ""). With LogOptions.Replicas, it then
+// waits for the replicas, until at the latest (zero: MaxReplicaWait).
+func (l *Log) runScript(ctx context.Context, key string, digest [32]byte, mask []byte, margs []any, until time.Time) (appendResult, error) {
 	keys := l.keys.scriptKeys()
 	window := max(1, store.KeyWindow(l.ret).Milliseconds())
-	args := append(l.retentionArgs(), window, hex.EncodeToString(digest[:]), mask)
+	// The newest seq this node may have handed to clients: the script
+	// numbers above it even when the head went back (see log_append.lua).
+	seen := strconv.FormatUint(l.feed.begun.Load(), 10)
+	args := append(l.retentionArgs(), window, hex.EncodeToString(digest[:]), mask, seen)
 	args = append(args, margs...)
 	if key != "" {
 		keys = append(keys, l.keys.key+key)
+	}
+	if l.replicas > 0 {
+		reply, err := l.evalReplicated(ctx, keys, args, until)
+		if err != nil {
+			return appendResult{}, err
+		}
+		return parseAppend(reply)
 	}
 	reply, err := appendScript.Run(ctx, l.client, keys, args...).Slice()
 	if err != nil {

@@ -49,7 +49,11 @@ type config struct {
 	h2MaxStreams    int // HTTP/2 streams one connection may have open at once
 	maxData         byteSize
 	redisURL        string
+	redisSentinel   string // host:port of sentinels, comma-separated
+	redisMaster     string // the name the sentinels monitor the primary under
+	redisCluster    string // host:port of Redis Cluster nodes, comma-separated
 	redisPrefix     string
+	redisReplicas   int // replicas that must hold an event before its publish is acknowledged (redis.LogOptions.Replicas)
 	node            string
 	logFormat       string     // text or json
 	logLevel        levelValue // the least severe level written
@@ -186,7 +190,11 @@ func (c *config) limitFlags(fs *flag.FlagSet) {
 
 func (c *config) clusterFlags(fs *flag.FlagSet) {
 	fs.Var(newText(&c.redisURL, "", "url"), "redis", "the Redis that the nodes of a cluster share, as redis://[user:password@]host:port/db (rediss:// for TLS): events, history and presence live there; not with -store")
+	fs.Var(newText(&c.redisSentinel, "", "host:port,..."), "redis-sentinel", "the sentinels that watch the cluster's Redis primary (with -redis-master): the node asks them for the primary and follows its failovers; -redis then gives only the password, user, db and TLS (redis://:password@/0)")
+	fs.Var(newText(&c.redisMaster, "", "name"), "redis-master", "the name the sentinels of -redis-sentinel monitor the primary under")
+	fs.Var(newText(&c.redisCluster, "", "host:port,..."), "redis-cluster", "some nodes of the Redis Cluster the nodes share (the rest is discovered); -redis then gives only the password, user and TLS; not with -redis-sentinel")
 	fs.Var(newText(&c.redisPrefix, redis.DefaultPrefix, "prefix"), "redis-prefix", "start of every Redis key: the nodes of one cluster share it, another cluster on the same Redis needs its own")
+	fs.Var(newInt(&c.redisReplicas, 0), "redis-replicas", "replicas of the Redis primary that must hold an event before its publish is acknowledged (Redis WAIT); when fewer confirm within 2s the publisher gets 503: the event may still appear, retry with the same Idempotency-Key")
 	fs.Var(newText(&c.node, "", "name"), "node", "this node's name in the cluster's presence and logs (default: a random name)")
 }
 
@@ -298,6 +306,7 @@ func (c *config) checkRanges() error {
 		{c.writeTimeout <= 0, "write-timeout", d(c.writeTimeout), "want a positive duration such as 10s"},
 		{c.shutdownTimeout <= 0, "shutdown-timeout", d(c.shutdownTimeout), "want a positive duration such as 10s"},
 		{c.historySize < 1, "history-size", n(c.historySize), "want at least 1"},
+		{c.redisReplicas < 0 || c.redisReplicas > redis.MaxReplicas, "redis-replicas", n(c.redisReplicas), fmt.Sprintf("want 0 (acknowledge what the primary holds) to %d", redis.MaxReplicas)},
 		{c.historyBytes < 64<<10, "history-bytes", c.historyBytes.String(), "want at least 64KiB"},
 		{c.historyTTL < 0, "history-ttl", d(c.historyTTL), "want 0 (no age limit) or a positive duration such as 24h"},
 		{c.kickMemory < time.Minute, "kick-memory", d(c.kickMemory), "want at least 1m"},
@@ -323,8 +332,11 @@ func (c *config) checkOrigins() error { _, err := c.origins(); return err }
 func (c *config) checkAuth() error    { _, err := c.authorizer(); return err }
 
 func (c *config) checkStore() error {
-	if c.redisURL != "" {
+	if c.usesRedis() {
 		return c.validateRedis()
+	}
+	if c.redisReplicas > 0 {
+		return errors.New("-redis-replicas without a Redis: it counts the replicas of the Redis given by -redis, -redis-sentinel or -redis-cluster")
 	}
 	_, _, err := c.storeKind()
 	return err
@@ -365,10 +377,15 @@ func (c *config) checkTLS() error {
 // validateRedis checks the flags of a cluster node.
 func (c *config) validateRedis() error {
 	if c.set["store"] {
-		return errors.New("-store and -redis together: a cluster's events live in its Redis; give one of them (-redis for several nodes, -store for one)")
+		return fmt.Errorf("-store and %s together: a cluster's events live in its Redis; give one of them (%[1]s for several nodes, -store for one)", c.redisFlag())
 	}
-	if _, err := goredis.ParseURL(c.redisURL); err != nil {
-		return c.bad("redis", c.redisURL, urlProblem(err)+"; want redis://[user:password@]host:port/db, or rediss:// for TLS")
+	if c.redisURL != "" {
+		if _, err := goredis.ParseURL(c.redisURL); err != nil {
+			return c.bad("redis", c.redisURL, urlProblem(err)+"; want redis://[user:password@]host:port/db, or rediss:// for TLS")
+		}
+	}
+	if err := c.validateRedisHA(); err != nil {
+		return err
 	}
 	if c.redisPrefix == "" || strings.ContainsAny(c.redisPrefix, "{} \t\n") {
 		return c.bad("redis-prefix", c.redisPrefix, "want a non-empty name without braces or spaces")

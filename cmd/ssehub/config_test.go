@@ -67,6 +67,10 @@ var allFlags = map[string]struct{ env, def string }{
 	"mercure-subscriber-jwt-alg": {"SSEHUB_MERCURE_SUBSCRIBER_JWT_ALG", "HS256"},
 	"mercure-anonymous":          {"SSEHUB_MERCURE_ANONYMOUS", "false"},
 	"mercure-subscriptions":      {"SSEHUB_MERCURE_SUBSCRIPTIONS", "false"},
+	"redis-sentinel":             {"SSEHUB_REDIS_SENTINEL", "(none)"},
+	"redis-master":               {"SSEHUB_REDIS_MASTER", "(none)"},
+	"redis-cluster":              {"SSEHUB_REDIS_CLUSTER", "(none)"},
+	"redis-replicas":             {"SSEHUB_REDIS_REPLICAS", "0"},
 }
 
 // runToExit runs run(args, env), which must return on its own without ever
@@ -202,6 +206,14 @@ func TestBadConfigExits2(t *testing.T) {
 		{"bolt store and SSEHUB_REDIS_URL", map[string]string{"SSEHUB_REDIS_URL": "redis://127.0.0.1:1/0"}, []string{"-store", "bolt:/tmp/x.db"}, []string{"-store and -redis"}},
 		{"redis URL of another scheme", nil, []string{"-redis", "http://127.0.0.1:6379"}, []string{"-redis", "redis://"}},
 		{"redis URL's password not echoed", nil, []string{"-redis", "http://user:hunter2secret@127.0.0.1:6379"}, []string{"-redis", "xxxxx"}},
+		{"sentinel without master", nil, []string{"-redis-sentinel", "127.0.0.1:26379"}, []string{"-redis-sentinel without -redis-master"}},
+		{"master without sentinel", nil, []string{"-redis-master", "mymaster"}, []string{"-redis-master without -redis-sentinel"}},
+		{"sentinel and cluster", nil, []string{"-redis-sentinel", "127.0.0.1:26379", "-redis-master", "m", "-redis-cluster", "127.0.0.1:7000"}, []string{"-redis-sentinel and -redis-cluster together"}},
+		{"cluster and store", nil, []string{"-redis-cluster", "127.0.0.1:7000", "-store", "memory"}, []string{"-store and -redis-cluster together"}},
+		{"sentinel and store", map[string]string{"SSEHUB_REDIS_SENTINEL": "127.0.0.1:26379", "SSEHUB_REDIS_MASTER": "m"}, []string{"-store", "memory"}, []string{"-store and -redis-sentinel together"}},
+		{"sentinel not host:port", nil, []string{"-redis-sentinel", "127.0.0.1", "-redis-master", "m"}, []string{`-redis-sentinel "127.0.0.1"`, "host:port"}},
+		{"cluster not host:port", map[string]string{"SSEHUB_REDIS_CLUSTER": "a:1,b"}, nil, []string{`SSEHUB_REDIS_CLUSTER="a:1,b" (-redis-cluster)`, "host:port"}},
+		{"cluster with a db", nil, []string{"-redis-cluster", "127.0.0.1:7000", "-redis", "redis://:hunter2secret@/3"}, []string{"-redis", "only db 0", "xxxxx"}},
 		{"redis prefix with a brace", nil, []string{"-redis", "redis://127.0.0.1:1/0", "-redis-prefix", "a{b"}, []string{"-redis-prefix"}},
 		{"stray argument", nil, []string{"serve"}, []string{`unexpected argument "serve"`}},
 		{"stray argument after flags", nil, []string{"-tick", "0", "extra"}, []string{`"extra"`}},
@@ -225,6 +237,10 @@ func TestBadConfigExits2(t *testing.T) {
 		{"bad SSEHUB_LOG_LEVEL", map[string]string{"SSEHUB_LOG_LEVEL": "loud"}, nil, []string{`SSEHUB_LOG_LEVEL="loud" (-log-level)`, "debug"}},
 		{"zero body timeout", nil, []string{"-body-timeout", "0s"}, []string{`-body-timeout "0s"`, "positive duration"}},
 		{"bad SSEHUB_BODY_TIMEOUT", map[string]string{"SSEHUB_BODY_TIMEOUT": "10"}, nil, []string{`SSEHUB_BODY_TIMEOUT="10" (-body-timeout)`, "10s"}},
+		{"negative redis replicas", nil, []string{"-redis-replicas", "-1"}, []string{`-redis-replicas "-1"`, "0 (acknowledge what the primary holds) to 16"}},
+		{"redis replicas without a redis", nil, []string{"-redis-replicas", "1"}, []string{"-redis-replicas without a Redis"}},
+		{"too many redis replicas", nil, []string{"-redis-replicas", "17"}, []string{`-redis-replicas "17"`, "to 16"}},
+		{"bad SSEHUB_REDIS_REPLICAS", map[string]string{"SSEHUB_REDIS_REPLICAS": "two"}, nil, []string{`SSEHUB_REDIS_REPLICAS="two" (-redis-replicas)`, "whole number"}},
 		{"zero h2 streams", nil, []string{"-h2-max-streams", "0"}, []string{`-h2-max-streams "0"`, "1 to"}},
 		{"bad SSEHUB_H2_MAX_STREAMS", map[string]string{"SSEHUB_H2_MAX_STREAMS": "lots"}, nil, []string{`SSEHUB_H2_MAX_STREAMS="lots" (-h2-max-streams)`, "whole number"}},
 		{"allowed host with a port", nil, []string{"-allow-host", "hub.internal:3020"}, []string{`-allow-host "hub.internal:3020"`, "no scheme, port"}},
@@ -435,7 +451,7 @@ func TestEveryFlagFromEnv(t *testing.T) {
 		"jwt-audience": "hub", "jwt-issuer": "us", "kick-memory": "2h", "kick-limit": "500", "max-streams": "10",
 		"max-streams-per-client": "5", "max-streams-per-address": "7", "max-topics": "3",
 		"max-name-length": "64", "max-body": "64KiB", "max-data": "32KiB",
-		"redis-prefix": "other", "node": "n1", "log-format": "json", "log-level": "debug",
+		"redis-prefix": "other", "redis-replicas": "0", "node": "n1", "log-format": "json", "log-level": "debug",
 		"metrics-addr": "127.0.0.1:9090", "tls-cert": cert, "tls-key": key, "h2c": "false",
 		"body-timeout": "2s", "allow-host": "hub.internal", "h2-max-streams": "20",
 		"sse-params": "_, v",
@@ -448,7 +464,7 @@ func TestEveryFlagFromEnv(t *testing.T) {
 		switch v, ok := sample[f]; {
 		case ok:
 			env[want.env] = v
-		case f != "version" && f != "redis" && f != "jwt-public-key": // those two are tested elsewhere
+		case f != "version" && f != "redis" && f != "jwt-public-key" && !strings.HasPrefix(f, "redis-") || f == "redis-prefix": // those are tested elsewhere (TestRedisHAFlagsFromEnv)
 			t.Errorf("no sample value for -%s", f)
 		}
 	}

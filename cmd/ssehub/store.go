@@ -26,7 +26,7 @@ type store struct {
 // -redis a Redis log and cluster.
 func openStore(ctx context.Context, c config, logger *slog.Logger) (*store, error) {
 	ret := ssehub.Retention{MaxEntries: c.historySize, MaxBytes: int64(c.historyBytes), MaxAge: c.historyTTL}
-	if c.redisURL != "" {
+	if c.usesRedis() {
 		return openRedis(ctx, c, ret, logger)
 	}
 	kind, path, _ := c.storeKind()
@@ -41,18 +41,21 @@ func openStore(ctx context.Context, c config, logger *slog.Logger) (*store, erro
 	return &store{log: log, close: log.Close, name: "memory"}, nil
 }
 
-// openRedis joins the cluster of the Redis at -redis. A node does not start
-// without its Redis: it could not know where the cluster's numbering stands.
+// openRedis joins the cluster of the Redis the flags name: one server
+// (-redis), a primary behind Sentinel (-redis-sentinel) or a Redis Cluster
+// (-redis-cluster). A node does not start without its Redis: it could not
+// know where the cluster's numbering stands.
 func openRedis(ctx context.Context, c config, ret ssehub.Retention, logger *slog.Logger) (*store, error) {
 	goredis.SetLogger(redisClientLog{logger})
-	rdb, err := redis.Dial(ctx, c.redisURL)
+	opts := c.redisOptions()
+	rdb, err := redis.Open(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("-redis %s: %v", redactURL(c.redisURL), err)
+		return nil, fmt.Errorf("%s %s: %v", c.redisFlag(), opts.Mode(), err)
 	}
-	log, err := redis.NewLog(ctx, rdb, redis.LogOptions{Prefix: c.redisPrefix, Retention: ret, Logger: logger})
+	log, err := redis.NewLog(ctx, rdb, redis.LogOptions{Prefix: c.redisPrefix, Retention: ret, Logger: logger, Replicas: c.redisReplicas})
 	if err != nil {
 		rdb.Close()
-		return nil, fmt.Errorf("-redis %s: %v", redactURL(c.redisURL), err)
+		return nil, fmt.Errorf("%s %s: %v", c.redisFlag(), opts.Mode(), err)
 	}
 	cluster := redis.NewCluster(rdb, redis.ClusterOptions{Prefix: c.redisPrefix, Node: c.node, KickMemory: c.kickMemory, Logger: logger})
 	return &store{
@@ -61,7 +64,7 @@ func openRedis(ctx context.Context, c config, ret ssehub.Retention, logger *slog
 		close: func() error {
 			return errors.Join(cluster.Close(), log.Close(), rdb.Close())
 		},
-		name: "redis " + redactURL(c.redisURL) + " node " + cluster.Node(),
+		name: "redis " + opts.Mode() + " node " + cluster.Node(),
 	}, nil
 }
 

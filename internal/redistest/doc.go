@@ -4,7 +4,13 @@
 // test asks for it (Stop saves, so that Start brings the data back; Reset
 // starts it empty, as a Redis that kept nothing on disk).
 //
-// When redis-server is not on PATH, [Start] skips the test with a loud
+// [StartSentinel] starts a primary with replicas and redis-sentinel
+// processes (kill -9 the primary, wait for the failover); [StartCluster]
+// starts a Redis Cluster of three masters with a replica each (move a slot
+// with CLUSTER FAILOVER or by killing its master). Their processes live on
+// fixed free ports, in the test's temp dirs, and die with the test.
+//
+// When redis-server (or redis-sentinel, redis-cli) is not on PATH, [Start] skips the test with a loud
 // message, unless SSEHUB_REQUIRE_REDIS is set (CI sets it), in which case the
 // test fails: a missing dependency must never pass as a green run.
 //

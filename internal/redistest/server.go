@@ -65,7 +65,7 @@ func (s *Server) Start() {
 	cmd := exec.Command("redis-server",
 		"--port", strconv.Itoa(s.port), "--bind", "127.0.0.1",
 		"--dir", s.dir, "--dbfilename", "dump.rdb",
-		"--save", "", "--appendonly", "no",
+		"--save", "", "--appendonly", "no", "--enable-debug-command", "local",
 		"--logfile", filepath.Join(s.dir, "redis.log"))
 	if err := cmd.Start(); err != nil {
 		s.t.Fatalf("redistest: starting redis-server: %v", err)

@@ -4,11 +4,12 @@
 --
 -- ARGV: max_entries, max_bytes, max_age (µs), max_keys, key window (ms),
 -- digest (hex), mask (a '1' or '2' per message appended, a '0' per one
--- that is not), then per message appended: size, token, target keys,
--- type, data, and for a '2' three more: event id, private ('1' or ''),
--- retry (ns, '' for none). Those are stored as the fields i, p and r, only
--- when set, and an event id is indexed (HSET ids id seq): a message of
--- ssehub's own API ('1') costs what it did before they existed.
+-- that is not), seen (the newest seq the appending node's feed has
+-- delivered or skipped), then per message appended: size, token, target
+-- keys, type, data, and for a '2' three more: event id, private ('1' or
+-- ''), retry (ns, '' for none). Those are stored as the fields i, p and r,
+-- only when set, and an event id is indexed (HSET ids id seq): a message
+-- of ssehub's own API ('1') costs what it did before they existed.
 --
 -- Returns {'ok', first seq ('0' if none), time (µs)}, {'earlier', seqs}
 -- for a key used before with this digest, or {'reused'}.
@@ -20,6 +21,10 @@ if key then
   if prev then
     local digest, seqs = string.match(prev, '^(%x*):(.*)$')
     if digest == ARGV[6] then
+      -- Rewritten as it is, so that this reply is a write: a WAIT after it
+      -- (-redis-replicas) then covers the entries it names, which an
+      -- earlier call appended and may not have seen replicated.
+      redis.call('SET', key, prev, 'KEEPTTL')
       return {'earlier', seqs}
     end
     return {'reused'}
@@ -30,9 +35,16 @@ local mask = ARGV[7]
 local _, skipped = string.gsub(mask, '0', '')
 local n = #mask - skipped
 local first = 0
+-- A head below what the appending node has delivered went back in time (a
+-- replica that lagged took over, Redis restarted from an older snapshot):
+-- raise it first, as log_raise.lua does, so that no id is issued twice,
+-- even before any feed has noticed.
+if n > 0 then
+  raise_head(ARGV[8])
+end
 if n > 0 then
   first = redis.call('HINCRBY', meta, 'head', n) - n + 1
-  local bytes, t, a, i = 0, int(now), 8, 0
+  local bytes, t, a, i = 0, int(now), 9, 0
   for c in string.gmatch(mask, '[12]') do
     local seq = int(first + i)
     if c == '1' then

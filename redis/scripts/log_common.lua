@@ -29,6 +29,22 @@ local function ensure_meta(now)
   redis.call('HSET', meta, 'base', base, 'head', base, 'floor', '0', 'any', '0', 'bytes', '0', 'epoch', '0')
 end
 
+-- raise_head raises the head to seq (a string, exact) when it is below: a
+-- node delivered entries up to seq that Redis no longer has (it went back
+-- in time). Their targets are unknown, so every position below seq counts
+-- as having lost one (the floor, see store.Lost: a reset on resume, never
+-- a silent gap), and a new epoch tells the feeds that continuity broke.
+local function raise_head(seq)
+  if tonumber(redis.call('HGET', meta, 'head')) >= tonumber(seq) then
+    return
+  end
+  redis.call('HSET', meta, 'head', seq)
+  if tonumber(redis.call('HGET', meta, 'floor')) < tonumber(seq) then
+    redis.call('HSET', meta, 'floor', seq)
+  end
+  redis.call('HINCRBY', meta, 'epoch', 1)
+end
+
 local function fields(entry)
   local f, kv = {}, entry[2]
   for i = 1, #kv, 2 do

@@ -6,8 +6,5 @@
 -- continuity broke (they may have missed entries numbered below their
 -- position). Returns the epoch.
 ensure_meta(now_us())
-if tonumber(redis.call('HGET', meta, 'head')) < tonumber(ARGV[1]) then
-  redis.call('HSET', meta, 'head', ARGV[1])
-  redis.call('HINCRBY', meta, 'epoch', 1)
-end
+raise_head(ARGV[1])
 return redis.call('HGET', meta, 'epoch') or '0'

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssehub/ssehub/internal/redistest"
+)
+
+// haWait bounds a failover seen from the processes: the sentinels' or the
+// cluster's detection, then the clients finding the new primary.
+const haWait = 30 * time.Second
+
+// waitStatus polls GET path on p until it answers code, within haWait, and
+// returns how long that took.
+func (p *hubProcess) waitStatus(t *testing.T, path string, code int) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		got, body := p.request(t, "GET", path, "")
+		if got == code {
+			return time.Since(start)
+		}
+		if time.Since(start) > haWait {
+			t.Fatalf("GET %s = %d %s after %v, want %d", path, got, body, haWait, code)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// publishThrough publishes body on p, retrying 503s (a failover under
+// way) within haWait, and returns how long publishing was refused.
+func (p *hubProcess) publishThrough(t *testing.T, body string) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		code, resp := p.request(t, "POST", "/publish", body)
+		if code == http.StatusOK {
+			return time.Since(start)
+		}
+		if code != http.StatusServiceUnavailable || time.Since(start) > haWait {
+			t.Fatalf("POST /publish %s: %d %s (after %v), want 200, or 503 for a while", body, code, resp, time.Since(start))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// Two processes with -redis-sentinel: the start-up line names the mode,
+// events cross nodes, and a kill -9 of the primary turns /readyz red, then
+// green again without a restart, with publishing back and delivered.
+func TestProcessOnSentinel(t *testing.T) {
+	s := redistest.StartSentinel(t, 2, 3)
+	args := []string{"-redis-sentinel", strings.Join(s.SentinelAddrs(), ","), "-redis-master", s.MasterName}
+	a, b := startHub(t, append(args, "-node", "a")...), startHub(t, append(args, "-node", "b")...)
+	if line := "redis sentinel master " + s.MasterName + " via " + strings.Join(s.SentinelAddrs(), ","); !strings.Contains(a.stderr.String(), line) {
+		t.Errorf("the start-up line does not name the mode %q:\n%s", line, a.stderr)
+	}
+	stream := b.open(t, "id=alice", "")
+	a.publishJSON(`{"clients":["alice"],"data":"before"}`)
+	stream.Expect(t, "before")
+	s.WaitReplicated()
+
+	s.Kill9Primary()
+	red := a.waitStatus(t, "/readyz", http.StatusServiceUnavailable)
+	refused := a.publishThrough(t, `{"clients":["alice"],"data":"after"}`)
+	stream.Expect(t, "after")
+	green := a.waitStatus(t, "/readyz", http.StatusOK)
+	b.waitStatus(t, "/readyz", http.StatusOK)
+	t.Logf("after kill -9 of the primary: /readyz red in %v, publishing refused for %v, green %v later", red, refused, green)
+}
+
+// Two processes with -redis-cluster: the start-up line names the mode, and
+// events and presence cross nodes through a Redis Cluster.
+func TestProcessOnRedisCluster(t *testing.T) {
+	rc := redistest.StartCluster(t)
+	args := []string{"-redis-cluster", strings.Join(rc.Addrs()[:2], ",")}
+	a, b := startHub(t, append(args, "-node", "a")...), startHub(t, append(args, "-node", "b")...)
+	if line := "redis cluster " + strings.Join(rc.Addrs()[:2], ","); !strings.Contains(a.stderr.String(), line) {
+		t.Errorf("the start-up line does not name the mode %q:\n%s", line, a.stderr)
+	}
+	stream := b.open(t, "id=alice", "")
+	if a.publishJSON(`{"clients":["alice"],"data":"across"}`) == "" {
+		t.Fatal("publish on A failed")
+	}
+	stream.Expect(t, "across")
+	if code, body := a.request(t, "GET", "/clients/alice", ""); code != http.StatusOK || !strings.Contains(body, `"connections":1`) {
+		t.Errorf("GET /clients/alice on A (her stream is on B): %d %s", code, body)
+	}
+	a.waitStatus(t, "/readyz", http.StatusOK)
+}
