@@ -71,7 +71,9 @@ func TestSentinelFailoverThatLostEntriesResetsStreams(t *testing.T) {
 	prefix := freshPrefix()
 	a := (&logEnv{client: openClient(t, o)}).startHub(t, prefix)
 	b := (&logEnv{client: openClient(t, o)}).startHub(t, prefix)
-	toAlice := func(data string) ssehub.Message { return ssehub.Message{Clients: []string{"alice"}, Data: []byte(data)} }
+	toAlice := func(data string) ssehub.Message {
+		return ssehub.Message{Clients: []string{"alice"}, Data: []byte(data)}
+	}
 
 	stream := ssetest.OpenRegistered(t, b.client, b.url+"/?id=alice", nil)
 	kept := publishTo(t, a.hub, toAlice("kept"))
