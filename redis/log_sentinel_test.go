@@ -61,3 +61,41 @@ func TestSentinelFailoverLogFollows(t *testing.T) {
 		}
 	}
 }
+
+// A Sentinel failover by hand (SENTINEL FAILOVER): the old primary keeps
+// running and becomes a replica, so a feed that dials it again reads a
+// server that answers but gets no new entries. The feeds follow to the new
+// primary (after an error, or as a stalled feed) and deliver every entry
+// once, in order, with no Skip.
+func TestSentinelManualFailoverLogFollows(t *testing.T) {
+	s := redistest.StartSentinel(t, 2, 3)
+	o := Options{Sentinels: s.SentinelAddrs(), MasterName: s.MasterName}
+	prefix := freshPrefix()
+	a, recA := (&logEnv{client: openClient(t, o)}).open(t, prefix, ssehub.Retention{})
+	b, recB := (&logEnv{client: openClient(t, o)}).open(t, prefix, ssehub.Retention{})
+	first := mustAppendLog(t, a, broadcastMsg("before"))
+	recB.waitSeq(t, first.Seq)
+	s.WaitReplicated()
+
+	start := time.Now()
+	primary := s.Failover(failoverWait)
+	e, refused := appendThrough(t, b, broadcastMsg("after 0"))
+	for i := 1; i < 5; i++ {
+		e, _ = appendThrough(t, b, broadcastMsg(fmt.Sprint("after ", i)))
+	}
+	for _, rec := range []*logRecorder{recA, recB} {
+		rec.waitSeq(t, e.Seq)
+		rec.checkContinuity(t, first.Seq)
+		if sk := rec.skipped(); len(sk) > 0 {
+			t.Errorf("a feed skipped %v in a failover that lost nothing", sk)
+		}
+	}
+	t.Logf("to %s: appends refused for %v after the failover, delivered %v after it began", primary, refused, time.Since(start))
+	for _, l := range []*Log{a, b} {
+		st := l.FailoverStats()
+		if st.PrimaryChanges != 1 {
+			t.Errorf("FailoverStats = %+v, want 1 primary change", st)
+		}
+		t.Logf("FailoverStats %+v", st)
+	}
+}

@@ -287,3 +287,15 @@ func (s *Sentinel) PauseReplicas(d time.Duration) {
 		}
 	}
 }
+
+// Failover asks a sentinel for a failover (SENTINEL FAILOVER: the primary
+// keeps running and becomes a replica of the one promoted), waits until it
+// is done and returns the new primary.
+func (s *Sentinel) Failover(within time.Duration) string {
+	s.t.Helper()
+	old := s.Primary()
+	if _, err := Do(s.sentinels[0].Addr(), "SENTINEL", "FAILOVER", s.MasterName); err != nil {
+		s.t.Fatalf("redistest: SENTINEL FAILOVER: %v", err)
+	}
+	return s.WaitFailover(old, within)
+}
