@@ -34,6 +34,10 @@ func TestOptionsValidateAndMode(t *testing.T) {
 			t.Errorf("%+v: Open = %v, want the error of Validate", c.o, oerr)
 		}
 	}
+	tlsOpts, err := Options{URL: "rediss://:pw@/0", Cluster: []string{"node1.example:7000"}}.credentials()
+	if err != nil || tlsOpts.TLSConfig == nil || tlsOpts.TLSConfig.ServerName != "node1.example" {
+		t.Errorf("rediss:// without a host, on a cluster: %+v, %v; want TLS for the first node's name", tlsOpts, err)
+	}
 	for o, want := range map[*Options]string{
 		{URL: "redis://u:secret@127.0.0.1:6379/1"}:                                      "redis://u:xxxxx@127.0.0.1:6379/1",
 		{URL: "redis://:secret@/0", Sentinels: []string{"a:1", "b:2"}, MasterName: "m"}: "sentinel master m via a:1,b:2",
