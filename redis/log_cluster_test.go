@@ -32,10 +32,7 @@ func appendEach(t *testing.T, l *Log, n int, label string) *ssehub.Entry {
 // may lose what the replica had not received: that is a Skip).
 func TestRedisClusterLogFollowsSlotFailover(t *testing.T) {
 	rc := redistest.StartCluster(t)
-	o := Options{Cluster: rc.Addrs()}
-	prefix := freshPrefix()
-	a, recA := (&logEnv{client: openClient(t, o)}).open(t, prefix, ssehub.Retention{})
-	b, recB := (&logEnv{client: openClient(t, o)}).open(t, prefix, ssehub.Retention{})
+	a, recA, b, recB := twoLogs(t, Options{Cluster: rc.Addrs()})
 
 	first := mustAppendLog(t, a, broadcastMsg("first"))
 	e := appendEach(t, a, 9, "before")

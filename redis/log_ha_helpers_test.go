@@ -8,6 +8,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/redistest"
 )
 
 // failoverWait bounds a failover in these tests: Sentinel's detection (1 s
@@ -27,6 +28,21 @@ func openClient(t testing.TB, o Options) goredis.UniversalClient {
 	}
 	t.Cleanup(func() { client.Close() })
 	return client
+}
+
+// sentinelOptions are the Options of a node on s.
+func sentinelOptions(s *redistest.Sentinel) Options {
+	return Options{Sentinels: s.SentinelAddrs(), MasterName: s.MasterName}
+}
+
+// twoLogs opens one log under a fresh prefix on two clients of o, as two
+// nodes do, with a recorder each.
+func twoLogs(t testing.TB, o Options) (a *Log, recA *logRecorder, b *Log, recB *logRecorder) {
+	t.Helper()
+	prefix := freshPrefix()
+	a, recA = (&logEnv{client: openClient(t, o)}).open(t, prefix, ssehub.Retention{})
+	b, recB = (&logEnv{client: openClient(t, o)}).open(t, prefix, ssehub.Retention{})
+	return a, recA, b, recB
 }
 
 // appendThrough appends m, retrying on ErrUnavailable (a failover in

@@ -22,10 +22,7 @@ import (
 // the lost entries rather than leave a silent gap, and go on delivering.
 func TestSentinelFailoverThatLostEntriesSkips(t *testing.T) {
 	s := redistest.StartSentinel(t, 2, 3)
-	o := Options{Sentinels: s.SentinelAddrs(), MasterName: s.MasterName}
-	prefix := freshPrefix()
-	a, recA := (&logEnv{client: openClient(t, o)}).open(t, prefix, ssehub.Retention{})
-	b, recB := (&logEnv{client: openClient(t, o)}).open(t, prefix, ssehub.Retention{})
+	a, recA, b, recB := twoLogs(t, sentinelOptions(s))
 
 	first := mustAppendLog(t, a, broadcastMsg("kept"))
 	s.WaitReplicated()
@@ -67,7 +64,7 @@ func TestSentinelFailoverThatLostEntriesSkips(t *testing.T) {
 // silent gap; resuming from it, the next event.
 func TestSentinelFailoverThatLostEntriesResetsStreams(t *testing.T) {
 	s := redistest.StartSentinel(t, 2, 3)
-	o := Options{Sentinels: s.SentinelAddrs(), MasterName: s.MasterName}
+	o := sentinelOptions(s)
 	prefix := freshPrefix()
 	a := (&logEnv{client: openClient(t, o)}).startHub(t, prefix)
 	b := (&logEnv{client: openClient(t, o)}).startHub(t, prefix)

@@ -290,12 +290,25 @@ func (s *Sentinel) PauseReplicas(d time.Duration) {
 
 // Failover asks a sentinel for a failover (SENTINEL FAILOVER: the primary
 // keeps running and becomes a replica of the one promoted), waits until it
-// is done and returns the new primary.
+// is done, the old primary a replica, and returns the new primary. Until
+// the old primary is converted it still takes writes, which its conversion
+// then discards: Redis's window of loss in a failover by hand.
 func (s *Sentinel) Failover(within time.Duration) string {
 	s.t.Helper()
 	old := s.Primary()
 	if _, err := Do(s.sentinels[0].Addr(), "SENTINEL", "FAILOVER", s.MasterName); err != nil {
 		s.t.Fatalf("redistest: SENTINEL FAILOVER: %v", err)
 	}
-	return s.WaitFailover(old, within)
+	primary := s.WaitFailover(old, within)
+	waitFor(s.t, within, "the old primary "+old+" becoming a replica", func() string {
+		info, err := DoString(old, "INFO", "replication")
+		if err != nil {
+			return err.Error()
+		}
+		if role := infoField(info, "role"); role != "slave" {
+			return "role " + role
+		}
+		return ""
+	})
+	return primary
 }
