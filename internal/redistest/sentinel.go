@@ -211,9 +211,19 @@ func (s *Sentinel) Restart(addr string) {
 
 // WaitFailover waits until every running sentinel names a primary other
 // than old and that server answers as a master, and returns its address.
+//
+// A sentinel whose clock or event loop jumped (a machine too busy to run it
+// for a couple of seconds) enters TILT mode for 30 s and starts no
+// failover meanwhile: give within room for that. On a timeout the
+// sentinels' logs say whether it happened.
 func (s *Sentinel) WaitFailover(old string, within time.Duration) string {
 	s.t.Helper()
 	var primary string
+	s.t.Cleanup(func() {
+		if s.t.Failed() {
+			s.t.Logf("redistest: the sentinels' logs, last lines:\n%s", s.sentinelLogs(15))
+		}
+	})
 	waitFor(s.t, within, "failover away from "+old, func() string {
 		primary = ""
 		for _, p := range s.sentinels {
@@ -311,4 +321,15 @@ func (s *Sentinel) Failover(within time.Duration) string {
 		return ""
 	})
 	return primary
+}
+
+// sentinelLogs returns the last n lines of each sentinel's log.
+func (s *Sentinel) sentinelLogs(n int) string {
+	var b strings.Builder
+	for _, p := range s.sentinels {
+		log, _ := os.ReadFile(filepath.Join(p.dir, "redis.log"))
+		lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+		fmt.Fprintf(&b, "-- sentinel %s\n%s\n", p.Addr(), strings.Join(lines[max(0, len(lines)-n):], "\n"))
+	}
+	return b.String()
 }
