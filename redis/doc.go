@@ -79,6 +79,41 @@
 // ssehub.ErrUnavailable: a publisher may retry, with an idempotency key to
 // be sure it publishes once.
 //
+// # Sentinel, Redis Cluster and failovers
+//
+// [Open] connects to one Redis, to a primary found through Sentinel
+// (go-redis's failover client, which follows the sentinels'
+// announcements), or to a Redis Cluster (its cluster client). Commands are
+// never retried, and a cluster's MOVED replies are not followed: a write
+// that did not run answers ssehub.ErrUnavailable (503) and the publisher
+// retries, with an idempotency key to be safe. In a Redis Cluster each
+// script's keys share a hash tag ({log}, {presence}), so the ordered log
+// lives in one slot, on one master at a time: a cluster spreads the
+// presence and the log over two masters, not one log over many.
+//
+// The feed's connection goes to the server holding the log (the primary,
+// or the master of the log's slot). After any error (the connection
+// refused or broken, READONLY, MOVED, a blocked read ended because the
+// server became a replica) it is dropped and dialled again, asking again
+// where the log lives, and the feed resumes from its position. A feed
+// that has read nothing for feedStall (3 s, three blocking reads) while
+// the log's head, read through the pool, is ahead of it, or whose read got
+// no answer by its deadline while the server still answers PING, is
+// stalled: it is logged, counted and its connection re-established the
+// same way. Log.FailoverStats counts failovers, primary changes and these
+// re-establishments; Log.Check (hence /readyz) fails while the feed cannot
+// read or the log's server refuses a write, Cluster.Check while the kick
+// channel is not subscribed, and both recover by themselves.
+//
+// A failover may lose entries the primary acknowledged before a replica
+// had them. The head then goes back below ids already delivered; the first
+// to notice raises it (a feed reading the state, or an append, which
+// numbers above what its own node delivered), with the floor and a new
+// epoch: every feed skips through the lost numbering, and a stream
+// positioned before it resumes with a reset, never a silent gap. No id is
+// issued twice, except by a node that started after the loss and appended
+// before any older node noticed it.
+//
 // # The cluster
 //
 // A [Cluster] shares what each node alone knows: its own streams. Every node
@@ -111,6 +146,7 @@
 // cannot be asked, streams still open on the node's own checks, and
 // presence requests answer ssehub.ErrUnavailable (503).
 //
-// Who imports it: cmd/ssehub (-redis), and an application that runs several
-// hubs on one Redis. It imports ssehub and store.
+// Who imports it: cmd/ssehub (-redis, -redis-sentinel, -redis-cluster),
+// and an application that runs several hubs on one Redis. It imports
+// ssehub and store.
 package redis

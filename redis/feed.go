@@ -150,7 +150,7 @@ func (f *feed) checkBase() error {
 		f.log.logger.Warn("redis log: the log lost entries (Redis restarted empty or from an older snapshot, or its keys were deleted); streams will resume from the log",
 			"base", st.base, "previous base", f.base, "epoch", st.epoch, "last delivered", f.last)
 	}
-	f.checkStall(st.head)
+	f.checkStall(st)
 	if st.head < f.last {
 		if st.epoch, err = f.checkHead(st); err != nil {
 			return err

@@ -116,21 +116,23 @@ func (f *feed) readFailed(err error) {
 }
 
 // checkStall drops the connection of a feed that has read nothing for
-// feedStall while the log's head, read through the client's pool, is ahead
-// of it: its connection answers, but not with the log's entries (a server
-// that is no longer the primary, a read lost on the way). The next read
-// dials again and resumes from the feed's position.
-func (f *feed) checkStall(head uint64) {
+// feedStall while the log, read through the client's pool, holds entries
+// after the feed's position: its connection answers, but not with the
+// log's entries (a server that is no longer the primary, a read lost on
+// the way). The next read dials again and resumes from the feed's
+// position. A head ahead with no entry held (all expired by age before the
+// feed read them) is nothing to read: the next append shows the gap.
+func (f *feed) checkStall(st *logState) {
 	now := time.Now()
-	if head <= f.last {
+	if st.head <= f.last || st.length == 0 {
 		f.moved = now
 		return
 	}
 	if f.conn == nil || now.Sub(f.moved) < feedStall {
 		return
 	}
-	f.log.logger.Warn("redis log: the feed has read nothing while the log's head is ahead of it: the feed stalled; re-establishing its connection",
-		"bound", feedStall, "head", head, "last delivered", f.last)
+	f.log.logger.Warn("redis log: the feed has read nothing while the log holds entries after its position: the feed stalled; re-establishing its connection",
+		"bound", feedStall, "head", st.head, "last delivered", f.last)
 	f.disconnect()
 	f.redial, f.moved = redialStalled, now
 }

@@ -89,10 +89,11 @@ func (r *logRecorder) has(seq uint64) bool {
 	return ok
 }
 
-// The stall rule itself, on a feed not running: the head ahead of the
-// feed's position for feedStall with nothing read drops the connection (the
-// next read dials again) and counts a stall at the next connection; the
-// head ahead for less, or the head reached, does not.
+// The stall rule itself, on a feed not running: entries held after the
+// feed's position for feedStall with nothing read drop the connection (the
+// next read dials again) and count a stall at the next connection; entries
+// ahead for less, the head reached, or a head ahead with no entry held
+// (all expired) do not.
 func TestCheckStallRule(t *testing.T) {
 	env := newLogEnv(t)
 	l, _ := env.open(t, freshPrefix(), ssehub.Retention{})
@@ -101,16 +102,19 @@ func TestCheckStallRule(t *testing.T) {
 	t.Cleanup(f.disconnect)
 
 	conn()
+	ahead, reached, expired := &logState{head: 11, length: 3}, &logState{head: 10, length: 3}, &logState{head: 11}
 	f.moved = time.Now().Add(-feedStall / 2)
-	if f.checkStall(11); f.conn == nil {
+	if f.checkStall(ahead); f.conn == nil {
 		t.Fatal("dropped after half the bound")
 	}
-	f.moved = time.Now().Add(-2 * feedStall)
-	if f.checkStall(10); f.conn == nil || time.Since(f.moved) > time.Second {
-		t.Fatal("dropped, or not refreshed, with the head reached")
+	for _, st := range []*logState{reached, expired} {
+		f.moved = time.Now().Add(-2 * feedStall)
+		if f.checkStall(st); f.conn == nil || time.Since(f.moved) > time.Second {
+			t.Fatalf("dropped, or not refreshed, with %+v", st)
+		}
 	}
 	f.moved = time.Now().Add(-feedStall - time.Millisecond)
-	if f.checkStall(11); f.conn != nil || f.redial != redialStalled {
+	if f.checkStall(ahead); f.conn != nil || f.redial != redialStalled {
 		t.Fatalf("not dropped past the bound with the head ahead (redial %q)", f.redial)
 	}
 	if _, err := f.connect(); err != nil {

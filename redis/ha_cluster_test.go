@@ -15,7 +15,9 @@ import (
 
 // haWait bounds how long presence and kicks may take to work again after
 // a failover (detection, promotion, the clients finding the new primary).
-const haWait = 30 * time.Second
+// A few seconds normally; 60 s leaves room for a sentinel's TILT mode (30 s
+// without failovers after a busy machine stalled it).
+const haWait = 60 * time.Second
 
 // nodesOn starts three nodes of one cluster, each with its own client on o.
 func nodesOn(t *testing.T, o redis.Options) (a, b, c *node) {

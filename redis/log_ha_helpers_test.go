@@ -8,12 +8,15 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/ssehub/ssehub"
+	"github.com/ssehub/ssehub/internal/redistest"
 )
 
 // failoverWait bounds a failover in these tests: Sentinel's detection (1 s
 // down-after, then an election) or a cluster's (1 s node timeout), and the
 // clients finding the new primary.
-const failoverWait = 30 * time.Second
+// A few seconds normally; 60 s leaves room for a sentinel's TILT mode (30 s
+// without failovers after a busy machine stalled it).
+const failoverWait = 60 * time.Second
 
 // openClient opens a client on o, as the hub does (Open), closed when t
 // ends.
@@ -27,6 +30,21 @@ func openClient(t testing.TB, o Options) goredis.UniversalClient {
 	}
 	t.Cleanup(func() { client.Close() })
 	return client
+}
+
+// sentinelOptions are the Options of a node on s.
+func sentinelOptions(s *redistest.Sentinel) Options {
+	return Options{Sentinels: s.SentinelAddrs(), MasterName: s.MasterName}
+}
+
+// twoLogs opens one log under a fresh prefix on two clients of o, as two
+// nodes do, with a recorder each.
+func twoLogs(t testing.TB, o Options) (a *Log, recA *logRecorder, b *Log, recB *logRecorder) {
+	t.Helper()
+	prefix := freshPrefix()
+	a, recA = (&logEnv{client: openClient(t, o)}).open(t, prefix, ssehub.Retention{})
+	b, recB = (&logEnv{client: openClient(t, o)}).open(t, prefix, ssehub.Retention{})
+	return a, recA, b, recB
 }
 
 // appendThrough appends m, retrying on ErrUnavailable (a failover in

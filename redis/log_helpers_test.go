@@ -139,7 +139,13 @@ func (r *logRecorder) skipped() []uint64 {
 // skipped through), and fails t if it is not within waitFor.
 func (r *logRecorder) waitSeq(t testing.TB, seq uint64) {
 	t.Helper()
-	deadline := time.Now().Add(waitFor)
+	r.waitSeqWithin(t, seq, waitFor)
+}
+
+// waitSeqWithin is waitSeq with another bound.
+func (r *logRecorder) waitSeqWithin(t testing.TB, seq uint64, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
 	for {
 		r.mu.Lock()
 		reached := len(r.entries) > 0 && r.entries[len(r.entries)-1].Seq >= seq ||
@@ -150,7 +156,7 @@ func (r *logRecorder) waitSeq(t testing.TB, seq uint64) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the listener did not get entry %d within %v; it got %v", seq, waitFor, tail(events, 10))
+			t.Fatalf("the listener did not get entry %d within %v; it got %v", seq, within, tail(events, 10))
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"slices"
 	"strings"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -17,8 +18,11 @@ import (
 type Options struct {
 	// URL is redis://[user:password@]host:port/db, or rediss:// for TLS.
 	// Alone, it names the one server. With Sentinels or Cluster, only its
-	// user, password, db and TLS are used (the host may be left empty:
-	// redis://:password@/0), for the data nodes, never for the sentinels.
+	// user, password and db are used, for the data nodes (never for the
+	// sentinels), and rediss:// turns TLS on for every connection, the
+	// sentinels' included, with the URL's host as the name the
+	// certificates must carry (without a host, redis://:password@/0, the
+	// first address's).
 	URL string
 	// Sentinels are the host:port of the sentinels that monitor the
 	// primary named MasterName; the node follows their failovers.
@@ -73,7 +77,7 @@ func (o Options) Validate() error {
 	case len(o.Sentinels) == 0 && len(o.Cluster) == 0 && o.URL == "":
 		return errors.New("no Redis: give a URL, sentinels or cluster nodes")
 	}
-	for _, addr := range append(append([]string(nil), o.Sentinels...), o.Cluster...) {
+	for _, addr := range slices.Concat(o.Sentinels, o.Cluster) {
 		if host, port, err := net.SplitHostPort(addr); err != nil || host == "" || port == "" {
 			return fmt.Errorf("%q is not host:port", addr)
 		}
@@ -95,7 +99,7 @@ func (o Options) Mode() string {
 	case len(o.Sentinels) > 0:
 		return "sentinel master " + o.MasterName + " via " + strings.Join(o.Sentinels, ",")
 	}
-	return RedactURL(o.URL)
+	return redactURL(o.URL)
 }
 
 // credentials parses URL for user, password, db and TLS (empty: none).
@@ -106,6 +110,14 @@ func (o Options) credentials() (*goredis.Options, error) {
 	opts, err := goredis.ParseURL(o.URL)
 	if err != nil {
 		return nil, fmt.Errorf("redis URL: %w (want redis://[user:password@]host:port/db, or rediss:// for TLS)", err)
+	}
+	// With TLS the URL's host is the name the servers' certificates must
+	// carry; a URL without a host (rediss://:password@/0) means the host
+	// of the first address given, not ParseURL's "localhost".
+	if u, err := url.Parse(o.URL); err == nil && u.Hostname() == "" && opts.TLSConfig != nil {
+		if addrs := slices.Concat(o.Cluster, o.Sentinels); len(addrs) > 0 {
+			opts.TLSConfig.ServerName, _, _ = net.SplitHostPort(addrs[0])
+		}
 	}
 	return opts, nil
 }
@@ -145,8 +157,8 @@ func clusterOptions(o Options, base *goredis.Options) *goredis.ClusterOptions {
 	}
 }
 
-// RedactURL hides the password of a Redis URL, for messages.
-func RedactURL(raw string) string {
+// redactURL hides the password of a Redis URL, for messages.
+func redactURL(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return "(unparsable URL)"

@@ -11,7 +11,9 @@ import (
 
 // haWait bounds a failover seen from the processes: the sentinels' or the
 // cluster's detection, then the clients finding the new primary.
-const haWait = 30 * time.Second
+// A few seconds normally; 60 s leaves room for a sentinel's TILT mode (30 s
+// without failovers after a busy machine stalled it).
+const haWait = 60 * time.Second
 
 // waitStatus polls GET path on p until it answers code, within haWait, and
 // returns how long that took.

@@ -10,9 +10,10 @@
 // with CLUSTER FAILOVER or by killing its master). Their processes live on
 // fixed free ports, in the test's temp dirs, and die with the test.
 //
-// When redis-server (or redis-sentinel, redis-cli) is not on PATH, [Start] skips the test with a loud
-// message, unless SSEHUB_REQUIRE_REDIS is set (CI sets it), in which case the
-// test fails: a missing dependency must never pass as a green run.
+// When redis-server (or redis-sentinel, redis-cli) is not on PATH, [Start]
+// (and the others) skips the test with a loud message, unless
+// SSEHUB_REQUIRE_REDIS is set (CI sets it), in which case the test fails: a
+// missing dependency must never pass as a green run.
 //
 // Who imports it: the tests of redis, client, cmd/ssehub, cmd/ssebench and
 // deploy.

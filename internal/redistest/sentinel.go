@@ -211,9 +211,19 @@ func (s *Sentinel) Restart(addr string) {
 
 // WaitFailover waits until every running sentinel names a primary other
 // than old and that server answers as a master, and returns its address.
+//
+// A sentinel whose clock or event loop jumped (a machine too busy to run it
+// for a couple of seconds) enters TILT mode for 30 s and starts no
+// failover meanwhile: give within room for that. On a timeout the
+// sentinels' logs say whether it happened.
 func (s *Sentinel) WaitFailover(old string, within time.Duration) string {
 	s.t.Helper()
 	var primary string
+	s.t.Cleanup(func() {
+		if s.t.Failed() {
+			s.t.Logf("redistest: the sentinels' logs, last lines:\n%s", s.sentinelLogs(15))
+		}
+	})
 	waitFor(s.t, within, "failover away from "+old, func() string {
 		primary = ""
 		for _, p := range s.sentinels {
@@ -286,4 +296,40 @@ func (s *Sentinel) PauseReplicas(d time.Duration) {
 			s.t.Fatalf("redistest: CLIENT PAUSE WRITE on the replica %s: %v", r, err)
 		}
 	}
+}
+
+// Failover asks a sentinel for a failover (SENTINEL FAILOVER: the primary
+// keeps running and becomes a replica of the one promoted), waits until it
+// is done, the old primary a replica, and returns the new primary. Until
+// the old primary is converted it still takes writes, which its conversion
+// then discards: Redis's window of loss in a failover by hand.
+func (s *Sentinel) Failover(within time.Duration) string {
+	s.t.Helper()
+	old := s.Primary()
+	if _, err := Do(s.sentinels[0].Addr(), "SENTINEL", "FAILOVER", s.MasterName); err != nil {
+		s.t.Fatalf("redistest: SENTINEL FAILOVER: %v", err)
+	}
+	primary := s.WaitFailover(old, within)
+	waitFor(s.t, within, "the old primary "+old+" becoming a replica", func() string {
+		info, err := DoString(old, "INFO", "replication")
+		if err != nil {
+			return err.Error()
+		}
+		if role := infoField(info, "role"); role != "slave" {
+			return "role " + role
+		}
+		return ""
+	})
+	return primary
+}
+
+// sentinelLogs returns the last n lines of each sentinel's log.
+func (s *Sentinel) sentinelLogs(n int) string {
+	var b strings.Builder
+	for _, p := range s.sentinels {
+		log, _ := os.ReadFile(filepath.Join(p.dir, "redis.log"))
+		lines := strings.Split(strings.TrimSpace(string(log)), "\n")
+		fmt.Fprintf(&b, "-- sentinel %s\n%s\n", p.Addr(), strings.Join(lines[max(0, len(lines)-n):], "\n"))
+	}
+	return b.String()
 }
