@@ -107,7 +107,7 @@ func publishError(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusServiceUnavailable, "shutting down: publish again later")
 	case errors.Is(err, ssehub.ErrUnavailable):
 		w.Header().Set("Retry-After", "1")
-		writeError(w, http.StatusServiceUnavailable, "the event store could not be reached ("+err.Error()+"): publish again later, with an Idempotency-Key so that a retry cannot publish twice")
+		writeError(w, http.StatusServiceUnavailable, "the event store is unavailable ("+err.Error()+"): publish again later, with an Idempotency-Key so that a retry cannot publish twice")
 	default:
 		writeError(w, http.StatusInternalServerError, "publish failed: "+err.Error())
 	}
