@@ -17,18 +17,8 @@ func (h *Hub) LastEventID(ctx context.Context) (id string, ok bool, err error) {
 	if err != nil && !errors.Is(err, ErrUnknownPosition) {
 		return "", false, err
 	}
-	if head == 0 {
-		return "", false, nil
+	if id, err = h.idAt(ctx, head); err != nil || id == Earliest {
+		return "", false, err
 	}
-	_, err = h.cfg.Log.ReadAfter(ctx, head-1, nil, func(e *Entry) error {
-		id, ok = e.ID(), true // the newest one read wins: entries appended meanwhile come last
-		return nil
-	})
-	switch {
-	case errors.Is(err, ErrUnknownPosition): // the log's numbering begins after head-1: it is empty
-		return "", false, nil
-	case errors.Is(err, ErrNotRetained): // retention dropped the newest already
-		return formatID(head), true, nil
-	}
-	return id, ok, err
+	return id, true, nil
 }

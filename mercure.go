@@ -50,10 +50,11 @@ func identityOf(sub *Subscription, addr string) engine.Identity {
 // idAt returns the id clients see for the entry numbered seq: its EventID
 // if it has one and is retained, else seq in decimal (which resumes just
 // as well), and Earliest when the log has no entry at all (its head is
-// where its numbering began).
-func (h *Hub) idAt(ctx context.Context, seq uint64) string {
+// where its numbering began). err is the log's failure to answer; the id
+// returned with it is seq in decimal.
+func (h *Hub) idAt(ctx context.Context, seq uint64) (string, error) {
 	if seq == 0 {
-		return Earliest
+		return Earliest, nil
 	}
 	id := ""
 	_, err := h.cfg.Log.ReadAfter(ctx, seq-1, nil, func(e *Entry) error {
@@ -64,11 +65,13 @@ func (h *Hub) idAt(ctx context.Context, seq uint64) string {
 	})
 	switch {
 	case id != "":
-		return id
+		return id, nil
 	case errors.Is(err, ErrUnknownPosition):
-		return Earliest // seq-1 was never issued: seq is where the log began
+		return Earliest, nil // seq-1 was never issued: seq is where the log began
+	case err == nil || errors.Is(err, errStop) || errors.Is(err, ErrNotRetained):
+		return formatID(seq), nil
 	}
-	return formatID(seq)
+	return formatID(seq), err
 }
 
 // errStop ends a read that found what it looked for.

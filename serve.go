@@ -58,7 +58,8 @@ func (h *Hub) serveAdmitted(w http.ResponseWriter, r *http.Request, sub Subscrip
 	var from uint64 // a Mercure stream's position, named by its Last-Event-ID header
 	if sub.mercure() {
 		from = h.engine.Head()
-		w.Header().Set("Last-Event-ID", h.idAt(r.Context(), from))
+		id, _ := h.idAt(r.Context(), from) // a failed read: the position itself, which resumes as well
+		w.Header().Set("Last-Event-ID", id)
 	}
 	sink, proto, first := h.open(w, r)
 	if sub.mercure() {
