@@ -45,3 +45,30 @@ func TestPublishNumericIDRefused(t *testing.T) {
 	defer s.Close()
 	s.Expect(t, "between")
 }
+
+// A publisher's id that a retained update has already is refused with 409:
+// a Last-Event-ID must name one event. Resuming after a repeated id went
+// on after its newest copy, so a client that had seen the first one
+// skipped everything between (and a publisher of one topic could repeat
+// another topic's id to make its subscribers skip).
+func TestPublishRepeatedIDRefused(t *testing.T) {
+	h := newTestHub(t, mercure.Config{})
+	pub := "Bearer " + publisher(t)
+	for _, f := range []string{
+		form("topic", "a", "data", "first", "id", "urn:x:1"),
+		form("topic", "b", "data", "between"),
+	} {
+		if got := h.post(t, f, "Authorization", pub); got.status != 200 {
+			t.Fatalf("publish: %+v", got)
+		}
+	}
+	got := h.post(t, form("topic", "c", "data", "again", "id", "urn:x:1"), "Authorization", pub)
+	if got.status != http.StatusConflict {
+		t.Fatalf("publish with a retained id: %+v, want 409", got)
+	}
+	sub := "Bearer " + token(t, subKey, map[string]any{"subscribe": []string{"*"}})
+	s := ssetest.Open(t, h.srv.Client(), h.srv.URL+mercure.Path+"?topic=*",
+		http.Header{"Authorization": {sub}, "Last-Event-Id": {"urn:x:1"}})
+	defer s.Close()
+	s.Expect(t, "between")
+}
