@@ -22,3 +22,18 @@ func (h *Hub) LastEventID(ctx context.Context) (id string, ok bool, err error) {
 	}
 	return id, true, nil
 }
+
+// HasEventID reports whether the log retains an entry appended with
+// Message.EventID id. A Mercure publish checks it so that a publisher's id
+// names one event: a client resuming after a repeated id would go on after
+// its newest copy. It is a check before the append, not a guarantee:
+// two publishes of one new id at the same moment both pass. A Log that is
+// not an EventIDLog retains no ids (false).
+func (h *Hub) HasEventID(ctx context.Context, id string) (bool, error) {
+	l, ok := h.cfg.Log.(EventIDLog)
+	if !ok {
+		return false, nil
+	}
+	_, found, err := l.SeqOf(ctx, id)
+	return found, err
+}

@@ -19,6 +19,14 @@ type Limits struct {
 	MaxStreamsPerAddress int // open streams from one remote IP address; behind a proxy every client shares its address
 	MaxTopics            int // topics and selectors one stream subscribes to (more is a 400); zero means MaxTargets
 	MaxNameLen           int // bytes of a client id, topic or selector, in streams and messages (more is ErrInvalid); zero means MaxNameLen
+
+	// MaxTemplates bounds the distinct URI templates (Subscription.Selectors)
+	// of this hub's open streams: each publish matches its topics against
+	// every one, so thousands of them, which one anonymous client can
+	// subscribe with, would slow every publish. A stream that would add
+	// one past it is refused (503); a stream on templates already in use
+	// is not. Only Mercure streams (ServeStream with Selectors) count.
+	MaxTemplates int
 }
 
 // DefaultMaxStreams is the ssehub command's Limits.MaxStreams when

@@ -150,6 +150,13 @@ func parseID(id string) (seq uint64, ok bool) {
 	return seq, err == nil
 }
 
+// isSeqID reports whether id reads as a sequence number (parseID), which
+// a publisher's event id may not be: a Last-Event-ID must name one event.
+func isSeqID(id string) bool {
+	_, ok := parseID(id)
+	return ok
+}
+
 // An EventIDLog finds entries by the Message.EventID they were appended
 // with, so that a client resuming after such an id resumes exactly. The
 // Hub uses it, when its Log has it, to resolve a Last-Event-ID that is not

@@ -120,3 +120,24 @@ func (h *Hub) oldest(ctx context.Context) (uint64, error) {
 	}
 	return 0, nil
 }
+
+// holdTemplates holds the distinct templates of a Mercure stream's
+// selectors within Limits.MaxTemplates (see engine.Hold), or refuses the
+// stream; release is to call when it has ended.
+func (h *Hub) holdTemplates(sub *Subscription) (release func(), no *refusal) {
+	limit := h.cfg.Limits.MaxTemplates
+	if limit <= 0 || !sub.mercure() {
+		return func() {}, nil
+	}
+	var templates []string
+	for _, sel := range sub.Selectors {
+		if selector.KindOf(sel) == selector.Template && !slices.Contains(templates, sel) {
+			templates = append(templates, sel)
+		}
+	}
+	release, ok := h.engine.Hold(templates, limit)
+	if !ok {
+		return nil, limitRefusal(refusedHubFull, "the hub holds at most %d distinct URI templates: subscribe with templates in use or exact topics, or try again later", limit)
+	}
+	return release, nil
+}

@@ -159,7 +159,8 @@ func TestMercureLastEventIDHeader(t *testing.T) {
 }
 
 // A Mercure stream resumes as the Mercure hub resumes one: after a known
-// id exactly (the publisher's or a sequence number); with "earliest" from
+// id exactly (the publisher's or a sequence number; a publisher's id is
+// never a number, see TestPublishNumericIDRefused in package mercure); with "earliest" from
 // the oldest retained event; with an unknown or trimmed id with nothing,
 // and no reset event. An /sse stream resumes after a publisher's id too,
 // and gets its reset for an unknown one.
@@ -168,7 +169,7 @@ func TestMercureResume(t *testing.T) {
 	e := startMercure(t, ssehub.Config{Heartbeat: -1, Log: log}, modes[0])
 	topic := func(i int) []string { return []string{fmt.Sprintf("https://example.com/books/%d", i)} }
 	e.publish(t, ssehub.Message{Topics: topic(0), EventID: "gone", Data: []byte("gone")})
-	e.publish(t, ssehub.Message{Topics: topic(1), EventID: "7", Data: []byte("e1")}) // an id like a number, not its seq
+	e.publish(t, ssehub.Message{Topics: topic(1), EventID: "b7", Data: []byte("e1")})
 	e.publish(t, ssehub.Message{Topics: []string{"/other"}, EventID: "o", Data: []byte("o")})
 	r2 := e.publish(t, ssehub.Message{Topics: topic(2), Data: []byte("e2")})
 	e.publish(t, ssehub.Message{Topics: topic(3), EventID: "with spaces, ünicode", Data: []byte("e3")})
@@ -177,8 +178,8 @@ func TestMercureResume(t *testing.T) {
 		last string
 		want []string
 	}{
-		{"7", []string{r2.ID, "with spaces, ünicode"}},
-		{"earliest", []string{"7", r2.ID, "with spaces, ünicode"}},
+		{"b7", []string{r2.ID, "with spaces, ünicode"}},
+		{"earliest", []string{"b7", r2.ID, "with spaces, ünicode"}},
 		{r2.ID, []string{"with spaces, ünicode"}},
 		{"with spaces, ünicode", nil},
 		{"gone", nil},
@@ -197,7 +198,7 @@ func TestMercureResume(t *testing.T) {
 	}
 	// The lastEventID query parameter a Mercure adapter copies into the
 	// header works the same through ServeHTTP's lastEventId.
-	plain := e.open(t, "id=a&topic=https://example.com/books/3&topic=https://example.com/books/2", "Last-Event-ID: 7")
+	plain := e.open(t, "id=a&topic=https://example.com/books/3&topic=https://example.com/books/2", "Last-Event-ID: b7")
 	expectIDs(t, plain, r2.ID, "with spaces, ünicode")
 	reset := e.open(t, "id=a&topic=https://example.com/books/3", "Last-Event-ID: gone")
 	if ev := reset.Next(t); ev.Type != ssehub.ResetEventType {
@@ -257,6 +258,10 @@ func TestValidateMercureFields(t *testing.T) {
 		{ssehub.Message{Topics: topics, EventID: string(make([]byte, 0, 1)) + "\xff"}, false},
 		{ssehub.Message{Topics: topics, EventID: string(make([]rune, ssehub.MaxNameLen+1))}, false},
 		{ssehub.Message{Topics: topics, EventID: "earliest"}, false},
+		{ssehub.Message{Topics: topics, EventID: "42"}, false},
+		{ssehub.Message{Topics: topics, EventID: "042"}, false},
+		{ssehub.Message{Topics: topics, EventID: "-42"}, true},
+		{ssehub.Message{Topics: topics, EventID: "42a"}, true},
 		{ssehub.Message{Topics: topics, EventID: "x", Ephemeral: true}, false},
 		{ssehub.Message{Topics: topics, Private: true}, true},
 		{ssehub.Message{Clients: []string{"a"}, Private: true}, false},

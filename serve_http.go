@@ -87,6 +87,12 @@ func (h *Hub) ServeStream(w http.ResponseWriter, r *http.Request, sub Subscripti
 		return
 	}
 	addr := remoteIP(r)
+	release, no := h.holdTemplates(&sub)
+	if no != nil {
+		h.refuse(w, no)
+		return
+	}
+	defer release()
 	if no := h.admitStream(r.Context(), sub, addr); no != nil {
 		h.refuse(w, no)
 		return

@@ -91,7 +91,8 @@ func (m *Message) validateMercure() error {
 }
 
 // validateEventID checks a publisher's event id (Message.EventID): what
-// can be sent in an "id:" field, at most MaxNameLen bytes of UTF-8.
+// can be sent in an "id:" field, at most MaxNameLen bytes of UTF-8, and
+// not a decimal number (see isSeqID).
 // Empty is valid: the event's id is then its sequence number.
 func validateEventID(id string) error {
 	switch {
@@ -103,6 +104,11 @@ func validateEventID(id string) error {
 		return invalid("event id %q is not valid UTF-8", id)
 	case id == Earliest:
 		return invalid("event id %q is reserved: Mercure subscribers send it to ask for all the history", id)
+	case isSeqID(id):
+		// The hub's own ids are decimal numbers (events without an id,
+		// every stream's prologue and heartbeats): a client resuming from
+		// the hub's "5" would land after a publisher's "5" instead.
+		return invalid("event id %q is a decimal number, as the hub's own ids are: use another form (a URN, a URL)", id)
 	}
 	return nil
 }

@@ -23,7 +23,8 @@ const maxRetry = uint64(1<<63-1) / uint64(time.Millisecond)
 // publish serves POST Path: one update. The checks come in the Mercure
 // hub's order, each with its status and text: the token (401), the form
 // (400), the claim's cover of the topics (401), the reserved namespace
-// (403), the id and type (400). Nothing is published when one fails.
+// (403), the id and type (400); then a publisher's id that a retained
+// update has already (409). Nothing is published when one fails.
 func (m *Handler) publish(w http.ResponseWriter, r *http.Request) {
 	c, err := authorize(r, m.cfg.Publisher, m.cfg.PublishOrigins)
 	if err != nil || c == nil || c.Mercure.Publish == nil {
@@ -31,7 +32,13 @@ func (m *Handler) publish(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	msg, code, text := m.update(w, r, c)
+	if code == 0 && r.PostForm.Get("id") != "" {
+		code, text = m.unused(r, msg.EventID)
+	}
 	if code != 0 {
+		if code == http.StatusServiceUnavailable {
+			w.Header().Set("Retry-After", "1")
+		}
 		http.Error(w, text, code)
 		return
 	}
@@ -104,6 +111,20 @@ func (m *Handler) check(msg *ssehub.Message) (int, string) {
 		return http.StatusBadRequest, `"type" field contains a forbidden control character`
 	case m.cfg.MaxDataBytes > 0 && len(msg.Data) > m.cfg.MaxDataBytes:
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf(`"data" field has %d bytes, more than the %d allowed`, len(msg.Data), m.cfg.MaxDataBytes)
+	}
+	return 0, ""
+}
+
+// unused checks that no retained update has the publisher's id (409):
+// a Last-Event-ID must name one event, or a client that saw the first
+// copy would resume after the newest one and skip what came between.
+func (m *Handler) unused(r *http.Request, id string) (int, string) {
+	known, err := m.hub.HasEventID(r.Context(), id)
+	switch {
+	case err != nil:
+		return http.StatusServiceUnavailable, http.StatusText(http.StatusServiceUnavailable)
+	case known:
+		return http.StatusConflict, fmt.Sprintf(`"id" field: %q is the id of a retained update already`, id)
 	}
 	return 0, ""
 }

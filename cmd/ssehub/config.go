@@ -181,6 +181,7 @@ func (c *config) limitFlags(fs *flag.FlagSet) {
 	fs.Var(newInt(&c.limits.MaxStreamsPerClient, 100), "max-streams-per-client", "most open streams of one client id (0: no limit); more get 429")
 	fs.Var(newInt(&c.limits.MaxStreamsPerAddress, 0), "max-streams-per-address", "most open streams from one IP address (0: no limit; behind a proxy every client shares its address); more get 429")
 	fs.Var(newInt(&c.limits.MaxTopics, 100), "max-topics", "most topics one stream may subscribe to")
+	fs.Var(newInt(&c.limits.MaxTemplates, 1000), "max-templates", "most distinct URI templates Mercure subscribers may use at once on this node (0: no limit): each publish matches its topics against every one; a stream that would add one more gets 503")
 	fs.Var(newInt(&c.limits.MaxNameLen, ssehub.MaxNameLen), "max-name-length", "most bytes of a client id or topic (UTF-8 without control characters)")
 	c.maxBody, c.maxData = httpapi.DefaultMaxBodyBytes, httpapi.DefaultMaxBodyBytes
 	fs.Var(&c.maxBody, "max-body", "most bytes of a publish request's body; more get 413")
@@ -314,6 +315,7 @@ func (c *config) checkRanges() error {
 		{c.limits.MaxStreams < 0, "max-streams", n(c.limits.MaxStreams), "want 0 (no limit) or more"},
 		{c.limits.MaxStreamsPerClient < 0, "max-streams-per-client", n(c.limits.MaxStreamsPerClient), "want 0 (no limit) or more"},
 		{c.limits.MaxStreamsPerAddress < 0, "max-streams-per-address", n(c.limits.MaxStreamsPerAddress), "want 0 (no limit) or more"},
+		{c.limits.MaxTemplates < 0, "max-templates", n(c.limits.MaxTemplates), "want 0 (no limit) or more"},
 		{c.limits.MaxTopics < 1 || c.limits.MaxTopics > ssehub.MaxTargets, "max-topics", n(c.limits.MaxTopics), fmt.Sprintf("want 1 to %d", ssehub.MaxTargets)},
 		{c.limits.MaxNameLen < 1 || c.limits.MaxNameLen > ssehub.MaxNameLen, "max-name-length", n(c.limits.MaxNameLen), fmt.Sprintf("want 1 to %d", ssehub.MaxNameLen)},
 		{c.maxBody < 1<<10, "max-body", c.maxBody.String(), "want at least 1KiB"},

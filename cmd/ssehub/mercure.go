@@ -177,4 +177,24 @@ func warnMercure(logger *slog.Logger, c config) {
 	if c.mercure.anonymous {
 		logger.Info("ssehub: -mercure-anonymous: Mercure subscribers without a token receive public updates")
 	}
+	warnMercureOpen(logger, c)
+}
+
+// warnMercureOpen says what of ssehub's own API the Mercure keys leave
+// open: they protect /.well-known/mercure only, and a Mercure deployment
+// moved here keeps its keys and may expect no more to set.
+func warnMercureOpen(logger *slog.Logger, c config) {
+	if c.mercure.publisherKey == "" && c.mercure.subscriberKey == "" {
+		return
+	}
+	var open []string
+	if len(c.publishKeys) == 0 {
+		open = append(open, "without -publish-key, anyone can publish to Mercure topics with POST /publish (no token; for an IP address, localhost or a name of -allow-host), and read Mercure subscribers' payloads and kick them at /clients")
+	}
+	if c.jwtSecret == "" && c.jwtPublicKey == "" && !c.mercure.anonymous {
+		open = append(open, "without -jwt-secret or -jwt-public-key, anyone can follow a topic's public updates at /sse, with no token")
+	}
+	if len(open) > 0 {
+		logger.Warn("ssehub: the Mercure keys protect /.well-known/mercure only: " + strings.Join(open, "; "))
+	}
 }

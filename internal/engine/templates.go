@@ -63,12 +63,20 @@ func (ts *templateSet) init(compile func(selector string) func(topic string) boo
 func (ts *templateSet) ref(name string) {
 	ts.mu.Lock()
 	defer ts.mu.Unlock()
+	if ts.refLocked(name) {
+		ts.publish()
+	}
+}
+
+// refLocked counts one more stream with template name, and reports whether
+// it is new to the set (the list is then to publish). ts.mu is held.
+func (ts *templateSet) refLocked(name string) bool {
 	if t := ts.refs[name]; t != nil {
 		t.refs++
-		return
+		return false
 	}
 	ts.refs[name] = &template{name: name, match: ts.compile(name), refs: 1}
-	ts.publish()
+	return true
 }
 
 // unref counts one stream fewer with template name.
@@ -153,3 +161,35 @@ func contains(list []string, s string) bool {
 
 // count returns how many distinct templates there are.
 func (ts *templateSet) count() int { return len(ts.list.Load().templates) }
+
+// Hold counts one more user of each of names, the way a registered
+// stream does, unless that would take the distinct templates past limit
+// (then ok is false and nothing is held); release undoes it. A hub holds
+// a stream's templates from before it is admitted to after it ends, so
+// that streams arriving together cannot pass the limit between the check
+// and their registration.
+func (e *Engine) Hold(names []string, limit int) (release func(), ok bool) {
+	ts := &e.reg.templates
+	ts.mu.Lock()
+	defer ts.mu.Unlock()
+	fresh := 0
+	for _, n := range names {
+		if ts.refs[n] == nil {
+			fresh++
+		}
+	}
+	if fresh > 0 && len(ts.refs)+fresh > limit {
+		return nil, false
+	}
+	for _, n := range names {
+		ts.refLocked(n)
+	}
+	if fresh > 0 {
+		ts.publish()
+	}
+	return func() {
+		for _, n := range names {
+			ts.unref(n)
+		}
+	}, true
+}
