@@ -150,11 +150,19 @@ func parseID(id string) (seq uint64, ok bool) {
 	return seq, err == nil
 }
 
-// isSeqID reports whether id reads as a sequence number (parseID), which
-// a publisher's event id may not be: a Last-Event-ID must name one event.
+// minSeqID is the smallest sequence number the built-in logs issue: they
+// number from the microseconds since 1970 when they are created (10^15 is
+// in 2001), so that ids from before a restart are never taken for new ones.
+const minSeqID = 1_000_000_000_000_000
+
+// isSeqID reports whether id has the form of the hub's own ids: a decimal
+// number of at least minSeqID. A publisher's event id may not have it: a
+// client resuming from the hub's id must never land after a publisher's
+// event that took the same id (skipping what came between). Smaller
+// numbers (a database row's id, say) stay a publisher's to use.
 func isSeqID(id string) bool {
-	_, ok := parseID(id)
-	return ok
+	seq, ok := parseID(id)
+	return ok && seq >= minSeqID
 }
 
 // An EventIDLog finds entries by the Message.EventID they were appended

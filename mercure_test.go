@@ -169,7 +169,7 @@ func TestMercureResume(t *testing.T) {
 	e := startMercure(t, ssehub.Config{Heartbeat: -1, Log: log}, modes[0])
 	topic := func(i int) []string { return []string{fmt.Sprintf("https://example.com/books/%d", i)} }
 	e.publish(t, ssehub.Message{Topics: topic(0), EventID: "gone", Data: []byte("gone")})
-	e.publish(t, ssehub.Message{Topics: topic(1), EventID: "b7", Data: []byte("e1")})
+	e.publish(t, ssehub.Message{Topics: topic(1), EventID: "7", Data: []byte("e1")}) // an id like a small number: the publisher's, not a seq
 	e.publish(t, ssehub.Message{Topics: []string{"/other"}, EventID: "o", Data: []byte("o")})
 	r2 := e.publish(t, ssehub.Message{Topics: topic(2), Data: []byte("e2")})
 	e.publish(t, ssehub.Message{Topics: topic(3), EventID: "with spaces, ünicode", Data: []byte("e3")})
@@ -178,8 +178,8 @@ func TestMercureResume(t *testing.T) {
 		last string
 		want []string
 	}{
-		{"b7", []string{r2.ID, "with spaces, ünicode"}},
-		{"earliest", []string{"b7", r2.ID, "with spaces, ünicode"}},
+		{"7", []string{r2.ID, "with spaces, ünicode"}},
+		{"earliest", []string{"7", r2.ID, "with spaces, ünicode"}},
 		{r2.ID, []string{"with spaces, ünicode"}},
 		{"with spaces, ünicode", nil},
 		{"gone", nil},
@@ -258,8 +258,11 @@ func TestValidateMercureFields(t *testing.T) {
 		{ssehub.Message{Topics: topics, EventID: string(make([]byte, 0, 1)) + "\xff"}, false},
 		{ssehub.Message{Topics: topics, EventID: string(make([]rune, ssehub.MaxNameLen+1))}, false},
 		{ssehub.Message{Topics: topics, EventID: "earliest"}, false},
-		{ssehub.Message{Topics: topics, EventID: "42"}, false},
-		{ssehub.Message{Topics: topics, EventID: "042"}, false},
+		{ssehub.Message{Topics: topics, EventID: "42"}, true}, // a database row's id
+		{ssehub.Message{Topics: topics, EventID: "999999999999999"}, true},
+		{ssehub.Message{Topics: topics, EventID: "1000000000000000"}, false}, // the form of the hub's own ids
+		{ssehub.Message{Topics: topics, EventID: "01765000000000000"}, false},
+		{ssehub.Message{Topics: topics, EventID: "18446744073709551615"}, false},
 		{ssehub.Message{Topics: topics, EventID: "-42"}, true},
 		{ssehub.Message{Topics: topics, EventID: "42a"}, true},
 		{ssehub.Message{Topics: topics, EventID: "x", Ephemeral: true}, false},

@@ -92,7 +92,7 @@ func (m *Message) validateMercure() error {
 
 // validateEventID checks a publisher's event id (Message.EventID): what
 // can be sent in an "id:" field, at most MaxNameLen bytes of UTF-8, and
-// not a decimal number (see isSeqID).
+// not of the form of the hub's own ids (see isSeqID).
 // Empty is valid: the event's id is then its sequence number.
 func validateEventID(id string) error {
 	switch {
@@ -108,7 +108,7 @@ func validateEventID(id string) error {
 		// The hub's own ids are decimal numbers (events without an id,
 		// every stream's prologue and heartbeats): a client resuming from
 		// the hub's "5" would land after a publisher's "5" instead.
-		return invalid("event id %q is a decimal number, as the hub's own ids are: use another form (a URN, a URL)", id)
+		return invalid("event id %q has the form of the hub's own ids (a decimal number of 16 digits or more): use another form (a smaller number, a URN, a URL)", id)
 	}
 	return nil
 }
