@@ -159,8 +159,9 @@ func TestMercureLastEventIDHeader(t *testing.T) {
 }
 
 // A Mercure stream resumes as the Mercure hub resumes one: after a known
-// id exactly (the publisher's or a sequence number; a publisher's id is
-// never a number, see TestPublishNumericIDRefused in package mercure); with "earliest" from
+// id exactly (the publisher's, a small number included, or a sequence
+// number; a publisher's id never has the form of a sequence number, see
+// TestPublishNumericIDRefused in package mercure); with "earliest" from
 // the oldest retained event; with an unknown or trimmed id with nothing,
 // and no reset event. An /sse stream resumes after a publisher's id too,
 // and gets its reset for an unknown one.
