@@ -53,7 +53,11 @@ func (p *kickProbe) answered(payload string) bool {
 // heard returns why the kick channel is taken for deaf (nil: it is not):
 // no probe came back for kickProbeStale.
 func (c *Cluster) heard() error {
-	if since := time.Since(time.Unix(0, c.probed.Load())); since > kickProbeStale {
+	probed := c.probed.Load()
+	if probed == 0 {
+		return nil // not joined yet: nothing listens
+	}
+	if since := time.Since(time.Unix(0, probed)); since > kickProbeStale {
 		return fmt.Errorf("no probe came back on the kick subscription for %v", since.Round(100*time.Millisecond))
 	}
 	return nil
