@@ -62,9 +62,10 @@ type Cluster struct {
 	flushed chan struct{}       // closed by the next flush
 	wake    chan struct{}       // a change is waiting
 
-	down   atomic.Bool           // Redis could not be reached: logged once per outage
-	deaf   atomic.Pointer[error] // why the kick channel is not subscribed now, or nil (see Check)
-	probed atomic.Int64          // when a kick probe last came back, in Unix ns (see kickProbe)
+	down   atomic.Bool                    // Redis could not be reached: logged once per outage
+	deaf   atomic.Pointer[error]          // why the kick channel is not subscribed now, or nil (see Check)
+	kicks  atomic.Pointer[goredis.PubSub] // the kick subscription now (Close closes it)
+	probed atomic.Int64                   // when a kick probe last came back, in Unix ns (see kickProbe)
 	ctx    context.Context
 	cancel context.CancelFunc // Close: the goroutines end
 	bg     sync.WaitGroup
@@ -121,7 +122,10 @@ func (c *Cluster) Close() error {
 	if c.ctx.Err() != nil {
 		return nil
 	}
-	c.cancel() // the kick listener sees it within kickProbeEvery
+	c.cancel()
+	if ps := c.kicks.Load(); ps != nil {
+		ps.Close() // a pending receive does not see the context end
+	}
 	c.bg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout)
 	defer cancel()

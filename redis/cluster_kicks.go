@@ -23,7 +23,11 @@ const kickRetry = 500 * time.Millisecond
 // subscription is made anew.
 func (c *Cluster) listenKicks() {
 	probe := &kickProbe{channel: c.probeChannel()}
-	subscribe := func() *goredis.PubSub { return c.rdb.Subscribe(c.ctx, c.keys.kickChannel, probe.channel) }
+	subscribe := func() *goredis.PubSub {
+		ps := c.rdb.Subscribe(c.ctx, c.keys.kickChannel, probe.channel)
+		c.kicks.Store(ps) // for Close; one made after Close is closed below
+		return ps
+	}
 	ps := subscribe()
 	defer func() { ps.Close() }()
 	for c.ctx.Err() == nil {
