@@ -55,16 +55,17 @@ type Cluster struct {
 	keys   presenceKeys
 	logger *slog.Logger
 
-	node  ssehub.Node     // set by Join, before the goroutines that use it start
-	kicks *goredis.PubSub // the kick channel, from Join
+	node ssehub.Node // set by Join, before the goroutines that use it start
 
 	mu      sync.Mutex
 	dirty   map[string]struct{} // clients whose streams here changed since the last flush
 	flushed chan struct{}       // closed by the next flush
 	wake    chan struct{}       // a change is waiting
 
-	down   atomic.Bool           // Redis could not be reached: logged once per outage
-	deaf   atomic.Pointer[error] // why the kick channel is not subscribed now, or nil (see Check)
+	down   atomic.Bool                    // Redis could not be reached: logged once per outage
+	deaf   atomic.Pointer[error]          // why the kick channel is not subscribed now, or nil (see Check)
+	kicks  atomic.Pointer[goredis.PubSub] // the kick subscription now (Close closes it)
+	probed atomic.Int64                   // when a kick probe last came back, in Unix ns (see kickProbe)
 	ctx    context.Context
 	cancel context.CancelFunc // Close: the goroutines end
 	bg     sync.WaitGroup
@@ -110,9 +111,9 @@ func (c *Cluster) Node() string { return c.opts.Node }
 // node's presence and receive kicks.
 func (c *Cluster) Join(node ssehub.Node) {
 	c.node = node
-	c.kicks = c.rdb.Subscribe(c.ctx, c.keys.kickChannel)
+	c.probed.Store(time.Now().UnixNano())
 	c.bg.Go(c.share)
-	c.bg.Go(func() { c.listenKicks(c.kicks) })
+	c.bg.Go(c.listenKicks)
 }
 
 // Close stops sharing and removes this node's record, so that the other
@@ -122,8 +123,8 @@ func (c *Cluster) Close() error {
 		return nil
 	}
 	c.cancel()
-	if c.kicks != nil {
-		c.kicks.Close() // a pending receive does not see the context end
+	if ps := c.kicks.Load(); ps != nil {
+		ps.Close() // a pending receive does not see the context end
 	}
 	c.bg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), DialTimeout)
@@ -191,13 +192,20 @@ func (c *Cluster) recovered() {
 }
 
 // Check implements ssehub.Checker: Redis answers, and the node listens for
-// kicks (after a failover it subscribes again, a moment after it can write:
-// a kick published in between would be lost to it).
+// kicks on the server that takes writes (after a failover it subscribes
+// again, a moment after it can write: a kick published in between would be
+// lost to it; see kickProbe).
 func (c *Cluster) Check(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, DialTimeout)
+	defer cancel()
+	if err := c.rdb.Ping(ctx).Err(); err != nil {
+		return storeError("presence", err)
+	}
 	if err := c.deaf.Load(); err != nil {
 		return storeError("kick channel", *err)
 	}
-	ctx, cancel := context.WithTimeout(ctx, DialTimeout)
-	defer cancel()
-	return storeError("presence", c.rdb.Ping(ctx).Err())
+	if err := c.heard(); err != nil {
+		return storeError("kick channel", err)
+	}
+	return storeError("kick channel", c.subscribedHere(ctx))
 }

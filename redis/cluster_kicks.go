@@ -18,23 +18,36 @@ const kickRetry = 500 * time.Millisecond
 // published while a node is not subscribed, so each time the subscription
 // is made (again) the node also applies every kick still remembered in
 // Redis: applying one twice ends nothing more, since a kick only ends
-// streams that opened before it.
-func (c *Cluster) listenKicks(ps *goredis.PubSub) {
+// streams that opened before it. A probe (see kickProbe) checks that the
+// subscription is on the server that takes writes; when it is not, the
+// subscription is made anew.
+func (c *Cluster) listenKicks() {
+	probe := &kickProbe{channel: c.probeChannel()}
+	subscribe := func() *goredis.PubSub {
+		ps := c.rdb.Subscribe(c.ctx, c.keys.kickChannel, probe.channel)
+		c.kicks.Store(ps) // for Close; one made after Close is closed below
+		return ps
+	}
+	ps := subscribe()
+	defer func() { ps.Close() }()
 	for c.ctx.Err() == nil {
-		msg, err := ps.ReceiveTimeout(c.ctx, c.opts.NodeTTL)
+		msg, err := ps.ReceiveTimeout(c.ctx, kickProbeEvery)
 		switch m := msg.(type) {
 		case *goredis.Subscription:
-			c.deaf.Store(nil)
-			c.applyRememberedKicks()
+			if m.Channel == c.keys.kickChannel {
+				c.deaf.Store(nil)
+				c.applyRememberedKicks()
+			}
 		case *goredis.Message:
-			c.applyKick(m.Payload)
+			if m.Channel != probe.channel {
+				c.applyKick(m.Payload)
+			} else if probe.answered(m.Payload) {
+				c.probed.Store(time.Now().UnixNano())
+			}
 		}
 		var nerr net.Error
-		switch {
-		case err == nil:
-		case errors.As(err, &nerr) && nerr.Timeout():
-			ps.Ping(c.ctx) // a quiet channel: make sure the connection still stands
-		default:
+		switch now := time.Now(); {
+		case err != nil && !(errors.As(err, &nerr) && nerr.Timeout()):
 			if c.ctx.Err() == nil {
 				c.deaf.Store(&err)
 				c.outage(err)
@@ -43,6 +56,13 @@ func (c *Cluster) listenKicks(ps *goredis.PubSub) {
 				case <-time.After(kickRetry):
 				}
 			}
+		case probe.overdue(now) || c.sendKickProbe(probe, now):
+			err := errKickProbe
+			c.deaf.Store(&err)
+			c.logger.Warn("ssehub/redis: " + err.Error())
+			ps.Close()
+			ps = subscribe()
+			probe.reset(now)
 		}
 	}
 }

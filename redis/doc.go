@@ -103,7 +103,9 @@
 // same way. Log.FailoverStats counts failovers, primary changes and these
 // re-establishments; Log.Check (hence /readyz) fails while the feed cannot
 // read or the log's server refuses a write, Cluster.Check while the kick
-// channel is not subscribed, and both recover by themselves.
+// channel is not subscribed on the server that takes writes (a probe
+// published there each second must come back: a subscription left on a
+// hung or demoted primary is made again), and both recover by themselves.
 //
 // A failover may lose entries the primary acknowledged before a replica
 // had them. The head then goes back below ids already delivered; the first

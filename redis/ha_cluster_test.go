@@ -100,3 +100,18 @@ func TestRedisClusterPresenceAndKicksFollowFailover(t *testing.T) {
 	rc.Kill9MasterOf(slot)
 	checkPresenceAndKicks(t, "carol", a, b, c)
 }
+
+// A hung primary (SIGSTOP, not dead: its connections stay open and nothing
+// answers) is failed over by the sentinels; the nodes' kick subscriptions,
+// which sat on it, must move to the new primary too: once the nodes are
+// ready again, a kick ends the client's streams on every node. Before the
+// kick probe, they stayed on the hung server with /readyz green, deaf to
+// every kick until that server closed the connection.
+func TestSentinelKicksFollowHungPrimary(t *testing.T) {
+	s := redistest.StartSentinel(t, 2, 3)
+	a, b, c := nodesOn(t, redis.Options{Sentinels: s.SentinelAddrs(), MasterName: s.MasterName})
+	checkPresenceAndKicks(t, "alice", a, b, c)
+	old := s.FreezePrimary()
+	s.WaitFailover(old, haWait)
+	checkPresenceAndKicks(t, "bob", a, b, c)
+}

@@ -60,6 +60,9 @@ func Open(ctx context.Context, o Options) (goredis.UniversalClient, error) {
 	}
 	if err := client.Ping(ctx).Err(); err != nil {
 		client.Close()
+		if len(o.Sentinels) > 0 {
+			err = whyNoPrimary(ctx, o, base, err)
+		}
 		return nil, fmt.Errorf("redis %s: %w", o.Mode(), err)
 	}
 	return client, nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -91,4 +92,26 @@ func TestProcessOnRedisCluster(t *testing.T) {
 		t.Errorf("GET /clients/alice on A (her stream is on B): %d %s", code, body)
 	}
 	a.waitStatus(t, "/readyz", http.StatusOK)
+}
+
+// A -redis-master that the sentinels do not monitor is a typo to name, not
+// "all sentinels specified in configuration are unreachable" (go-redis's
+// words when none of them knows the name), and the mode is said once.
+func TestSentinelUnknownMaster(t *testing.T) {
+	s := redistest.StartSentinel(t, 0, 1)
+	stderr := new(lockedBuffer)
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	code := run(ctx, []string{"-addr", "127.0.0.1:0", "-redis-sentinel", s.SentinelAddrs()[0], "-redis-master", "nosuch"}, envOf(nil), stderr, nil)
+	out := stderr.String()
+	if code != 1 {
+		t.Errorf("exit code %d, want 1\n%s", code, out)
+	}
+	want := "no sentinel of " + s.SentinelAddrs()[0] + " monitors a primary named"
+	if !strings.Contains(out, want) || !strings.Contains(out, "nosuch") || strings.Contains(out, "unreachable") {
+		t.Errorf("stderr does not say %q (or says unreachable):\n%s", want, out)
+	}
+	if n := strings.Count(out, "via "+s.SentinelAddrs()[0]); n != 1 {
+		t.Errorf("stderr names the sentinels %d times, want once:\n%s", n, out)
+	}
 }

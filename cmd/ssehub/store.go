@@ -50,7 +50,7 @@ func openRedis(ctx context.Context, c config, ret ssehub.Retention, logger *slog
 	opts := c.redisOptions()
 	rdb, err := redis.Open(ctx, opts)
 	if err != nil {
-		return nil, fmt.Errorf("%s %s: %v", c.redisFlag(), opts.Mode(), err)
+		return nil, fmt.Errorf("%s: %v", c.redisFlag(), err) // the error names the servers
 	}
 	log, err := redis.NewLog(ctx, rdb, redis.LogOptions{Prefix: c.redisPrefix, Retention: ret, Logger: logger, Replicas: c.redisReplicas})
 	if err != nil {

@@ -126,3 +126,13 @@ func waitFor(t testing.TB, within time.Duration, what string, cond func() string
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// signal sends sig to the running process; it reports whether it runs.
+func (p *proc) signal(sig syscall.Signal) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.cmd == nil {
+		return false
+	}
+	return p.cmd.Process.Signal(sig) == nil
+}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -199,6 +200,28 @@ func (s *Sentinel) Kill9Primary() string {
 		s.t.Fatalf("redistest: primary %s was not running", addr)
 	}
 	return addr
+}
+
+// FreezePrimary stops the current primary with SIGSTOP and returns its
+// address: a hung primary, not a dead one. Its connections stay open and
+// its kernel still accepts what clients write, but nothing answers, until
+// Thaw (or the test's end, which kills it).
+func (s *Sentinel) FreezePrimary() string {
+	s.t.Helper()
+	addr := s.Primary()
+	if !s.server(addr).signal(syscall.SIGSTOP) {
+		s.t.Fatalf("redistest: primary %s was not running", addr)
+	}
+	return addr
+}
+
+// Thaw resumes the redis-server at addr stopped by FreezePrimary. It wakes
+// up as the primary it was, until the sentinels turn it into a replica.
+func (s *Sentinel) Thaw(addr string) {
+	s.t.Helper()
+	if !s.server(addr).signal(syscall.SIGCONT) {
+		s.t.Fatalf("redistest: %s was not running", addr)
+	}
 }
 
 // Restart starts the killed redis-server at addr again, empty (the harness
