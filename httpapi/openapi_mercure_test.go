@@ -60,6 +60,8 @@ func mercureCases(t *testing.T) []apiCase {
 		m("GET", path+"?topic=*", http.StatusUnauthorized, []string{auth, "Bearer not-a-token-but-long-enough-to-be-parsed-xxxxxxxx"}, "", docAccepts),
 		m("POST", path, http.StatusOK, form(auth, pub), "topic=https://example.com/books/1&data=hi&id=book-1&type=update&retry=1000", docAccepts),
 		m("POST", path, http.StatusOK, form(auth, pub), "topic=a&topic=b&data=hi&private=on", docAccepts),
+		m("POST", path, http.StatusConflict, form(auth, pub), "topic=a&data=again&id=book-1", docAccepts),
+		m("POST", path, http.StatusBadRequest, form(auth, pub), "topic=a&id=1765000000000000", docAccepts),
 		m("POST", path, http.StatusUnauthorized, form(), "topic=a&data=hi", docAccepts),
 		m("POST", path, http.StatusUnauthorized, form(auth, narrow), "topic=https://example.com/books/2", docAccepts),
 		m("POST", path, http.StatusBadRequest, form(auth, pub), "data=no-topic", docRefuses),
