@@ -192,6 +192,13 @@ func testMercureResumption(t *testing.T, hub *hubProcess) {
 	earliest := hub.mercureOpen(t, q+"&lastEventID=earliest")
 	expect("earliest", earliest, "one", "two", "three")
 	unknown := hub.mercureOpen(t, q, "Last-Event-ID", "urn:uuid:00000000-0000-4000-8000-000000000000")
+	// An id the store retains is refused (409), on every store: a
+	// Last-Event-ID names one event. Nothing is published (the next event
+	// every stream gets is the live one).
+	if code, body := hub.mercurePost(t, []string{"topic", "https://example.com/books/9", "data", "again", "id", "book-1"},
+		"Authorization", "Bearer "+mercurePublisher(t)); code != http.StatusConflict {
+		t.Errorf("publish of the retained id book-1: %d %q, want 409", code, body)
+	}
 	live := hub.mercurePublish(t, "topic", "https://example.com/books/4", "data", "four")
 	for name, s := range map[string]*ssetest.Stream{"header": header, "query": query, "both": both, "earliest": earliest, "unknown": unknown} {
 		if ev := s.Next(t); ev.Data != "four" || ev.ID != live {
